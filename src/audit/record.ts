@@ -1,0 +1,42 @@
+import type { Database, Transaction } from "../db/client.ts";
+import { newId } from "../lib/ids.ts";
+import { auditEvents } from "./schema.ts";
+
+export type AuditAction =
+  | "tenant.created"
+  | "tenant.updated"
+  | "tenant.suspended"
+  | "tenant.resumed"
+  | "tenant.deleted"
+  | "tenant.purged"
+  | "tenant.provisioned"
+  | "tenant.provisioning_failed"
+  | "tenant.isolation_changed"
+  | "key.created"
+  | "key.revoked"
+  | "token.issued"
+  | "secret.read"
+  | "secret.written"
+  | "secret.deleted"
+  | "security.tenant_mismatch";
+
+export interface AuditEntry {
+  tenantId: string;
+  /** `admin`, `system`, or `key:<id>` / `token:<sub>` for tenant credentials. */
+  actor: string;
+  action: AuditAction;
+  details?: Record<string, unknown>;
+}
+
+export async function recordAudit(db: Database | Transaction, ...entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.insert(auditEvents).values(
+    entries.map((entry) => ({
+      id: newId("evt"),
+      tenantId: entry.tenantId,
+      actor: entry.actor,
+      action: entry.action,
+      details: entry.details ?? {},
+    })),
+  );
+}

@@ -1,0 +1,47 @@
+import { Pool, neonConfig } from "@neondatabase/serverless";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import * as schema from "./schema.ts";
+
+export type Database = NeonDatabase<typeof schema>;
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+export interface DatabaseConfig {
+  DATABASE_URL: string;
+  /** Set only locally: `host:port` of the WebSocket-to-TCP bridge in front of plain PostgreSQL. */
+  NEON_WS_PROXY?: string;
+}
+
+export interface DatabaseHandle {
+  db: Database;
+  close(): Promise<void>;
+}
+
+function configureTransport(config: DatabaseConfig): void {
+  const proxy = config.NEON_WS_PROXY;
+  if (!proxy) return;
+  // Neon's documented local set-up: plain ws:// to our bridge, no TLS inside, no pipelined auth.
+  neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineTLS = false;
+  neonConfig.pipelineConnect = false;
+}
+
+/**
+ * A pool for one request (Workers may not share sockets across requests). Connections are opened
+ * lazily, so a handler that never touches the database costs nothing.
+ */
+export function openDatabase(config: DatabaseConfig): DatabaseHandle {
+  configureTransport(config);
+  const pool = new Pool({
+    connectionString: config.DATABASE_URL,
+    max: 4,
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 10_000,
+  });
+  // A broken idle connection must not surface as an unhandled error.
+  pool.on("error", () => {});
+  return {
+    db: drizzle(pool, { schema }),
+    close: () => pool.end().catch(() => {}),
+  };
+}

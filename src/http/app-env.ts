@@ -1,0 +1,18 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+import type { Database } from "../db/client.ts";
+
+/** Services built once per request, lazily: nothing connects until a handler asks. */
+export interface Services {
+  readonly db: Database;
+  readonly redis: Redis;
+}
+
+export interface AppVariables {
+  requestId: string;
+  services: Services;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}

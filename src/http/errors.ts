@@ -1,0 +1,40 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { sqlState } from "../db/errors.ts";
+import type { AppEnv } from "./app-env.ts";
+import { ApiError, toProblemResponse, type FieldError } from "./problem.ts";
+
+/**
+ * SQLSTATE classes that mean "the database is not there right now" rather than "your query is
+ * wrong": connection exceptions (08), insufficient resources (53), operator intervention (57).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57)/;
+
+/** Everything thrown below the HTTP layer becomes one of the contract's problem documents. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return new ApiError("payload_too_large", "Request body is too large.");
+    return new ApiError("invalid_request", error.message || "The request is invalid.");
+  }
+  const state = sqlState(error);
+  if (state && !UNAVAILABLE_SQLSTATE.test(state)) {
+    // A query the code built went wrong: a bug, but still nothing the caller should see as a 500.
+    return new ApiError("unavailable", "The request could not be completed; retry later.", { retryAfterMs: 1000 });
+  }
+  return new ApiError("unavailable", "A dependency is unavailable; retry later.", { retryAfterMs: 1000 });
+}
+
+export function handleError(error: unknown, c: Context<AppEnv>): Response {
+  const apiError = toApiError(error);
+  if (!(error instanceof ApiError) && !(error instanceof HTTPException)) {
+    console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: String(error), stack: (error as Error)?.stack }));
+  }
+  return toProblemResponse(apiError, c.get("requestId") ?? "unknown");
+}
+
+export function validationError(errors: FieldError[]): ApiError {
+  const first = errors[0];
+  const detail = first ? `${first.path}: ${first.message}` : "The request is invalid.";
+  return new ApiError("invalid_request", detail, { errors });
+}

@@ -1,0 +1,46 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { ApiError } from "./problem.ts";
+
+/** No body on any route may exceed this, before any plan limit is considered. */
+export const PLATFORM_MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
+
+export function isJsonContentType(value: string | undefined): boolean {
+  return value !== undefined && JSON_TYPE.test(value);
+}
+
+/**
+ * Guards every body before routing does: a size cap (413), JSON only (415), well-formed (400).
+ * The parsed body is cached by Hono, so validators downstream do not parse again.
+ * Routes that take another media type (NDJSON import) are listed in `except`.
+ */
+export function jsonBody(except: (path: string) => boolean = () => false): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!METHODS_WITH_BODY.has(c.req.method) || except(c.req.path)) return next();
+    const declared = Number(c.req.header("Content-Length") ?? "NaN");
+    if (declared > PLATFORM_MAX_BODY_BYTES) {
+      throw new ApiError("payload_too_large", `Request body is over the platform limit of ${PLATFORM_MAX_BODY_BYTES} bytes.`, {
+        limit: PLATFORM_MAX_BODY_BYTES,
+      });
+    }
+    const text = await c.req.text();
+    if (text.length === 0) return next();
+    if (new TextEncoder().encode(text).byteLength > PLATFORM_MAX_BODY_BYTES) {
+      throw new ApiError("payload_too_large", `Request body is over the platform limit of ${PLATFORM_MAX_BODY_BYTES} bytes.`, {
+        limit: PLATFORM_MAX_BODY_BYTES,
+      });
+    }
+    if (!isJsonContentType(c.req.header("Content-Type"))) {
+      throw new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+    }
+    try {
+      JSON.parse(text);
+    } catch {
+      throw new ApiError("invalid_request", "The body is not valid JSON.", { errors: [{ path: "body", message: "Malformed JSON" }] });
+    }
+    await next();
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Plans and limits, as the contract fixes them. Effective limits = platform defaults ← plan ←
+ * tenant overrides; every level may set any field.
+ */
+export const PLAN_IDS = ["free", "pro", "enterprise"] as const;
+export type PlanId = (typeof PLAN_IDS)[number];
+
+export const FEATURES = ["realtime", "secrets", "dedicated"] as const;
+export type Feature = (typeof FEATURES)[number];
+
+export type Isolation = "shared" | "dedicated";
+
+export interface Limits {
+  requestsPerSecond: number;
+  burst: number;
+  requestsPerDay: number | null;
+  maxConcurrentRequests: number;
+  maxMaps: number | null;
+  maxStorageBytes: number | null;
+  maxConnections: number;
+  maxValueBytes: number;
+}
+
+export const LIMIT_FIELDS = [
+  "requestsPerSecond",
+  "burst",
+  "requestsPerDay",
+  "maxConcurrentRequests",
+  "maxMaps",
+  "maxStorageBytes",
+  "maxConnections",
+  "maxValueBytes",
+] as const satisfies readonly (keyof Limits)[];
+
+/** Fields where null means "unlimited". */
+export const NULLABLE_LIMITS = new Set<keyof Limits>(["requestsPerDay", "maxMaps", "maxStorageBytes"]);
+
+/** The largest value the platform accepts at all, whatever the plan or override says. */
+export const PLATFORM_MAX_VALUE_BYTES = 1_048_576;
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+export const PLATFORM_DEFAULTS: Limits = {
+  requestsPerSecond: 10,
+  burst: 20,
+  requestsPerDay: 10_000,
+  maxConcurrentRequests: 4,
+  maxMaps: 10,
+  maxStorageBytes: 100 * MiB,
+  maxConnections: 10,
+  maxValueBytes: 65_536,
+};
+
+export interface Plan {
+  id: PlanId;
+  limits: Partial<Limits>;
+  features: Feature[];
+  isolation: Isolation;
+}
+
+export const PLANS: Record<PlanId, Plan> = {
+  free: { id: "free", limits: {}, features: ["realtime"], isolation: "shared" },
+  pro: {
+    id: "pro",
+    limits: {
+      requestsPerSecond: 100,
+      burst: 200,
+      requestsPerDay: 100_000,
+      maxConcurrentRequests: 20,
+      maxMaps: 100,
+      maxStorageBytes: 10 * GiB,
+      maxConnections: 1000,
+      maxValueBytes: 262_144,
+    },
+    features: ["realtime", "secrets"],
+    isolation: "shared",
+  },
+  enterprise: {
+    id: "enterprise",
+    limits: {
+      requestsPerSecond: 1000,
+      burst: 2000,
+      requestsPerDay: null,
+      maxConcurrentRequests: 200,
+      maxMaps: null,
+      maxStorageBytes: null,
+      maxConnections: 10_000,
+      maxValueBytes: 1_048_576,
+    },
+    features: ["realtime", "secrets", "dedicated"],
+    isolation: "dedicated",
+  },
+};
+
+export function isPlanId(value: string): value is PlanId {
+  return (PLAN_IDS as readonly string[]).includes(value);
+}
+
+export type LimitOverrides = Partial<Limits>;
+
+export function effectiveLimits(plan: PlanId, overrides: LimitOverrides = {}): Limits {
+  const limits: Limits = { ...PLATFORM_DEFAULTS, ...PLANS[plan].limits };
+  for (const field of LIMIT_FIELDS) {
+    const value = overrides[field];
+    if (value !== undefined) (limits as unknown as Record<string, number | null>)[field] = value;
+  }
+  return limits;
+}
+
+export function planFeatures(plan: PlanId): Feature[] {
+  return [...PLANS[plan].features];
+}
+
+export function planView(plan: Plan) {
+  return { id: plan.id, limits: effectiveLimits(plan.id), features: planFeatures(plan.id), isolation: plan.isolation };
+}

@@ -1,0 +1,25 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
+import { problems } from "../http/schemas/problem.ts";
+import { LimitsSchema } from "../tenants/api-schemas.ts";
+import { PLAN_IDS, PLANS, planView } from "./catalog.ts";
+
+const PlanSchema = z
+  .object({ id: z.enum(PLAN_IDS), limits: LimitsSchema, features: z.array(z.string()), isolation: z.enum(["shared", "dedicated"]) })
+  .openapi("Plan");
+
+const listPlansRoute = createRoute({
+  method: "get",
+  path: "/v1/plans",
+  tags: ["plans"],
+  summary: "The plans and their limits",
+  security: ADMIN_SECURITY,
+  responses: {
+    200: { description: "Every plan", content: { "application/json": { schema: z.object({ data: z.array(PlanSchema) }) } } },
+    ...problems(401),
+  },
+});
+
+export const planRoutes = createRouter().openapi(listPlansRoute, (c) =>
+  c.json({ data: PLAN_IDS.map((id) => planView(PLANS[id])) }, 200),
+);

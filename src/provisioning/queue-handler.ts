@@ -1,0 +1,5 @@
+import type { ProvisioningQueueMessage } from "./messages.ts";
+
+export async function handleQueueBatch(batch: MessageBatch<ProvisioningQueueMessage>, _env: Env, _ctx: ExecutionContext): Promise<void> {
+  batch.ackAll();
+}

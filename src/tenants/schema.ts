@@ -1,0 +1,41 @@
+import { sql } from "drizzle-orm";
+import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+export const tenants = pgTable(
+  "tenants",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    plan: text("plan").notNull(),
+    status: text("status").notNull(),
+    isolation: text("isolation").notNull(),
+    region: text("region"),
+    email: text("email"),
+    overrides: jsonb("overrides").$type<Record<string, unknown>>().notNull().default({}),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    migration: jsonb("migration").$type<Record<string, unknown> | null>(),
+    /** Bumped on every change that edges must see; cached tenant contexts compare against it. */
+    configVersion: integer("config_version").notNull().default(1),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
+    purgeAfter: timestamp("purge_after", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    // Lists walk ids newest first (ids are time-ordered); the primary key serves the unfiltered list.
+    index("tenants_status_idx").on(t.status, t.id.desc()),
+    index("tenants_plan_idx").on(t.plan, t.id.desc()),
+    index("tenants_purge_idx").on(t.purgeAfter).where(sql`${t.purgeAfter} is not null`),
+  ],
+);
+
+/** Replays of `POST /v1/tenants` with the same `Idempotency-Key` within 24 h. */
+export const idempotencyKeys = pgTable("idempotency_keys", {
+  key: text("key").primaryKey(),
+  requestHash: text("request_hash").notNull(),
+  /** The full first response (it holds the API key secret), AES-GCM encrypted. */
+  responseCiphertext: text("response_ciphertext"),
+  responseStatus: integer("response_status"),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+});
