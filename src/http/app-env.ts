@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
+import type { Credential, TenantContext } from "../tenancy/context.ts";
 
 /** Services built once per request, lazily: nothing connects until a handler asks. */
 export interface Services {
@@ -10,6 +11,9 @@ export interface Services {
 export interface AppVariables {
   requestId: string;
   services: Services;
+  /** Set by the data-plane pipeline for tenant-credential routes only. */
+  tenant: TenantContext;
+  credential: Credential;
 }
 
 export interface AppEnv {

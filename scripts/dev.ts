@@ -1,0 +1,60 @@
+// `npm run dev`: the whole platform on this machine (PostgreSQL, Redis behind the Upstash REST
+// bridge, the Neon WebSocket bridge, migrations, wrangler dev), stopped together on Ctrl-C.
+import path from "node:path";
+import { PROJECT_ROOT, startLocalStack } from "./stack/local-stack.js";
+
+const port = Number(process.env.PORT ?? 8787);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`PORT must be a TCP port, got ${process.env.PORT}`);
+  process.exit(2);
+}
+
+const upstashUrl = process.env.UPSTASH_REDIS_REST_URL;
+const upstashToken = process.env.UPSTASH_REDIS_REST_TOKEN;
+if (Boolean(upstashUrl) !== Boolean(upstashToken)) {
+  console.error("Set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither.");
+  process.exit(2);
+}
+
+const log = (line: string) => console.log(`[tenantry] ${line}`);
+const stack = await startLocalStack({
+  port,
+  // One state folder per port: a second `npm run dev` on another PORT shares nothing with the first.
+  stateDir: path.join(PROJECT_ROOT, ".local", `dev-${port}`),
+  adminToken: process.env.ADMIN_TOKEN,
+  databaseUrl: process.env.DATABASE_URL,
+  upstash: upstashUrl && upstashToken ? { url: upstashUrl, token: upstashToken } : undefined,
+  log,
+  workerLog: (line) => console.log(`[worker] ${line}`),
+}).catch((error: unknown) => {
+  console.error(`[tenantry] could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+console.log(`
+Tenantry is ready.
+  Base URL:     ${stack.baseUrl}/v1
+  Admin token:  ${stack.adminToken}
+  OpenAPI:      ${stack.baseUrl}/openapi.json
+
+  curl -s ${stack.baseUrl}/v1/health
+  curl -s -X POST ${stack.baseUrl}/v1/tenants -H "Authorization: Bearer ${stack.adminToken}" \\
+       -H "Content-Type: application/json" -d '{"name":"Acme","plan":"pro"}'
+`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping every process this started`);
+  await stack.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+void stack.worker.exited.then(() => {
+  if (!stopping) {
+    log("the Worker exited unexpectedly; stopping");
+    void shutdown("worker exit");
+  }
+});

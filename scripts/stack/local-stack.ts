@@ -1,0 +1,206 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { applyMigrations, ensureOwnerRole } from "./migrate.js";
+import { startNeonBridge, type NeonBridgeHandle } from "./neon-bridge.js";
+import { freePort } from "./ports.js";
+import { startPostgres, type PostgresHandle } from "./postgres.js";
+import { startRedis, type RedisHandle } from "./redis.js";
+import { spawnServer, stopServer, type ServerProcess } from "./server-process.js";
+import { startUpstashBridge, type UpstashBridgeHandle } from "./upstash-bridge.js";
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+const OWNER_ROLE = "tenantry";
+const OWNER_PASSWORD = "tenantry";
+const DATABASE = "tenantry";
+const READY_TIMEOUT_MS = 90_000;
+
+export interface LocalStackOptions {
+  /** Port of the Worker. */
+  port: number;
+  /** Where this instance keeps its Postgres data, Redis dir and Worker state. */
+  stateDir: string;
+  adminToken?: string;
+  /** Existing services instead of local ones. */
+  databaseUrl?: string;
+  upstash?: { url: string; token: string };
+  /** Extra Worker variables (tests shorten intervals with these). */
+  vars?: Record<string, string>;
+  log?: (line: string) => void;
+  workerLog?: (line: string) => void;
+}
+
+export interface LocalStack {
+  baseUrl: string;
+  adminToken: string;
+  /** Owner-role URL of the database the Worker uses. */
+  databaseUrl: string;
+  upstash: { url: string; token: string };
+  postgres?: PostgresHandle;
+  redis?: RedisHandle;
+  upstashBridge?: UpstashBridgeHandle;
+  neonBridge?: NeonBridgeHandle;
+  worker: ServerProcess;
+  /** Stops the Worker only, leaving data services up (tests restart it to simulate eviction). */
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Secrets {
+  adminToken: string;
+  jwtSecret: string;
+  masterKey: string;
+  upstashToken: string;
+}
+
+/** Secrets are made once per state dir: data encrypted under MASTER_KEY must stay readable. */
+async function loadSecrets(stateDir: string): Promise<Secrets> {
+  const file = path.join(stateDir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as Secrets;
+  const secrets: Secrets = {
+    adminToken: `adm_${randomBytes(24).toString("base64url")}`,
+    jwtSecret: randomBytes(32).toString("base64url"),
+    masterKey: randomBytes(32).toString("base64"),
+    upstashToken: randomBytes(24).toString("base64url"),
+  };
+  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+function isNeonHost(databaseUrl: string): boolean {
+  return /\.neon\.(tech|build)$/i.test(new URL(databaseUrl).hostname);
+}
+
+function nodeBinary(): string {
+  const local = path.join(PROJECT_ROOT, "node_modules/node/bin/node");
+  return existsSync(local) ? local : process.execPath;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  await mkdir(options.stateDir, { recursive: true });
+  // PostgreSQL runs as an unprivileged user that must be able to reach its data dir inside.
+  await chmod(options.stateDir, 0o755);
+  const secrets = await loadSecrets(options.stateDir);
+  const adminToken = options.adminToken ?? secrets.adminToken;
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => {});
+    stoppers.length = 0;
+  };
+
+  try {
+    let postgres: PostgresHandle | undefined;
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      log("starting PostgreSQL");
+      postgres = await startPostgres({ dataDir: path.join(options.stateDir, "postgres"), database: DATABASE });
+      stoppers.push(() => postgres!.stop());
+      await ensureOwnerRole(postgres.superuserUrl, OWNER_ROLE, OWNER_PASSWORD, DATABASE);
+      databaseUrl = `postgres://${OWNER_ROLE}:${OWNER_PASSWORD}@127.0.0.1:${postgres.port}/${DATABASE}`;
+    }
+    log("applying migrations");
+    await applyMigrations(databaseUrl);
+
+    let neonBridge: NeonBridgeHandle | undefined;
+    if (!isNeonHost(databaseUrl)) {
+      neonBridge = await startNeonBridge({});
+      stoppers.push(() => neonBridge!.stop());
+    }
+
+    let redis: RedisHandle | undefined;
+    let upstashBridge: UpstashBridgeHandle | undefined;
+    let upstash = options.upstash;
+    if (!upstash) {
+      log("starting Redis and the Upstash REST bridge");
+      redis = await startRedis({ dir: path.join(options.stateDir, "redis") });
+      stoppers.push(() => redis!.stop());
+      upstashBridge = await startUpstashBridge({ redisUrl: redis.url, token: secrets.upstashToken });
+      stoppers.push(() => upstashBridge!.stop());
+      upstash = { url: upstashBridge.url, token: upstashBridge.token };
+    }
+
+    const vars: Record<string, string> = {
+      ADMIN_TOKEN: adminToken,
+      DATABASE_URL: databaseUrl,
+      UPSTASH_REDIS_REST_URL: upstash.url,
+      UPSTASH_REDIS_REST_TOKEN: upstash.token,
+      JWT_SECRET: secrets.jwtSecret,
+      MASTER_KEY: secrets.masterKey,
+      ...(neonBridge ? { NEON_WS_PROXY: neonBridge.host } : {}),
+      ...options.vars,
+    };
+    const envFile = path.join(options.stateDir, "worker.env");
+    await writeFile(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+
+    // Inherited by wrangler: no telemetry, no interactive prompts.
+    process.env.WRANGLER_SEND_METRICS = "false";
+    process.env.CI ??= "true";
+    const launchWorker = async (): Promise<ServerProcess> => {
+      log("starting the Worker (wrangler dev)");
+      const worker = await spawnServer({
+        command: nodeBinary(),
+        args: [
+          path.join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js"),
+          "dev",
+          "--ip", "127.0.0.1",
+          "--port", String(options.port),
+          "--inspector-port", String(await freePort()),
+          "--persist-to", path.join(options.stateDir, "wrangler"),
+          "--env-file", envFile,
+          "--show-interactive-dev-session=false",
+          "--test-scheduled",
+          "--log-level", "log",
+        ],
+        cwd: PROJECT_ROOT,
+        emergencySignal: "SIGKILL",
+        ...(options.workerLog ? { log: options.workerLog } : {}),
+      });
+      await waitForHealth(`http://127.0.0.1:${options.port}`, worker);
+      return worker;
+    };
+
+    let worker = await launchWorker();
+    stoppers.push(() => stopServer(worker, "SIGTERM", 5_000));
+
+    return {
+      baseUrl: `http://127.0.0.1:${options.port}`,
+      adminToken,
+      databaseUrl,
+      upstash,
+      postgres,
+      redis,
+      upstashBridge,
+      neonBridge,
+      get worker() {
+        return worker;
+      },
+      async restartWorker() {
+        await stopServer(worker, "SIGTERM", 5_000);
+        worker = await launchWorker();
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function waitForHealth(baseUrl: string, worker: ServerProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (worker.hasExited()) throw new Error(`wrangler dev exited:\n${worker.recentOutput()}`);
+    try {
+      const response = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(3000) });
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the Worker did not become healthy within ${READY_TIMEOUT_MS / 1000} s:\n${worker.recentOutput()}`);
+}

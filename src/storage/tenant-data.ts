@@ -1,0 +1,34 @@
+import { sql } from "drizzle-orm";
+import type { Database, Transaction } from "../db/client.ts";
+import type { Isolation } from "../plans/catalog.ts";
+import { dedicatedNames } from "./dedicated-names.ts";
+
+export interface TenantDataScope {
+  id: string;
+  isolation: Isolation;
+}
+
+const SHARED_ROLE = "tenantry_app";
+
+/**
+ * Runs `work` in a transaction that can only see `tenant`'s data, enforced by Postgres itself:
+ * - shared tier: the non-owner role `tenantry_app` with `app.tenant_id` set (forced row-level security);
+ * - dedicated tier: the tenant's own role, with `search_path` = the tenant's own schema.
+ * Everything is transaction-local (`set_config(…, true)`), so a pooled connection carries nothing
+ * into the next transaction. One round trip sets it all up.
+ */
+export function withTenantData<T>(db: Database, tenant: TenantDataScope, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    if (tenant.isolation === "dedicated") {
+      const names = dedicatedNames(tenant.id);
+      await tx.execute(
+        sql`select set_config('role', ${names.role}, true), set_config('search_path', ${names.schema}, true), set_config('app.tenant_id', ${tenant.id}, true)`,
+      );
+    } else {
+      await tx.execute(
+        sql`select set_config('role', ${SHARED_ROLE}, true), set_config('search_path', 'public', true), set_config('app.tenant_id', ${tenant.id}, true)`,
+      );
+    }
+    return work(tx);
+  });
+}

@@ -1,0 +1,26 @@
+import type { Feature, Isolation, Limits, PlanId } from "../plans/catalog.ts";
+import type { Scope } from "../keys/api-keys.ts";
+import type { TenantStatus } from "../tenants/api-schemas.ts";
+
+/** What the data plane knows about the tenant behind a request: resolved once, cached at the edge. */
+export interface TenantContext {
+  id: string;
+  name: string;
+  plan: PlanId;
+  status: TenantStatus;
+  isolation: Isolation;
+  region: string | null;
+  limits: Limits;
+  features: Feature[];
+  /** Bumped by every change to the tenant; lets caches and the runtime object spot stale copies. */
+  configVersion: number;
+}
+
+/** The credential a data-plane request was made with. */
+export type Credential =
+  | { kind: "api_key"; keyId: string; scopes: Scope[] }
+  | { kind: "token"; sub: string; jti: string; scopes: Scope[] };
+
+export function actorOf(credential: Credential): string {
+  return credential.kind === "api_key" ? `key:${credential.keyId}` : `token:${credential.sub}`;
+}

@@ -1,0 +1,73 @@
+// Starts the same local stack as `npm run dev` (in a fresh temporary folder) for the integration
+// suite, and a small control server so tests can stop and start its parts to simulate outages.
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { freePort } from "../../scripts/stack/ports.js";
+import { startLocalStack, type LocalStack } from "../../scripts/stack/local-stack.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseUrl: string;
+    adminToken: string;
+    databaseUrl: string;
+    upstashUrl: string;
+    upstashToken: string;
+    controlUrl: string;
+  }
+}
+
+let stack: LocalStack | undefined;
+let control: Server | undefined;
+let stateDir: string | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  stateDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-test-"));
+  const workerLines: string[] = [];
+  stack = await startLocalStack({
+    port: await freePort(),
+    stateDir,
+    vars: { USAGE_FLUSH_INTERVAL_MS: "500", TENANT_RETENTION_DAYS: "30" },
+    workerLog: (line) => {
+      workerLines.push(line);
+      if (workerLines.length > 2000) workerLines.shift();
+      if (process.env.TENANTRY_WORKER_LOG) console.log(`[worker] ${line}`);
+    },
+  });
+  const running = stack;
+  const actions: Record<string, () => Promise<void>> = {
+    "postgres/stop": async () => running.postgres?.stop(),
+    "postgres/start": async () => running.postgres?.start(),
+    "redis/stop": async () => running.redis?.stop(),
+    "redis/start": async () => running.redis?.start(),
+    "worker/restart": async () => running.restartWorker(),
+  };
+  const controlPort = await freePort();
+  control = createServer((req, res) => {
+    const action = actions[(req.url ?? "").replace(/^\//, "")];
+    if (req.method !== "POST" || !action) {
+      res.writeHead(404).end();
+      return;
+    }
+    action().then(
+      () => res.writeHead(204).end(),
+      (error: unknown) => res.writeHead(500).end(String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => control!.listen(controlPort, "127.0.0.1", resolve));
+
+  project.provide("baseUrl", stack.baseUrl);
+  project.provide("adminToken", stack.adminToken);
+  project.provide("databaseUrl", stack.databaseUrl);
+  project.provide("upstashUrl", stack.upstash.url);
+  project.provide("upstashToken", stack.upstash.token);
+  project.provide("controlUrl", `http://127.0.0.1:${controlPort}`);
+}
+
+export async function teardown(): Promise<void> {
+  await new Promise<void>((resolve) => (control ? control.close(() => resolve()) : resolve()));
+  await stack?.stop();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+}
