@@ -97,7 +97,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
       log("starting PostgreSQL");
-      postgres = await startPostgres({ dataDir: path.join(options.stateDir, "postgres"), database: DATABASE });
+      postgres = await startPostgres({
+        dataDir: path.join(options.stateDir, "postgres"),
+        database: DATABASE,
+        hostAuth: "password",
+      });
       stoppers.push(() => postgres!.stop());
       await ensureOwnerRole(postgres.superuserUrl, OWNER_ROLE, OWNER_PASSWORD, DATABASE);
       databaseUrl = `postgres://${OWNER_ROLE}:${OWNER_PASSWORD}@127.0.0.1:${postgres.port}/${DATABASE}`;
