@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
+import type { RequestUsage } from "../runtime/admission.ts";
 import type { Credential, TenantContext } from "../tenancy/context.ts";
 
 /** Services built once per request, lazily: nothing connects until a handler asks. */
@@ -14,6 +15,10 @@ export interface AppVariables {
   /** Set by the data-plane pipeline for tenant-credential routes only. */
   tenant: TenantContext;
   credential: Credential;
+  /** What the request did, for metering (data plane only). */
+  usage: RequestUsage;
+  /** Size of the request body as received. */
+  requestBytes: number;
 }
 
 export interface AppEnv {

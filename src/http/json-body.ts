@@ -28,7 +28,9 @@ export function jsonBody(except: (path: string) => boolean = () => false): Middl
     }
     const text = await c.req.text();
     if (text.length === 0) return next();
-    if (new TextEncoder().encode(text).byteLength > PLATFORM_MAX_BODY_BYTES) {
+    const bytes = new TextEncoder().encode(text).byteLength;
+    c.set("requestBytes", bytes);
+    if (bytes > PLATFORM_MAX_BODY_BYTES) {
       throw new ApiError("payload_too_large", `Request body is over the platform limit of ${PLATFORM_MAX_BODY_BYTES} bytes.`, {
         limit: PLATFORM_MAX_BODY_BYTES,
       });

@@ -1,15 +1,26 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { credentialCacheKey, tenantCacheKey } from "./cache-keys.ts";
+import { credentialGenerationKey, tenantGenerationKey } from "./cache-keys.ts";
 
 /**
- * Call after every committed change to a tenant (status, plan, overrides, isolation, deletion).
- * Edges hold a copy for at most TENANT_CACHE_TTL_MS (1 s) in the isolate; this drops the shared copy.
+ * Cached copies in Upstash are stamped with a generation; bumping it makes every copy stale at
+ * once, including one an edge is writing back right now from an older database read (a plain
+ * DEL would lose that race). Edges keep a copy in the isolate for at most TENANT_CACHE_TTL_MS.
  */
-export async function invalidateTenant(redis: Redis, tenantId: string): Promise<void> {
-  await redis.del(tenantCacheKey(tenantId));
+const GENERATION_TTL_SECONDS = 7 * 24 * 3600;
+
+async function bump(redis: Redis, key: string): Promise<void> {
+  const pipeline = redis.pipeline();
+  pipeline.incr(key);
+  pipeline.expire(key, GENERATION_TTL_SECONDS);
+  await pipeline.exec();
+}
+
+/** Call after every committed change to a tenant (status, plan, overrides, isolation, deletion). */
+export function invalidateTenant(redis: Redis, tenantId: string): Promise<void> {
+  return bump(redis, tenantGenerationKey(tenantId));
 }
 
 /** Call after a key is revoked (pass its stored hash). */
-export async function invalidateCredential(redis: Redis, keyHash: string): Promise<void> {
-  await redis.del(credentialCacheKey(keyHash));
+export function invalidateCredential(redis: Redis, keyHash: string): Promise<void> {
+  return bump(redis, credentialGenerationKey(keyHash));
 }

@@ -1,0 +1,106 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { recordAudit } from "../audit/record.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { ApiError, type ProblemCode } from "../http/problem.ts";
+import { checkEdgeLimits } from "../limits/edge-limits.ts";
+import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
+import { statusRefusal, type AdmitRefusal } from "../runtime/admission.ts";
+import { actorOf, type TenantContext } from "../tenancy/context.ts";
+import { runtimeFor } from "../tenancy/runtime.ts";
+import { resolveCaller } from "./resolve-credential.ts";
+import { emptyUsage, responseBytes } from "./usage-meter.ts";
+
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Routes that take a POST but only read (issuing a realtime ticket changes no tenant data). */
+const READ_ONLY_POSTS = new Set(["/v1/realtime/tickets"]);
+
+const REFUSAL: Record<AdmitRefusal, { code: ProblemCode; detail: string }> = {
+  tenant_not_ready: { code: "tenant_not_ready", detail: "The tenant is not ready yet; retry shortly." },
+  tenant_suspended: { code: "tenant_suspended", detail: "The tenant is suspended: reads work, writes do not." },
+  tenant_deleted: { code: "unauthenticated", detail: "The credential's tenant no longer exists." },
+  concurrency_limited: { code: "concurrency_limited", detail: "Too many requests in flight for this tenant." },
+  rate_limited: { code: "rate_limited", detail: "The tenant's request rate is over its limit." },
+};
+
+export function isWrite(method: string, path: string): boolean {
+  return !READ_METHODS.has(method) && !READ_ONLY_POSTS.has(path);
+}
+
+async function auditMismatch(c: Context<AppEnv>, tenant: TenantContext, named: string): Promise<void> {
+  try {
+    await recordAudit(c.get("services").db, {
+      tenantId: tenant.id,
+      actor: actorOf(c.get("credential")),
+      action: "security.tenant_mismatch",
+      details: { namedTenant: named.slice(0, 128), method: c.req.method, path: c.req.path, requestId: c.get("requestId") },
+    });
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", message: "audit of tenant mismatch failed", error: String(error) }));
+  }
+}
+
+/**
+ * The data plane's front door, in order: credential → tenant (cached), X-Tenant-Id check, Upstash
+ * token bucket + daily quota (one round trip), scope, status gate, runtime object admission
+ * (status gate again, authoritative, and the concurrency lease). Release and usage after the response.
+ */
+export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const defer = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  const services = c.get("services");
+  const { credential, tenant } = await resolveCaller(c.req.header("Authorization"), c.env, services, defer);
+  c.set("credential", credential);
+  c.set("tenant", tenant);
+
+  const named = c.req.header("X-Tenant-Id");
+  if (named !== undefined && named !== tenant.id) {
+    await auditMismatch(c, tenant, named);
+    throw new ApiError("tenant_mismatch", "The credential belongs to another tenant than X-Tenant-Id names.");
+  }
+
+  const runtime = runtimeFor(c.env, tenant);
+  const limits = await checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer);
+  const headers = rateLimitHeaders(limits.state);
+  const refuse = (code: ProblemCode, detail: string, retryAfterMs?: number): never => {
+    if (limits.kind === "allowed") defer(limits.refundDaily());
+    throw new ApiError(code, detail, { headers, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  };
+
+  if (limits.kind === "refused") {
+    defer(runtime.record(tenant.id, { rejected: 1 }));
+    const detail = limits.code === "quota_exceeded" ? "The tenant's daily request quota is used up." : REFUSAL.rate_limited.detail;
+    throw new ApiError(limits.code, detail, {
+      headers,
+      retryAfterMs: limits.retryAfterMs,
+      limit: limits.code === "quota_exceeded" ? (tenant.limits.requestsPerDay ?? 0) : tenant.limits.burst,
+    });
+  }
+
+  const write = isWrite(c.req.method, c.req.path);
+  if (!credential.scopes.includes(write ? "write" : "read")) {
+    refuse("forbidden", `This credential lacks the "${write ? "write" : "read"}" scope.`);
+  }
+  const edgeRefusal = statusRefusal(tenant, write);
+  if (edgeRefusal) refuse(REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
+
+  const admitted = await runtime.admit({ context: tenant, write, backstop: limits.kind === "backstop" });
+  if (!admitted.ok) {
+    const refusal = REFUSAL[admitted.code];
+    refuse(refusal.code, refusal.detail, admitted.retryAfterMs);
+    return;
+  }
+  c.set("tenant", admitted.context);
+  c.set("usage", emptyUsage(c.get("requestBytes") ?? (Number(c.req.header("Content-Length") ?? 0) || 0)));
+
+  try {
+    await next();
+  } finally {
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    const usage = c.get("usage");
+    defer(
+      responseBytes(c.res)
+        .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut }))
+        .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "lease release failed", error: String(error) }))),
+    );
+  }
+};

@@ -1,0 +1,84 @@
+import { verify } from "hono/jwt";
+import { bearerCredential } from "../auth/bearer.ts";
+import type { Services } from "../http/app-env.ts";
+import { ApiError } from "../http/problem.ts";
+import { hashApiKey, looksLikeApiKey, SCOPES, type Scope } from "../keys/api-keys.ts";
+import type { Credential, TenantContext } from "../tenancy/context.ts";
+import { findKeyRecord, findTenantContext } from "./tenant-loader.ts";
+
+const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="tenantry"' };
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+function unauthenticated(detail: string): ApiError {
+  return new ApiError("unauthenticated", detail, { headers: CHALLENGE });
+}
+
+export interface ResolvedCaller {
+  credential: Credential;
+  tenant: TenantContext;
+}
+
+interface TokenClaims {
+  tid: string;
+  sub: string;
+  scopes: Scope[];
+  jti: string;
+}
+
+async function verifyTenantToken(token: string, secret: string): Promise<TokenClaims> {
+  let payload: Record<string, unknown>;
+  try {
+    payload = (await verify(token, secret, "HS256")) as Record<string, unknown>;
+  } catch {
+    throw unauthenticated("The tenant token is invalid or expired.");
+  }
+  const { tid, sub, scope, jti, exp } = payload;
+  if (typeof tid !== "string" || typeof sub !== "string" || typeof jti !== "string" || typeof exp !== "number") {
+    throw unauthenticated("The tenant token lacks required claims.");
+  }
+  const scopes = (typeof scope === "string" ? scope.split(" ") : []).filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+  return { tid, sub, jti, scopes };
+}
+
+/**
+ * Authorization header → the caller's credential and tenant. The tenant comes from the credential
+ * only; nothing the request says can pick another one.
+ */
+export async function resolveCaller(
+  authorization: string | undefined,
+  env: Env,
+  services: Services,
+  defer: (p: Promise<unknown>) => void,
+): Promise<ResolvedCaller> {
+  const raw = bearerCredential(authorization);
+  if (!raw) throw unauthenticated("Send an API key or tenant token as Authorization: Bearer <credential>.");
+  return resolveCredential(raw, env, services, defer);
+}
+
+export async function resolveCredential(
+  raw: string,
+  env: Env,
+  services: Services,
+  defer: (p: Promise<unknown>) => void,
+): Promise<ResolvedCaller> {
+  let credential: Credential;
+  let tenantId: string;
+  if (looksLikeApiKey(raw)) {
+    const record = await findKeyRecord(env, services, await hashApiKey(raw), defer);
+    if (!record || record.revoked) throw unauthenticated("The API key is unknown or revoked.");
+    if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw unauthenticated("The API key has expired.");
+    credential = { kind: "api_key", keyId: record.keyId, scopes: record.scopes };
+    tenantId = record.tenantId;
+  } else if (JWT_SHAPE.test(raw)) {
+    const claims = await verifyTenantToken(raw, env.JWT_SECRET);
+    credential = { kind: "token", sub: claims.sub, jti: claims.jti, scopes: claims.scopes };
+    tenantId = claims.tid;
+  } else {
+    throw unauthenticated("The credential is malformed.");
+  }
+
+  const tenant = await findTenantContext(env, services, tenantId, defer);
+  // A deleted tenant's credentials are all dead at once, tokens included.
+  if (!tenant || tenant.status === "deleted") throw unauthenticated("The credential's tenant no longer exists.");
+  return { credential, tenant };
+}

@@ -1,0 +1,61 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { tenantCacheKey, tenantGenerationKey, credentialCacheKey, credentialGenerationKey } from "../tenancy/cache-keys.ts";
+import { contextFromRow } from "../tenancy/context-from-row.ts";
+import type { TenantContext } from "../tenancy/context.ts";
+import { tenants } from "../tenants/schema.ts";
+import type { Services } from "../http/app-env.ts";
+import { cachedLookup } from "./cached-lookup.ts";
+import { IsolateCache } from "./isolate-cache.ts";
+import { loadKeyRecord, type KeyRecord } from "./key-lookup.ts";
+
+// The contract promises every change at every edge within 1 s; half of that leaves room for the round trips.
+const DEFAULT_TTL_MS = 500;
+let tenantCache: IsolateCache<TenantContext | null> | undefined;
+let keyCache: IsolateCache<KeyRecord | null> | undefined;
+
+function ttl(env: Env): number {
+  const value = Number(env.TENANT_CACHE_TTL_MS);
+  return Number.isFinite(value) && value >= 0 && value <= 1000 ? value : DEFAULT_TTL_MS;
+}
+
+export function tenantContextCache(env: Env) {
+  return (tenantCache ??= new IsolateCache(ttl(env)));
+}
+
+export function keyRecordCache(env: Env) {
+  return (keyCache ??= new IsolateCache(ttl(env)));
+}
+
+async function loadTenantContext(db: Database, tenantId: string): Promise<TenantContext | null> {
+  const [row] = await db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+  return row ? contextFromRow(row) : null;
+}
+
+export function findTenantContext(env: Env, services: Services, tenantId: string, defer: (p: Promise<unknown>) => void) {
+  return cachedLookup(
+    services.redis,
+    {
+      isolate: tenantContextCache(env),
+      isolateKey: tenantId,
+      copyKey: tenantCacheKey(tenantId),
+      genKey: tenantGenerationKey(tenantId),
+      load: () => loadTenantContext(services.db, tenantId),
+    },
+    defer,
+  );
+}
+
+export function findKeyRecord(env: Env, services: Services, keyHash: string, defer: (p: Promise<unknown>) => void) {
+  return cachedLookup(
+    services.redis,
+    {
+      isolate: keyRecordCache(env),
+      isolateKey: keyHash,
+      copyKey: credentialCacheKey(keyHash),
+      genKey: credentialGenerationKey(keyHash),
+      load: () => loadKeyRecord(services.db, keyHash),
+    },
+    defer,
+  );
+}

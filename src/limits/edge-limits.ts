@@ -1,0 +1,107 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis } from "@upstash/redis/cloudflare";
+import { upstashBreaker } from "../cache/circuit-breaker.ts";
+import type { Limits } from "../plans/catalog.ts";
+import { KEY_PREFIX } from "../tenancy/cache-keys.ts";
+
+/** Past this, Upstash counts as down for this request and the runtime object's bucket decides. */
+export const LIMIT_TIMEOUT_MS = 250;
+const DAY_MS = 86_400_000;
+
+/**
+ * Ephemeral caches (identifier → blocked-until), one per limit configuration and kept for the
+ * isolate's life: a blocked tenant is refused without a round trip, and a changed limit starts
+ * with a clean cache instead of inheriting a block made under the old one.
+ */
+const ephemeralCaches = new Map<string, Map<string, number>>();
+
+function cacheFor(config: string): Map<string, number> {
+  let cache = ephemeralCaches.get(config);
+  if (!cache) {
+    cache = new Map();
+    ephemeralCaches.set(config, cache);
+  }
+  return cache;
+}
+
+function limiter(redis: Redis, config: string, algorithm: ReturnType<typeof Ratelimit.tokenBucket>) {
+  return new Ratelimit({
+    redis,
+    limiter: algorithm,
+    prefix: `${KEY_PREFIX}:tenant`,
+    ephemeralCache: cacheFor(config),
+    timeout: LIMIT_TIMEOUT_MS,
+    analytics: false,
+  });
+}
+
+export interface LimitState {
+  burst: { limit: number; remaining: number; resetMs: number; window: number };
+  daily: { limit: number; remaining: number; resetMs: number } | null;
+}
+
+export type LimitDecision =
+  | { kind: "allowed"; state: LimitState; refundDaily: () => Promise<unknown> }
+  | { kind: "refused"; code: "rate_limited" | "quota_exceeded"; retryAfterMs: number; state: LimitState }
+  /** Upstash did not answer: the runtime object applies its own bucket; no quota is counted. */
+  | { kind: "backstop"; state: LimitState };
+
+function bucketWindowSeconds(limits: Limits): number {
+  return Math.max(1, Math.ceil(limits.burst / limits.requestsPerSecond));
+}
+
+function unknownState(limits: Limits): LimitState {
+  return {
+    burst: { limit: limits.burst, remaining: limits.burst, resetMs: 1000, window: bucketWindowSeconds(limits) },
+    daily: limits.requestsPerDay === null ? null : { limit: limits.requestsPerDay, remaining: limits.requestsPerDay, resetMs: DAY_MS - (Date.now() % DAY_MS) },
+  };
+}
+
+/**
+ * The tenant's token bucket (requestsPerSecond refill, burst capacity) and daily quota, checked
+ * together: @upstash/redis auto-pipelines both scripts into one round trip. A request the bucket
+ * refuses gives its quota unit back, so the quota counts admitted requests only.
+ */
+export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Limits, defer: (p: Promise<unknown>) => void): Promise<LimitDecision> {
+  if (upstashBreaker.isOpen) return { kind: "backstop", state: unknownState(limits) };
+
+  const bucket = limiter(redis, `bucket:${limits.requestsPerSecond}:${limits.burst}`, Ratelimit.tokenBucket(limits.requestsPerSecond, "1 s", limits.burst));
+  const daily = limits.requestsPerDay === null ? null : limiter(redis, `daily:${limits.requestsPerDay}`, Ratelimit.fixedWindow(limits.requestsPerDay, "1 d"));
+  const dailyId = `${tenantId}:daily`;
+
+  let results: Awaited<ReturnType<Ratelimit["limit"]>>[];
+  try {
+    results = await Promise.all([bucket.limit(`${tenantId}:bucket`), ...(daily ? [daily.limit(dailyId)] : [])]);
+  } catch {
+    upstashBreaker.recordFailure();
+    return { kind: "backstop", state: unknownState(limits) };
+  }
+  const [bucketResult, dailyResult] = results as [(typeof results)[0], (typeof results)[0] | undefined];
+  for (const result of results) defer(result.pending);
+  if (bucketResult.reason === "timeout" || dailyResult?.reason === "timeout") {
+    upstashBreaker.recordFailure();
+    return { kind: "backstop", state: unknownState(limits) };
+  }
+  upstashBreaker.recordSuccess();
+
+  const now = Date.now();
+  const state: LimitState = {
+    burst: {
+      limit: limits.burst,
+      remaining: Math.max(0, bucketResult.remaining),
+      resetMs: Math.max(0, bucketResult.reset - now),
+      window: bucketWindowSeconds(limits),
+    },
+    daily: dailyResult ? { limit: dailyResult.limit, remaining: Math.max(0, dailyResult.remaining), resetMs: Math.max(0, dailyResult.reset - now) } : null,
+  };
+  const refundDaily = () => (daily && dailyResult?.success ? daily.limit(dailyId, { rate: -1 }).catch(() => undefined) : Promise.resolve());
+
+  if (dailyResult && !dailyResult.success) {
+    return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, dailyResult.reset - now), state };
+  }
+  if (!bucketResult.success) {
+    defer(refundDaily());
+    return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, bucketResult.reset - now), state };
+  }
+  return { kind: "allowed", state, refundDaily };
+}
