@@ -1,5 +1,7 @@
 import { adminAuth } from "../auth/admin-auth.ts";
+import { dataPlane } from "../edge/pipeline.ts";
 import { healthRoutes } from "../health/routes.ts";
+import { meRoutes } from "../me/routes.ts";
 import { planRoutes } from "../plans/routes.ts";
 import { tenantRoutes } from "../tenants/routes.ts";
 import { handleError } from "./errors.ts";
@@ -32,7 +34,13 @@ export function createApp() {
   app.use("/v1/tenants/*", adminAuth);
   app.use("/v1/plans", adminAuth);
 
+  // Data plane: tenant credential, limits and the runtime object's admission on every route.
+  for (const path of ["/v1/me", "/v1/maps", "/v1/maps/*", "/v1/secrets", "/v1/secrets/*", "/v1/realtime", "/v1/realtime/*"]) {
+    app.use(path, dataPlane);
+  }
+
   app.route("/", healthRoutes);
+  app.route("/", meRoutes);
   app.route("/", planRoutes);
   app.route("/", tenantRoutes);
 

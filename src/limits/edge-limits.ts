@@ -46,13 +46,12 @@ export type LimitDecision =
   /** Upstash did not answer: the runtime object applies its own bucket; no quota is counted. */
   | { kind: "backstop"; state: LimitState };
 
-function bucketWindowSeconds(limits: Limits): number {
-  return Math.max(1, Math.ceil(limits.burst / limits.requestsPerSecond));
-}
+/** The bucket refills every second: that is the policy's window. */
+const BUCKET_WINDOW_SECONDS = 1;
 
 function unknownState(limits: Limits): LimitState {
   return {
-    burst: { limit: limits.burst, remaining: limits.burst, resetMs: 1000, window: bucketWindowSeconds(limits) },
+    burst: { limit: limits.burst, remaining: limits.burst, resetMs: 1000, window: BUCKET_WINDOW_SECONDS },
     daily: limits.requestsPerDay === null ? null : { limit: limits.requestsPerDay, remaining: limits.requestsPerDay, resetMs: DAY_MS - (Date.now() % DAY_MS) },
   };
 }
@@ -90,7 +89,7 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
       limit: limits.burst,
       remaining: Math.max(0, bucketResult.remaining),
       resetMs: Math.max(0, bucketResult.reset - now),
-      window: bucketWindowSeconds(limits),
+      window: BUCKET_WINDOW_SECONDS,
     },
     daily: dailyResult ? { limit: dailyResult.limit, remaining: Math.max(0, dailyResult.remaining), resetMs: Math.max(0, dailyResult.reset - now) } : null,
   };

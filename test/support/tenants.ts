@@ -1,0 +1,25 @@
+import { admin, call, createTenant, eventually } from "./api.ts";
+
+export interface ActiveTenant {
+  id: string;
+  key: string;
+  tenant: any;
+  /** A data-plane call with this tenant's key. */
+  call: (method: string, path: string, options?: Parameters<typeof call>[2]) => ReturnType<typeof call>;
+}
+
+/** Creates a tenant through the API and waits until provisioning made it `active`. */
+export async function activeTenant(body: Record<string, unknown> = {}): Promise<ActiveTenant> {
+  const created = await createTenant({ name: `t-${Math.random().toString(36).slice(2, 8)}`, plan: "pro", ...body });
+  const tenant = await eventually(async () => {
+    const response = await admin("GET", `/v1/tenants/${created.tenant.id}`);
+    return response.body?.status === "active" ? response.body : undefined;
+  }, 30_000, 100);
+  const key = created.apiKey.key;
+  return {
+    id: created.tenant.id,
+    key,
+    tenant,
+    call: (method, path, options = {}) => call(method, path, { token: key, ...options }),
+  };
+}
