@@ -8,6 +8,7 @@ import { statusRefusal, type AdmitRefusal } from "../runtime/admission.ts";
 import { actorOf, type TenantContext } from "../tenancy/context.ts";
 import { runtimeFor } from "../tenancy/runtime.ts";
 import { resolveCaller } from "./resolve-credential.ts";
+import { simulatesCrash } from "./test-probes.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -97,6 +98,7 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   } finally {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     const usage = c.get("usage");
+    if (simulatesCrash(c.env, c.req.header("X-Test-Skip-Release"))) return;
     defer(
       responseBytes(c.res)
         .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut }))

@@ -2,10 +2,13 @@
  * Concurrency leases of the tenants one runtime object serves, in its SQLite storage so that an
  * evicted object rebuilds them. A lease expires on its own: a crashed isolate never leaks a slot.
  */
-export const LEASE_TTL_MS = 30_000;
+export const DEFAULT_LEASE_TTL_MS = 30_000;
 
 export class LeaseTable {
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly ttlMs = DEFAULT_LEASE_TTL_MS,
+  ) {
     sql.exec(`create table if not exists leases (
       id text primary key,
       tenant_id text not null,
@@ -20,7 +23,7 @@ export class LeaseTable {
     const held = this.sql.exec<{ n: number }>(`select count(*) as n from leases where tenant_id = ?`, tenantId).one().n;
     if (held >= max) return null;
     const id = crypto.randomUUID();
-    this.sql.exec(`insert into leases (id, tenant_id, expires_at) values (?, ?, ?)`, id, tenantId, now + LEASE_TTL_MS);
+    this.sql.exec(`insert into leases (id, tenant_id, expires_at) values (?, ?, ?)`, id, tenantId, now + this.ttlMs);
     return id;
   }
 

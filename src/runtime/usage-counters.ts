@@ -77,55 +77,43 @@ export class UsageCounters {
     );
   }
 
-  /** Every counted row, optionally of one tenant. */
-  pending(tenantId?: string): UsageRow[] {
-    const cursor =
+  /**
+   * Removes and returns every counted row (of one tenant, or all). Synchronous, so within a
+   * Durable Object nothing can be counted in between: the caller seals the rows into a batch
+   * in the same storage transaction.
+   */
+  take(tenantId?: string): UsageRow[] {
+    const rows =
       tenantId === undefined
         ? this.sql.exec(`select * from usage order by tenant_id, minute`)
         : this.sql.exec(`select * from usage where tenant_id = ? order by minute`, tenantId);
-    return [...cursor].map((row) => ({
-      tenantId: row.tenant_id as string,
-      minute: row.minute as number,
-      requests: row.requests as number,
-      rejected: row.rejected as number,
-      readOps: row.read_ops as number,
-      writeOps: row.write_ops as number,
-      bytesIn: row.bytes_in as number,
-      bytesOut: row.bytes_out as number,
-      connectionSeconds: row.connection_seconds as number,
-      peakConnections: row.peak_connections as number,
-      messages: row.messages as number,
-    }));
+    const taken = [...rows].map(toUsageRow);
+    if (tenantId === undefined) this.sql.exec(`delete from usage`);
+    else this.sql.exec(`delete from usage where tenant_id = ?`, tenantId);
+    return taken;
   }
 
-  /** Subtracts exactly what was flushed; counts added meanwhile stay. Empty rows go. */
-  subtract(rows: UsageRow[]): void {
-    for (const row of rows) {
-      this.sql.exec(
-        `update usage set requests = requests - ?, rejected = rejected - ?, read_ops = read_ops - ?, write_ops = write_ops - ?,
-           bytes_in = bytes_in - ?, bytes_out = bytes_out - ?, connection_seconds = connection_seconds - ?, messages = messages - ?,
-           peak_connections = case when peak_connections <= ? then 0 else peak_connections end
-         where tenant_id = ? and minute = ?`,
-        row.requests,
-        row.rejected,
-        row.readOps,
-        row.writeOps,
-        row.bytesIn,
-        row.bytesOut,
-        row.connectionSeconds,
-        row.messages,
-        row.peakConnections,
-        row.tenantId,
-        row.minute,
-      );
-    }
-    this.sql.exec(
-      `delete from usage where requests = 0 and rejected = 0 and read_ops = 0 and write_ops = 0 and bytes_in = 0
-         and bytes_out = 0 and connection_seconds = 0 and messages = 0 and peak_connections = 0`,
-    );
+  hasPending(): boolean {
+    return this.sql.exec(`select 1 from usage limit 1`).toArray().length > 0;
   }
 
   purge(tenantId: string): void {
     this.sql.exec(`delete from usage where tenant_id = ?`, tenantId);
   }
+}
+
+function toUsageRow(row: Record<string, SqlStorageValue>): UsageRow {
+  return {
+    tenantId: row.tenant_id as string,
+    minute: row.minute as number,
+    requests: row.requests as number,
+    rejected: row.rejected as number,
+    readOps: row.read_ops as number,
+    writeOps: row.write_ops as number,
+    bytesIn: row.bytes_in as number,
+    bytesOut: row.bytes_out as number,
+    connectionSeconds: row.connection_seconds as number,
+    peakConnections: row.peak_connections as number,
+    messages: row.messages as number,
+  };
 }

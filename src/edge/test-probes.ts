@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from "hono";
+import { Hono } from "hono";
+import type { AppEnv } from "../http/app-env.ts";
+import { ApiError } from "../http/problem.ts";
+
+/**
+ * Data-plane probes for the integration suite (TEST_HOOKS=1 only; 404 otherwise): a request that
+ * holds its concurrency lease for a while, to test the concurrency limit and lease expiry.
+ */
+export const PROBE_PATH = "/v1/_probe/*";
+
+export const probesEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.env.TEST_HOOKS !== "1") throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
+  await next();
+};
+
+export const probeRoutes = new Hono<AppEnv>().get("/v1/_probe/sleep", async (c) => {
+  const ms = Math.min(5000, Math.max(0, Number(c.req.query("ms") ?? 0) || 0));
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return c.json({ sleptMs: ms });
+});
+
+/** A crashed isolate never releases its lease: with TEST_HOOKS, this header simulates that. */
+export function simulatesCrash(env: Env, header: string | undefined): boolean {
+  return env.TEST_HOOKS === "1" && header === "1";
+}
