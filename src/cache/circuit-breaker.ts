@@ -4,18 +4,25 @@
  */
 export class CircuitBreaker {
   private openUntil = 0;
+  private failures = 0;
 
-  constructor(private readonly pauseMs: number) {}
+  constructor(
+    private readonly pauseMs: number,
+    /** Consecutive failures that open it: one slow answer under load is not an outage. */
+    private readonly threshold = 3,
+  ) {}
 
   get isOpen(): boolean {
     return Date.now() < this.openUntil;
   }
 
   recordFailure(): void {
-    this.openUntil = Date.now() + this.pauseMs;
+    this.failures++;
+    if (this.failures >= this.threshold) this.openUntil = Date.now() + this.pauseMs;
   }
 
   recordSuccess(): void {
+    this.failures = 0;
     this.openUntil = 0;
   }
 }

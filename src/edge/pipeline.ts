@@ -8,6 +8,7 @@ import { statusRefusal, type AdmitRefusal } from "../runtime/admission.ts";
 import { actorOf, type TenantContext } from "../tenancy/context.ts";
 import { runtimeFor } from "../tenancy/runtime.ts";
 import { resolveCaller } from "./resolve-credential.ts";
+import { tenantContextCache } from "./tenant-loader.ts";
 import { simulatesCrash } from "./test-probes.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
 
@@ -86,9 +87,19 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
 
   const admitted = await runtime.admit({ context: tenant, write, backstop: limits.kind === "backstop" });
   if (!admitted.ok) {
+    if (admitted.code === "rate_limited") {
+      // The runtime object's backstop bucket refused: say so in the headers too.
+      const empty = { ...limits.state, burst: { ...limits.state.burst, remaining: 0, resetMs: admitted.retryAfterMs } };
+      Object.assign(headers, rateLimitHeaders(empty));
+    }
     const refusal = REFUSAL[admitted.code];
     refuse(refusal.code, refusal.detail, admitted.retryAfterMs);
     return;
+  }
+  if (admitted.context.configVersion > tenant.configVersion) {
+    // The runtime object heard of a change before this isolate's cache did: adopt it now.
+    tenantContextCache(c.env).set(tenant.id, admitted.context);
+    Object.assign(headers, rateLimitHeaders(limits.state, admitted.context.limits));
   }
   c.set("tenant", admitted.context);
   c.set("usage", emptyUsage(c.get("requestBytes") ?? (Number(c.req.header("Content-Length") ?? 0) || 0)));

@@ -5,7 +5,7 @@ import type { Limits } from "../plans/catalog.ts";
 import { KEY_PREFIX } from "../tenancy/cache-keys.ts";
 
 /** Past this, Upstash counts as down for this request and the runtime object's bucket decides. */
-export const LIMIT_TIMEOUT_MS = 250;
+export const LIMIT_TIMEOUT_MS = 500;
 const DAY_MS = 86_400_000;
 
 /**

@@ -1,16 +1,20 @@
+import type { Limits } from "../plans/catalog.ts";
 import type { LimitState } from "./edge-limits.ts";
 
 /**
  * IETF RateLimit-Policy / RateLimit headers (draft-ietf-httpapi-ratelimit-headers, structured
  * fields): `"burst";q=200;w=1, "daily";q=100000;w=86400` and `"burst";r=173;t=1`.
  */
-export function rateLimitHeaders(state: LimitState): Record<string, string> {
+export function rateLimitHeaders(state: LimitState, policyLimits?: Limits): Record<string, string> {
   const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
-  const policy = [`"burst";q=${state.burst.limit};w=${state.burst.window}`];
-  const current = [`"burst";r=${state.burst.remaining};t=${seconds(state.burst.resetMs)}`];
-  if (state.daily) {
-    policy.push(`"daily";q=${state.daily.limit};w=86400`);
-    current.push(`"daily";r=${state.daily.remaining};t=${seconds(state.daily.resetMs)}`);
+  const burst = policyLimits?.burst ?? state.burst.limit;
+  const daily = policyLimits ? policyLimits.requestsPerDay : (state.daily?.limit ?? null);
+  const policy = [`"burst";q=${burst};w=${state.burst.window}`];
+  const current = [`"burst";r=${Math.min(state.burst.remaining, burst)};t=${seconds(state.burst.resetMs)}`];
+  if (daily !== null) {
+    policy.push(`"daily";q=${daily};w=86400`);
+    const remaining = state.daily ? Math.min(state.daily.remaining, daily) : daily;
+    current.push(`"daily";r=${remaining};t=${seconds(state.daily?.resetMs ?? 86_400_000 - (Date.now() % 86_400_000))}`);
   }
   return { "RateLimit-Policy": policy.join(", "), RateLimit: current.join(", ") };
 }

@@ -29,7 +29,14 @@ export async function setup(project: TestProject): Promise<void> {
   stack = await startLocalStack({
     port: await freePort(),
     stateDir,
-    vars: { USAGE_FLUSH_INTERVAL_MS: "500", TENANT_RETENTION_DAYS: "30" },
+    vars: {
+      USAGE_FLUSH_INTERVAL_MS: "500",
+      TENANT_RETENTION_DAYS: "30",
+      TEST_HOOKS: "1",
+      LEASE_TTL_MS: "3000",
+      // Known to the token tests, which verify signatures with it.
+      JWT_SECRET: "integration-tests-only-jwt-secret-0123456789",
+    },
     workerLog: (line) => {
       workerLines.push(line);
       if (workerLines.length > 2000) workerLines.shift();

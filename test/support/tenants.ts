@@ -1,11 +1,11 @@
-import { admin, call, createTenant, eventually } from "./api.ts";
+import { admin, call, createTenant, eventually, type ApiResponse } from "./api.ts";
 
 export interface ActiveTenant {
   id: string;
   key: string;
   tenant: any;
   /** A data-plane call with this tenant's key. */
-  call: (method: string, path: string, options?: Parameters<typeof call>[2]) => ReturnType<typeof call>;
+  call: <T = any>(method: string, path: string, options?: Parameters<typeof call>[2]) => Promise<ApiResponse<T>>;
 }
 
 /** Creates a tenant through the API and waits until provisioning made it `active`. */
@@ -20,6 +20,7 @@ export async function activeTenant(body: Record<string, unknown> = {}): Promise<
     id: created.tenant.id,
     key,
     tenant,
-    call: (method, path, options = {}) => call(method, path, { token: key, ...options }),
+    call: <T = any>(method: string, path: string, options: Parameters<typeof call>[2] = {}) =>
+      call<T>(method, path, { token: key, ...options }),
   };
 }

@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import { admin, control, eventually, expectProblem, type ApiResponse } from "../support/api.ts";
+import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
+
+/** Bounded load: `clients` concurrent loops calling `request` until `durationMs` has passed. */
+async function hammer(clients: number, durationMs: number, request: () => Promise<ApiResponse>) {
+  const responses: ApiResponse[] = [];
+  const deadline = Date.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (Date.now() < deadline) responses.push(await request());
+    }),
+  );
+  return responses;
+}
+
+async function usage(t: ActiveTenant) {
+  expect((await admin("POST", `/v1/tenants/${t.id}/usage/flush`)).status).toBe(200);
+  const response = await admin("GET", `/v1/tenants/${t.id}/usage?granularity=day`);
+  expect(response.status).toBe(200);
+  return response.body.totals;
+}
+
+describe("token bucket", () => {
+  it("admits at most burst + rate × seconds under 50 concurrent clients, and every refusal is well-formed", async () => {
+    const t = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 5, burst: 10, maxConcurrentRequests: 100 } });
+    const started = Date.now();
+    const responses = await hammer(50, 2500, () => t.call("GET", "/v1/me"));
+    const seconds = Math.ceil((Date.now() - started) / 1000);
+    const admitted = responses.filter((r) => r.status === 200).length;
+    const refused = responses.filter((r) => r.status === 429);
+    expect(admitted).toBeGreaterThanOrEqual(10);
+    // The bucket refills once a second; allow one extra refill for the window the run straddles.
+    expect(admitted).toBeLessThanOrEqual(10 + 5 * (seconds + 1));
+    expect(refused.length + admitted).toBe(responses.length);
+    for (const response of refused) {
+      const problem = expectProblem(response, 429, "rate_limited");
+      expect(problem.retryAfterMs).toBeGreaterThan(0);
+      expect(response.headers.get("ratelimit")).toMatch(/^"burst";r=0;t=\d+/);
+    }
+    const totals = await usage(t);
+    expect(totals.requests).toBe(admitted);
+    expect(totals.rejected).toBe(refused.length);
+  });
+
+  it("keeps a quiet tenant served while another floods at ten times its limit", async () => {
+    const noisy = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 10, burst: 10 } });
+    const quiet = await activeTenant({ plan: "free" });
+    const [flood, calm] = await Promise.all([
+      hammer(10, 2000, () => noisy.call("GET", "/v1/me")),
+      hammer(1, 2000, async () => {
+        const response = await quiet.call("GET", "/v1/me");
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return response;
+      }),
+    ]);
+    expect(flood.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    // Throughput on one shared 2-core machine is the benchmark's business; here: never refused.
+    expect(calm.length).toBeGreaterThanOrEqual(3);
+    expect(calm.every((r) => r.status === 200)).toBe(true);
+  });
+});
+
+describe("daily quota", () => {
+  it("admits exactly requestsPerDay requests, concurrently, and refuses the rest with quota_exceeded", async () => {
+    const t = await activeTenant({ plan: "pro", overrides: { requestsPerDay: 25 } });
+    const responses = await Promise.all(Array.from({ length: 40 }, () => t.call("GET", "/v1/me")));
+    const admitted = responses.filter((r) => r.status === 200);
+    expect(admitted).toHaveLength(25);
+    for (const response of responses.filter((r) => r.status !== 200)) {
+      const problem = expectProblem(response, 429, "quota_exceeded");
+      expect(problem.limit).toBe(25);
+      expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(1);
+    }
+    const totals = await usage(t);
+    expect(totals.requests).toBe(25);
+    expect(totals.rejected).toBe(15);
+  });
+
+  it("gives the quota back for requests the bucket refused", async () => {
+    const t = await activeTenant({ plan: "pro", overrides: { requestsPerDay: 30, requestsPerSecond: 1, burst: 5 } });
+    const first = await Promise.all(Array.from({ length: 20 }, () => t.call("GET", "/v1/me")));
+    expect(first.filter((r) => r.status === 200)).toHaveLength(5);
+    expect(first.filter((r) => (r.body as { code?: string } | undefined)?.code === "rate_limited")).toHaveLength(15);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const next = await t.call("GET", "/v1/me");
+    expect(next.status).toBe(200);
+    // 6 admitted in all: the 15 refused by the bucket gave their quota unit back.
+    expect(next.headers.get("ratelimit")).toContain('"daily";r=24;');
+  });
+});
+
+describe("concurrency leases", () => {
+  it("refuses requests over maxConcurrentRequests with concurrency_limited", async () => {
+    const t = await activeTenant({ plan: "free", overrides: { maxConcurrentRequests: 2, burst: 100, requestsPerSecond: 100 } });
+    const responses = await Promise.all(Array.from({ length: 6 }, () => t.call("GET", "/v1/_probe/sleep?ms=800")));
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(2);
+    for (const response of responses.filter((r) => r.status !== 200)) expectProblem(response, 429, "concurrency_limited");
+    // Leases come back when requests finish.
+    expect((await t.call("GET", "/v1/_probe/sleep?ms=0")).status).toBe(200);
+  });
+
+  it("lets a lease that is never released expire on its own", async () => {
+    const t = await activeTenant({ plan: "free", overrides: { maxConcurrentRequests: 1 } });
+    const leaked = await t.call("GET", "/v1/me", { headers: { "X-Test-Skip-Release": "1" } });
+    expect(leaked.status).toBe(200);
+    expectProblem(await t.call("GET", "/v1/me"), 429, "concurrency_limited");
+    // LEASE_TTL_MS is 3 s in the test stack.
+    await eventually(async () => (await t.call("GET", "/v1/me")).status === 200, 6000, 250);
+  });
+});
+
+describe("dependency outages", () => {
+  it("keeps serving with the runtime object's own bucket while Redis is down, and recovers", async () => {
+    const t = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 2, burst: 4 } });
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    await control("redis/stop");
+    try {
+      const started = Date.now();
+      const during = await Promise.all(Array.from({ length: 12 }, () => t.call("GET", "/v1/me")));
+      expect(Date.now() - started).toBeLessThan(5000);
+      const admitted = during.filter((r) => r.status === 200).length;
+      expect(admitted).toBeGreaterThan(0);
+      // The backstop bucket (burst 4, 2/s) still limits.
+      expect(admitted).toBeLessThanOrEqual(6);
+      for (const response of during.filter((r) => r.status !== 200)) expectProblem(response, 429, "rate_limited");
+    } finally {
+      await control("redis/start");
+    }
+    await eventually(async () => {
+      const response = await t.call("GET", "/v1/me");
+      return response.status === 200 && /"burst";r=\d+/.test(response.headers.get("ratelimit") ?? "");
+    }, 10_000, 250);
+  });
+
+  it("survives an eviction of the runtime object mid-run with exact usage", async () => {
+    const t = await activeTenant({ plan: "pro" });
+    for (let i = 0; i < 5; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    await control("worker/restart");
+    for (let i = 0; i < 5; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    const totals = await usage(t);
+    expect(totals.requests).toBe(10);
+  });
+});
