@@ -11,6 +11,13 @@ export default defineConfig({
       },
       {
         test: {
+          name: "build",
+          include: ["test/build/**/*.test.ts"],
+          testTimeout: 180_000,
+        },
+      },
+      {
+        test: {
           name: "bridge",
           include: ["test/bridge/**/*.test.ts"],
           testTimeout: 30_000,
