@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { openDatabase } from "../src/db/client.ts";
+import { openRedis } from "../src/cache/redis.ts";
+import { openDatabase, type DatabaseHandle } from "../src/db/client.ts";
+import { ApiError, toProblemResponse } from "../src/http/problem.ts";
 import { applyUsageBatch } from "../src/metering/usage-sink.ts";
 import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RequestUsage } from "../src/runtime/admission.ts";
 import { BackstopBuckets } from "../src/runtime/backstop-bucket.ts";
@@ -7,6 +9,12 @@ import { ContextStore } from "../src/runtime/context-store.ts";
 import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "../src/runtime/lease-table.ts";
 import { UsageCounters, type UsageDelta } from "../src/runtime/usage-counters.ts";
 import { UsageOutbox } from "../src/runtime/usage-outbox.ts";
+import { executeFrame } from "../src/realtime/executor.ts";
+import { readHandoff } from "../src/realtime/forward.ts";
+import { RealtimeHub } from "../src/realtime/hub.ts";
+import type { ChangeEvent } from "../src/realtime/protocol.ts";
+import { TicketLedger } from "../src/runtime/ticket-ledger.ts";
+import type { MapChange } from "../src/storage/maps/change-events.ts";
 import type { TenantContext } from "../src/tenancy/context.ts";
 
 /** How often a warm-pinned (dedicated) runtime wakes itself so it is never cold. */
@@ -25,9 +33,13 @@ export class TenantRuntime extends DurableObject<Env> {
   private leases!: LeaseTable;
   private usage!: UsageCounters;
   private outbox!: UsageOutbox;
+  private tickets!: TicketLedger;
+  private hub!: RealtimeHub;
   private readonly backstop = new BackstopBuckets();
   private nextAlarm: number | null = null;
   private flushFailures = 0;
+  /** Reused across realtime messages: a runtime object may keep sockets open across requests. */
+  private database: DatabaseHandle | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -36,13 +48,31 @@ export class TenantRuntime extends DurableObject<Env> {
       this.leases = new LeaseTable(ctx.storage.sql, positiveNumber(env.LEASE_TTL_MS) ?? DEFAULT_LEASE_TTL_MS);
       this.usage = new UsageCounters(ctx.storage.sql);
       this.outbox = new UsageOutbox(ctx.storage, this.usage, ctx.id.toString());
+      this.tickets = new TicketLedger(ctx.storage.sql);
+      this.hub = new RealtimeHub(ctx, {
+        execute: (state, frame) =>
+          executeFrame(
+            {
+              context: (tenantId) => this.contexts.get(tenantId),
+              db: () => (this.database ??= openDatabase(this.env)).db,
+              redis: () => openRedis(this.env),
+              backstop: this.backstop,
+              count: (tenantId, delta) => this.count(tenantId, delta),
+              defer: (promise) => this.ctx.waitUntil(promise),
+            },
+            state,
+            frame,
+          ),
+        count: (tenantId, delta) => this.count(tenantId, delta),
+      });
       this.nextAlarm = await ctx.storage.getAlarm();
     });
   }
 
   /** Pushed by the control plane on every change, so the gate holds even before edge caches expire. */
   async configure(context: TenantContext): Promise<void> {
-    this.contexts.offer(context);
+    const kept = this.contexts.offer(context);
+    if (kept.status === "deleted") this.hub.disconnect(kept.id, 1008, "tenant deleted");
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
@@ -87,6 +117,51 @@ export class TenantRuntime extends DurableObject<Env> {
     await this.sendBatches(tenantId);
   }
 
+  /** A WebSocket upgrade the edge authenticated and admitted (see src/realtime/forward.ts). */
+  override async fetch(request: Request): Promise<Response> {
+    const handoff = readHandoff(request);
+    if (!handoff) return new Response("not found", { status: 404 });
+    const context = this.contexts.offer(handoff.context);
+    const refuse = (error: ApiError) => toProblemResponse(error, handoff.requestId);
+    if (handoff.ticket && !this.tickets.redeem(handoff.ticket.jti)) {
+      return refuse(new ApiError("unauthenticated", "This realtime ticket was already used."));
+    }
+    if (this.hub.connections(context.id) >= context.limits.maxConnections) {
+      this.count(context.id, { rejected: 1 });
+      return refuse(
+        new ApiError("connection_limit", "Too many realtime connections for this tenant.", { retryAfterMs: 1000, limit: context.limits.maxConnections }),
+      );
+    }
+    return this.hub.accept({ tenantId: context.id, actor: handoff.actor, scopes: handoff.scopes });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.hub.message(ws, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.hub.closed(ws);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.hub.closed(ws);
+  }
+
+  /** A committed REST write: tell the tenant's subscribers. */
+  async publish(change: MapChange): Promise<number> {
+    const event: ChangeEvent = { map: change.map, key: change.key, op: change.op, value: change.value, version: change.version };
+    return this.hub.publish(change.tenantId, event);
+  }
+
+  async connections(tenantId: string): Promise<number> {
+    return this.hub.connections(tenantId);
+  }
+
   /** Dedicated tenants: a recurring alarm keeps the object warm. */
   async warmPin(_tenantId: string): Promise<void> {
     await this.ctx.storage.put("warmPinned", true);
@@ -94,6 +169,7 @@ export class TenantRuntime extends DurableObject<Env> {
   }
 
   async purge(tenantId: string): Promise<void> {
+    this.hub.disconnect(tenantId, 1008, "tenant deleted");
     this.contexts.purge(tenantId);
     this.leases.purge(tenantId);
     this.usage.take(tenantId);

@@ -7,7 +7,8 @@ import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
 import { statusRefusal, type AdmitRefusal } from "../runtime/admission.ts";
 import { actorOf, type TenantContext } from "../tenancy/context.ts";
 import { runtimeFor } from "../tenancy/runtime.ts";
-import { resolveCaller } from "./resolve-credential.ts";
+import { REALTIME_PATH } from "../realtime/paths.ts";
+import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
 import { simulatesCrash } from "./test-probes.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
@@ -43,6 +44,26 @@ async function auditMismatch(c: Context<AppEnv>, tenant: TenantContext, named: s
 }
 
 /**
+ * The caller of a request: its bearer credential, or (realtime upgrade only) a `?ticket=`. Both at
+ * once must name the same tenant; a disagreement is refused and audited like X-Tenant-Id.
+ */
+async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unknown>) => void): Promise<ResolvedCaller> {
+  const services = c.get("services");
+  const ticket = c.req.path === REALTIME_PATH ? c.req.query("ticket") : undefined;
+  const authorization = c.req.header("Authorization");
+  if (ticket === undefined) return resolveCaller(authorization, c.env, services, defer);
+  const byTicket = await resolveTicket(ticket, c.env, services, defer);
+  if (authorization === undefined) return byTicket;
+  const byHeader = await resolveCaller(authorization, c.env, services, defer);
+  if (byHeader.tenant.id !== byTicket.tenant.id) {
+    c.set("credential", byHeader.credential);
+    await auditMismatch(c, byHeader.tenant, byTicket.tenant.id);
+    throw new ApiError("tenant_mismatch", "The ticket and the Authorization credential belong to different tenants.");
+  }
+  return byTicket;
+}
+
+/**
  * The data plane's front door, in order: credential → tenant (cached), X-Tenant-Id check, Upstash
  * token bucket + daily quota (one round trip), scope, status gate, runtime object admission
  * (status gate again, authoritative, and the concurrency lease). Release and usage after the response.
@@ -50,7 +71,7 @@ async function auditMismatch(c: Context<AppEnv>, tenant: TenantContext, named: s
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   const defer = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const services = c.get("services");
-  const { credential, tenant } = await resolveCaller(c.req.header("Authorization"), c.env, services, defer);
+  const { credential, tenant } = await resolveRequestCaller(c, defer);
   c.set("credential", credential);
   c.set("tenant", tenant);
 

@@ -4,6 +4,7 @@ import type { Services } from "../http/app-env.ts";
 import { ApiError } from "../http/problem.ts";
 import { hashApiKey, looksLikeApiKey, SCOPES, type Scope } from "../keys/api-keys.ts";
 import type { Credential, TenantContext } from "../tenancy/context.ts";
+import { verifyTicket } from "../realtime/tickets.ts";
 import { findKeyRecord, findTenantContext } from "./tenant-loader.ts";
 
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="tenantry"' };
@@ -81,4 +82,18 @@ export async function resolveCredential(
   // A deleted tenant's credentials are all dead at once, tokens included.
   if (!tenant || tenant.status === "deleted") throw unauthenticated("The credential's tenant no longer exists.");
   return { credential, tenant };
+}
+
+/** A realtime ticket (`?ticket=`) as a credential: the tenant and scopes it was issued for. */
+export async function resolveTicket(
+  ticket: string,
+  env: Env,
+  services: Services,
+  defer: (p: Promise<unknown>) => void,
+): Promise<ResolvedCaller> {
+  const claims = await verifyTicket(env.JWT_SECRET, ticket);
+  if (!claims) throw unauthenticated("The realtime ticket is invalid or expired.");
+  const tenant = await findTenantContext(env, services, claims.tid, defer);
+  if (!tenant || tenant.status === "deleted") throw unauthenticated("The ticket's tenant no longer exists.");
+  return { credential: { kind: "ticket", actor: claims.actor, jti: claims.jti, scopes: claims.scopes }, tenant };
 }

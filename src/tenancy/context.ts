@@ -19,8 +19,17 @@ export interface TenantContext {
 /** The credential a data-plane request was made with. */
 export type Credential =
   | { kind: "api_key"; keyId: string; scopes: Scope[] }
-  | { kind: "token"; sub: string; jti: string; scopes: Scope[] };
+  | { kind: "token"; sub: string; jti: string; scopes: Scope[] }
+  /** A realtime ticket, acting for the credential that asked for it. */
+  | { kind: "ticket"; actor: string; jti: string; scopes: Scope[] };
 
 export function actorOf(credential: Credential): string {
-  return credential.kind === "api_key" ? `key:${credential.keyId}` : `token:${credential.sub}`;
+  switch (credential.kind) {
+    case "api_key":
+      return `key:${credential.keyId}`;
+    case "token":
+      return `token:${credential.sub}`;
+    case "ticket":
+      return credential.actor;
+  }
 }

@@ -1,0 +1,103 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+import type { Database } from "../db/client.ts";
+import { ApiError } from "../http/problem.ts";
+import { checkEdgeLimits } from "../limits/edge-limits.ts";
+import { statusRefusal } from "../runtime/admission.ts";
+import type { BackstopBuckets } from "../runtime/backstop-bucket.ts";
+import type { UsageDelta } from "../runtime/usage-counters.ts";
+import { mapStore } from "../storage/maps/store.ts";
+import { prepareValue } from "../storage/maps/value.ts";
+import type { TenantContext } from "../tenancy/context.ts";
+import type { OperationOutcome, SocketState } from "./hub.ts";
+import type { DataFrame, ErrorBody } from "./protocol.ts";
+
+export interface ExecutorDependencies {
+  context(tenantId: string): TenantContext | undefined;
+  db(): Database;
+  redis(): Redis;
+  backstop: BackstopBuckets;
+  count(tenantId: string, delta: UsageDelta): void;
+  defer(promise: Promise<unknown>): void;
+}
+
+const GATE_MESSAGES = {
+  tenant_not_ready: "The tenant is not ready yet; retry shortly.",
+  tenant_suspended: "The tenant is suspended: reads work, writes do not.",
+  tenant_deleted: "The tenant no longer exists.",
+} as const;
+
+/**
+ * One get/set/delete frame, held to the same rules as a REST request: status gate, scope,
+ * token bucket and daily quota (Upstash, or the runtime's own bucket when Upstash is away),
+ * then the same Maps store. Metered as a message and as the operation it carries.
+ */
+export async function executeFrame(deps: ExecutorDependencies, state: SocketState, frame: DataFrame): Promise<OperationOutcome> {
+  const context = deps.context(state.tenantId);
+  if (!context) return failure({ code: "unavailable", message: "The tenant's runtime state is being rebuilt; retry.", retryAfterMs: 1000 });
+  const write = frame.op !== "get";
+  deps.count(context.id, { messages: 1 });
+
+  const gate = statusRefusal(context, write);
+  if (gate === "tenant_deleted") return failure({ code: "unauthenticated", message: GATE_MESSAGES.tenant_deleted });
+  if (gate === "tenant_not_ready" || gate === "tenant_suspended") {
+    return failure({ code: gate, message: GATE_MESSAGES[gate], ...(gate === "tenant_not_ready" ? { retryAfterMs: 1000 } : {}) });
+  }
+  if (!state.scopes.includes(write ? "write" : "read")) {
+    return failure({ code: "forbidden", message: `This connection's credential lacks the "${write ? "write" : "read"}" scope.` });
+  }
+
+  const limits = await checkEdgeLimits(deps.redis(), context.id, context.limits, deps.defer);
+  if (limits.kind === "refused") {
+    deps.count(context.id, { rejected: 1 });
+    const message = limits.code === "quota_exceeded" ? "The tenant's daily request quota is used up." : "The tenant's request rate is over its limit.";
+    return failure({ code: limits.code, message, retryAfterMs: limits.retryAfterMs });
+  }
+  if (limits.kind === "backstop") {
+    const taken = deps.backstop.take(context.id, context.limits.requestsPerSecond, context.limits.burst);
+    if (!taken.ok) {
+      deps.count(context.id, { rejected: 1 });
+      return failure({ code: "rate_limited", message: "The tenant's request rate is over its limit.", retryAfterMs: taken.retryAfterMs });
+    }
+  }
+
+  try {
+    const outcome = await run(deps.db(), context, frame);
+    deps.count(context.id, write ? { writeOps: 1 } : { readOps: 1 });
+    return outcome;
+  } catch (error) {
+    if (error instanceof ApiError) return failure({ code: error.code, message: error.message });
+    return failure({ code: "unavailable", message: "A dependency is unavailable; retry later.", retryAfterMs: 1000 });
+  }
+}
+
+async function run(db: Database, context: TenantContext, frame: DataFrame): Promise<OperationOutcome> {
+  const store = mapStore(db, context);
+  const address = { map: frame.map, key: frame.key };
+  switch (frame.op) {
+    case "get": {
+      const record = await store.get(address);
+      if (!record) return failure({ code: "not_found", message: "No such key in this map." });
+      return ok({ map: frame.map, key: frame.key, value: record.value, version: record.version, updatedAt: record.updatedAt.toISOString() });
+    }
+    case "set": {
+      const prepared = prepareValue(JSON.stringify(frame.value), context.limits.maxValueBytes);
+      const written = await store.put(address, prepared);
+      return {
+        ok: true,
+        result: { map: frame.map, key: frame.key, version: written.version, updatedAt: written.updatedAt.toISOString() },
+        change: { map: frame.map, key: frame.key, op: "set", value: prepared.value, version: written.version },
+      };
+    }
+    case "delete": {
+      const removed = await store.delete(address);
+      return {
+        ok: true,
+        result: { map: frame.map, key: frame.key },
+        change: { map: frame.map, key: frame.key, op: "delete", value: null, version: removed.version },
+      };
+    }
+  }
+}
+
+const ok = (result: unknown): OperationOutcome => ({ ok: true, result });
+const failure = (error: ErrorBody): OperationOutcome => ({ ok: false, error });
