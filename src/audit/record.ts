@@ -11,6 +11,7 @@ export type AuditAction =
   | "tenant.purged"
   | "tenant.provisioned"
   | "tenant.provisioning_failed"
+  | "tenant.provisioning_retried"
   | "tenant.isolation_changed"
   | "key.created"
   | "key.revoked"
@@ -28,11 +29,13 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** Entries of one call get ascending ids in the order given, so "newest first" keeps their order. */
 export async function recordAudit(db: Database | Transaction, ...entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  const ids = entries.map(() => newId("evt")).sort();
   await db.insert(auditEvents).values(
-    entries.map((entry) => ({
-      id: newId("evt"),
+    entries.map((entry, index) => ({
+      id: ids[index]!,
       tenantId: entry.tenantId,
       actor: entry.actor,
       action: entry.action,

@@ -2,8 +2,8 @@
 export interface ProvisionMessage {
   kind: "provision";
   tenantId: string;
-  /** Why this run was asked for: creation, an operator's retry, a plan change. */
-  reason: "created" | "retry" | "plan_changed";
+  /** Why this run was asked for: creation, an operator's retry, a plan change, the stall sweeper, a test. */
+  reason: "created" | "retry" | "plan_changed" | "sweep" | "test";
 }
 
 export type ProvisioningQueueMessage = ProvisionMessage;

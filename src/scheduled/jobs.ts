@@ -1,2 +1,33 @@
-/** Cron: retention purges, provisioning sweeps. Each job is idempotent and bounded. */
-export async function runScheduledJobs(_env: Env, _now: Date): Promise<void> {}
+import { lt } from "drizzle-orm";
+import type { Services } from "../http/app-env.ts";
+import { openServices } from "../http/services.ts";
+import { errorMessage, logEvent } from "../provisioning/log.ts";
+import { idempotencyKeys } from "../tenants/schema.ts";
+import { purgeExpiredTenants } from "./purge-expired.ts";
+import { sweepStalledProvisioning } from "./sweep-provisioning.ts";
+
+async function job(name: string, now: Date, work: () => Promise<unknown>): Promise<void> {
+  try {
+    const result = await work();
+    logEvent("info", "scheduled job done", { job: name, now: now.toISOString(), result });
+  } catch (error) {
+    logEvent("error", "scheduled job failed", { job: name, error: errorMessage(error) });
+  }
+}
+
+async function expireIdempotencyKeys(services: Services, now: Date): Promise<number> {
+  const expired = await services.db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now)).returning({ key: idempotencyKeys.key });
+  return expired.length;
+}
+
+/** Cron: retention purges, provisioning sweeps, expired idempotency records. Each job is idempotent and bounded. */
+export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
+  const scope = openServices(env);
+  try {
+    await job("purge-expired-tenants", now, () => purgeExpiredTenants(env, scope.services, now));
+    await job("sweep-stalled-provisioning", now, () => sweepStalledProvisioning(env, scope.services, now));
+    await job("expire-idempotency-keys", now, () => expireIdempotencyKeys(scope.services, now));
+  } finally {
+    await scope.close();
+  }
+}

@@ -121,3 +121,30 @@ export const ListTenantsQuery = z.object({
 });
 
 export const TenantListSchema = z.object({ data: z.array(TenantSchema), nextCursor: z.string().nullable() }).openapi("TenantList");
+
+export const UpdateTenantBody = z
+  .strictObject({
+    name: TenantName.optional(),
+    plan: z.enum(PLAN_IDS).optional(),
+    overrides: OverridesPatchSchema.nullable()
+      .optional()
+      .openapi({ description: "Merged field by field; `null` removes an override (the plan's value applies again); `null` for the whole object removes all." }),
+    metadata: z
+      .record(z.string().min(1).max(128), z.json())
+      .nullable()
+      .optional()
+      .openapi({ description: "JSON merge patch (RFC 7396) of the metadata: `null` removes a field.", type: "object" }),
+    status: z
+      .enum(["suspended", "active"])
+      .optional()
+      .openapi({ description: "`suspended` from `active` only; `active` (resume) from `suspended` only; otherwise 409." }),
+  })
+  .openapi("UpdateTenant");
+export type UpdateTenantInput = z.infer<typeof UpdateTenantBody>;
+
+export const DeleteTenantQuery = z.object({
+  hard: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ description: "`true` purges everything now instead of after the retention period; afterwards the tenant is 404." }),
+});

@@ -5,6 +5,7 @@ import { generateApiKey, type Scope } from "../keys/api-keys.ts";
 import { newId } from "../lib/ids.ts";
 import { PLANS } from "../plans/catalog.ts";
 import { provisioningRuns } from "../provisioning/schema.ts";
+import { ensureStepRows } from "../provisioning/step-store.ts";
 import type { CreateTenantInput } from "./api-schemas.ts";
 import { claimIdempotencyKey, rememberResponse, requestFingerprint, type StoredResponse } from "./idempotency.ts";
 import { findTenantView } from "./repository.ts";
@@ -63,6 +64,7 @@ export async function createTenant(
       scopes: FIRST_KEY_SCOPES,
     });
     await tx.insert(provisioningRuns).values({ tenantId, state: "queued" });
+    await ensureStepRows(tx, tenantId);
     await recordAudit(
       tx,
       { tenantId, actor: "admin", action: "tenant.created", details: { name: input.name, plan: input.plan } },

@@ -1,0 +1,90 @@
+import { eq } from "drizzle-orm";
+import type { Services } from "../http/app-env.ts";
+import type { Isolation } from "../plans/catalog.ts";
+import { purgeTenantResources } from "../tenants/purge-resources.ts";
+import { findTenantRow } from "../tenants/repository.ts";
+import type { TenantRow } from "../tenants/view.ts";
+import { finalizeRun, type FinalizeOutcome } from "./finalize.ts";
+import { errorMessage, logEvent } from "./log.ts";
+import { provisioningRuns } from "./schema.ts";
+import { claimStep, completeStep, ensureStepRows, failStep, stepStatuses } from "./step-store.ts";
+import { STEP_NAMES, type StepName } from "./step-names.ts";
+import { STEPS } from "./steps/index.ts";
+import { checkInjectedFault } from "./test-hooks.ts";
+import { withTimeout } from "./with-timeout.ts";
+
+/** Below the step lease, so a step that hangs fails (and is retried) before anyone may re-claim it. */
+const STEP_TIMEOUT_MS = 30_000;
+
+export type RunOutcome =
+  /** Nothing to do: tenant gone, deleted or failed (only POST /provision resumes it), run failed. */
+  | { kind: "skipped" }
+  /** Another runner holds a step, or a change reset one; whoever holds or queued it finishes the run. */
+  | { kind: "busy"; step: StepName }
+  | { kind: "finalized"; outcome: FinalizeOutcome };
+
+export class StepFailure extends Error {
+  constructor(
+    readonly step: StepName,
+    cause: unknown,
+  ) {
+    super(`step ${step} failed: ${errorMessage(cause)}`, { cause });
+    this.name = "StepFailure";
+  }
+}
+
+async function runnable(services: Services, tenantId: string): Promise<TenantRow | undefined> {
+  const tenant = await findTenantRow(services.db, tenantId);
+  if (!tenant || tenant.status === "deleted" || tenant.status === "failed") return undefined;
+  const [run] = await services.db.select({ state: provisioningRuns.state }).from(provisioningRuns).where(eq(provisioningRuns.tenantId, tenantId));
+  return run?.state === "failed" ? undefined : tenant;
+}
+
+/**
+ * One delivery of a provisioning message: runs, in order, every step not yet succeeded, each
+ * claimed first (one runner per step at a time), then finalizes. Safe to call any number of times,
+ * concurrently: a finished step never runs again. Throws StepFailure for the queue to retry.
+ */
+export async function runProvisioning(env: Env, services: Services, tenantId: string): Promise<RunOutcome> {
+  if (!(await runnable(services, tenantId))) return { kind: "skipped" };
+  await ensureStepRows(services.db, tenantId);
+  const known = await stepStatuses(services.db, tenantId);
+
+  let claimedAny = false;
+  for (const name of STEP_NAMES) {
+    if (known.get(name) === "succeeded") continue;
+    const attempt = await claimStep(services.db, tenantId, name, !claimedAny);
+    if (attempt === undefined) {
+      const now = (await stepStatuses(services.db, tenantId)).get(name);
+      if (now === "succeeded") continue;
+      return (await runnable(services, tenantId)) ? { kind: "busy", step: name } : { kind: "skipped" };
+    }
+    claimedAny = true;
+
+    const tenant = await findTenantRow(services.db, tenantId);
+    if (!tenant) return { kind: "skipped" };
+    const started = Date.now();
+    let output: Record<string, unknown>;
+    try {
+      await checkInjectedFault(env, services.redis, tenant, name);
+      output = await withTimeout(STEPS[name]({ env, services, tenant }), STEP_TIMEOUT_MS, `step ${name}`);
+    } catch (error) {
+      await failStep(services.db, tenantId, name, attempt, Date.now() - started, errorMessage(error)).catch((recordError: unknown) =>
+        logEvent("error", "could not record a step failure", { tenantId, step: name, error: errorMessage(recordError) }),
+      );
+      throw new StepFailure(name, error);
+    }
+    if (!(await completeStep(services.db, tenantId, name, attempt, Date.now() - started, output))) {
+      return { kind: "busy", step: name };
+    }
+    if (await purgedMeanwhile(env, services, tenant)) return { kind: "skipped" };
+  }
+  return { kind: "finalized", outcome: await finalizeRun(env, services, tenantId) };
+}
+
+/** A hard delete that ran while a step did may have been undone by the step: purge what it left. */
+async function purgedMeanwhile(env: Env, services: Services, tenant: TenantRow): Promise<boolean> {
+  if (await findTenantRow(services.db, tenant.id)) return false;
+  await purgeTenantResources(env, services, { id: tenant.id, isolation: tenant.isolation as Isolation, region: tenant.region }, []);
+  return true;
+}

@@ -1,0 +1,145 @@
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../db/client.ts";
+import { tenants } from "../tenants/schema.ts";
+import { provisioningRuns, provisioningSteps } from "./schema.ts";
+import { PLAN_DEPENDENT_STEPS, STEP_NAMES, type StepName } from "./step-names.ts";
+
+type Queryable = Database | Transaction;
+
+/**
+ * A claimed step whose runner vanished (isolate evicted mid-step) may be claimed again after this.
+ * Every step finishes far sooner; the runner also bounds each step with a timeout below it.
+ */
+export const STEP_LEASE_SECONDS = 60;
+
+export async function ensureStepRows(db: Queryable, tenantId: string): Promise<void> {
+  await db
+    .insert(provisioningSteps)
+    .values(STEP_NAMES.map((name, position) => ({ tenantId, name, position, status: "pending" })))
+    .onConflictDoNothing();
+}
+
+export async function stepStatuses(db: Queryable, tenantId: string): Promise<Map<string, string>> {
+  const rows = await db
+    .select({ name: provisioningSteps.name, status: provisioningSteps.status })
+    .from(provisioningSteps)
+    .where(eq(provisioningSteps.tenantId, tenantId));
+  return new Map(rows.map((row) => [row.name, row.status]));
+}
+
+export async function hasUnfinishedSteps(db: Queryable, tenantId: string): Promise<boolean> {
+  const rows = await db
+    .select({ name: provisioningSteps.name })
+    .from(provisioningSteps)
+    .where(and(eq(provisioningSteps.tenantId, tenantId), ne(provisioningSteps.status, "succeeded")))
+    .limit(1);
+  return rows.length > 0;
+}
+
+/**
+ * Claims `name` for one runner: a conditional update, so of concurrent runners exactly one wins.
+ * Returns the attempt number, which fences the completion (a reset or re-claimed step cannot be
+ * marked finished by a runner that lost it). `firstOfRun` counts one run attempt per invocation.
+ */
+export async function claimStep(db: Database, tenantId: string, name: StepName, firstOfRun: boolean): Promise<number | undefined> {
+  return db.transaction(async (tx) => {
+    const claimed = await tx
+      .update(provisioningSteps)
+      .set({
+        status: "running",
+        attempts: sql`${provisioningSteps.attempts} + 1`,
+        startedAt: sql`now()`,
+        finishedAt: null,
+        durationMs: null,
+        error: null,
+      })
+      .where(
+        and(
+          eq(provisioningSteps.tenantId, tenantId),
+          eq(provisioningSteps.name, name),
+          sql`(${provisioningSteps.status} in ('pending', 'failed') or (${provisioningSteps.status} = 'running' and ${provisioningSteps.startedAt} < now() - make_interval(secs => ${STEP_LEASE_SECONDS})))`,
+          sql`exists (select 1 from ${tenants} where ${tenants.id} = ${tenantId} and ${tenants.status} not in ('deleted', 'failed'))`,
+        ),
+      )
+      .returning({ attempts: provisioningSteps.attempts });
+    const attempt = claimed[0]?.attempts;
+    if (attempt === undefined) return undefined;
+
+    await tx
+      .update(provisioningRuns)
+      .set({
+        state: "running",
+        attempts: firstOfRun ? sql`${provisioningRuns.attempts} + 1` : provisioningRuns.attempts,
+        startedAt: sql`coalesce(${provisioningRuns.startedAt}, now())`,
+        finishedAt: null,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(provisioningRuns.tenantId, tenantId), ne(provisioningRuns.state, "failed")));
+    await tx
+      .update(tenants)
+      .set({ status: "provisioning", updatedAt: sql`now()`, configVersion: sql`${tenants.configVersion} + 1` })
+      .where(and(eq(tenants.id, tenantId), eq(tenants.status, "pending")));
+    return attempt;
+  });
+}
+
+const fenced = (tenantId: string, name: StepName, attempt: number) =>
+  and(
+    eq(provisioningSteps.tenantId, tenantId),
+    eq(provisioningSteps.name, name),
+    eq(provisioningSteps.status, "running"),
+    eq(provisioningSteps.attempts, attempt),
+  );
+
+/** False when the claim was lost meanwhile (reset by a plan change, or re-claimed after the lease). */
+export async function completeStep(
+  db: Database,
+  tenantId: string,
+  name: StepName,
+  attempt: number,
+  durationMs: number,
+  output: Record<string, unknown>,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const done = await tx
+      .update(provisioningSteps)
+      .set({ status: "succeeded", durationMs, output, finishedAt: sql`now()`, error: null })
+      .where(fenced(tenantId, name, attempt))
+      .returning({ name: provisioningSteps.name });
+    if (done.length === 0) return false;
+    await tx.update(provisioningRuns).set({ updatedAt: sql`now()` }).where(eq(provisioningRuns.tenantId, tenantId));
+    return true;
+  });
+}
+
+export async function failStep(db: Database, tenantId: string, name: StepName, attempt: number, durationMs: number, error: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const failed = await tx
+      .update(provisioningSteps)
+      .set({ status: "failed", durationMs, error, finishedAt: sql`now()` })
+      .where(fenced(tenantId, name, attempt))
+      .returning({ name: provisioningSteps.name });
+    if (failed.length === 0) return;
+    await tx
+      .update(provisioningRuns)
+      .set({ error: `${name}: ${error}`, updatedAt: sql`now()` })
+      .where(and(eq(provisioningRuns.tenantId, tenantId), ne(provisioningRuns.state, "failed")));
+  });
+}
+
+/**
+ * After a plan or override change (inside the change's transaction): the plan-dependent steps run
+ * again. A runner holding one of them loses its claim (fencing) and the change's message re-runs it.
+ */
+export async function resetPlanDependentSteps(tx: Transaction, tenantId: string, tenantStatus: string): Promise<void> {
+  await tx
+    .update(provisioningSteps)
+    .set({ status: "pending", error: null, durationMs: null, finishedAt: null })
+    .where(and(eq(provisioningSteps.tenantId, tenantId), inArray(provisioningSteps.name, [...PLAN_DEPENDENT_STEPS])));
+  // A failed tenant stays failed until an operator asks for POST /provision.
+  if (tenantStatus === "failed") return;
+  await tx
+    .update(provisioningRuns)
+    .set({ state: "queued", error: null, finishedAt: null, updatedAt: sql`now()` })
+    .where(eq(provisioningRuns.tenantId, tenantId));
+}

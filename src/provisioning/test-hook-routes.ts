@@ -1,0 +1,74 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { adminAuth } from "../auth/admin-auth.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { ApiError } from "../http/problem.ts";
+import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
+import { problems } from "../http/schemas/problem.ts";
+import { STEP_NAMES } from "./step-names.ts";
+import { faultKey, testHooksEnabled } from "./test-hooks.ts";
+
+/** Without TEST_HOOKS=1 these routes do not exist. */
+const onlyWithTestHooks: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!testHooksEnabled(c.env)) throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
+  await next();
+};
+
+const deliverRoute = createRoute({
+  method: "post",
+  path: "/v1/_test/provisioning/deliver",
+  hide: true,
+  security: ADMIN_SECURITY,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: z.strictObject({ tenantId: z.string().min(1).max(128), times: z.number().int().min(1).max(10) }) },
+      },
+    },
+  },
+  responses: { 202: { description: "Sent as one batch", content: { "application/json": { schema: z.object({ sent: z.number() }) } } }, ...problems(400, 401, 404) },
+});
+
+const faultRoute = createRoute({
+  method: "put",
+  path: "/v1/_test/provisioning/faults",
+  hide: true,
+  security: ADMIN_SECURITY,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .strictObject({
+              tenantId: z.string().min(1).max(128).optional(),
+              tenantName: z.string().min(1).max(200).optional(),
+              step: z.enum(STEP_NAMES),
+              times: z.number().int().min(0).max(1000),
+            })
+            .refine((body) => (body.tenantId === undefined) !== (body.tenantName === undefined), "Give tenantId or tenantName."),
+        },
+      },
+    },
+  },
+  responses: { 204: { description: "The step fails the next `times` times" }, ...problems(400, 401, 404) },
+});
+
+export const testHookRoutes = createRouter();
+testHookRoutes.use("/v1/_test/*", onlyWithTestHooks, adminAuth);
+testHookRoutes
+  .openapi(deliverRoute, async (c) => {
+    const { tenantId, times } = c.req.valid("json");
+    const message = { body: { kind: "provision" as const, tenantId, reason: "test" as const }, contentType: "json" as const };
+    await c.env.PROVISIONING_QUEUE.sendBatch(Array.from({ length: times }, () => message));
+    return c.json({ sent: times }, 202);
+  })
+  .openapi(faultRoute, async (c) => {
+    const { tenantId, tenantName, step, times } = c.req.valid("json");
+    const key = faultKey(tenantId !== undefined ? { tenantId } : { tenantName: tenantName ?? "" }, step);
+    const { redis } = c.get("services");
+    if (times === 0) await redis.del(key);
+    else await redis.set(key, times, { ex: 3600 });
+    return c.body(null, 204);
+  });

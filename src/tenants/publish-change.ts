@@ -1,0 +1,25 @@
+import type { Services } from "../http/app-env.ts";
+import { errorMessage, logEvent } from "../provisioning/log.ts";
+import { withTimeout } from "../provisioning/with-timeout.ts";
+import { contextFromRow } from "../tenancy/context-from-row.ts";
+import { invalidateCredential, invalidateTenant } from "../tenancy/invalidate.ts";
+import { runtimeFor } from "../tenancy/runtime.ts";
+import type { TenantRow } from "./view.ts";
+
+const RUNTIME_PUSH_TIMEOUT_MS = 2000;
+
+/**
+ * After a committed change to a tenant: drop the shared cached copies (tenant context, and the
+ * credentials given) and push the new context to the tenant's runtime object. Never throws: the
+ * database already holds the truth, and edges re-read it within TENANT_CACHE_TTL_MS anyway.
+ */
+export async function publishTenantChange(env: Env, services: Services, row: TenantRow, credentialHashes: readonly string[] = []): Promise<void> {
+  const context = contextFromRow(row);
+  const results = await Promise.allSettled([
+    invalidateTenant(services.redis, row.id),
+    ...credentialHashes.map((hash) => invalidateCredential(services.redis, hash)),
+    withTimeout(runtimeFor(env, context).configure(context), RUNTIME_PUSH_TIMEOUT_MS, "runtime configure"),
+  ]);
+  const failures = results.flatMap((result) => (result.status === "rejected" ? [errorMessage(result.reason)] : []));
+  if (failures.length > 0) logEvent("warn", "tenant change not fully published", { tenantId: row.id, failures });
+}
