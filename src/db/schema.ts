@@ -6,3 +6,4 @@ export * from "../provisioning/schema.ts";
 export * from "../audit/schema.ts";
 export * from "../metering/schema.ts";
 export * from "../storage/schema.ts";
+export * from "../secrets/schema.ts";
