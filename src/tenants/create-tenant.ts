@@ -28,14 +28,14 @@ export async function createTenant(
   db: Database,
   masterKey: string,
   input: CreateTenantInput,
-  idempotency?: { key: string; rawBody: unknown },
+  idempotency?: { key: string; rawBody: unknown; previousMasterKey?: string },
 ): Promise<CreateTenantResult> {
   const fingerprint = idempotency ? await requestFingerprint(idempotency.rawBody) : undefined;
   const key = await generateApiKey();
 
   return db.transaction(async (tx) => {
     if (idempotency && fingerprint) {
-      const claim = await claimIdempotencyKey(tx, masterKey, idempotency.key, fingerprint);
+      const claim = await claimIdempotencyKey(tx, masterKey, idempotency.key, fingerprint, idempotency.previousMasterKey);
       if (claim.kind === "replay") {
         const tenantId = (claim.response.body as { tenant: { id: string } }).tenant.id;
         return { response: claim.response, created: false, tenantId };

@@ -30,6 +30,8 @@ export async function claimIdempotencyKey(
   masterKey: string,
   key: string,
   fingerprint: string,
+  /** During a master-key rotation, replays sealed under the retired key must still open. */
+  previousMasterKey?: string,
 ): Promise<Claim> {
   await tx.delete(idempotencyKeys).where(and(eq(idempotencyKeys.key, key), lt(idempotencyKeys.expiresAt, new Date())));
   const inserted = await tx
@@ -46,8 +48,17 @@ export async function claimIdempotencyKey(
   if (!existing.responseCiphertext) {
     throw new ApiError("conflict", "A request with this Idempotency-Key is still in progress.");
   }
-  const text = await open(masterKey, PURPOSE, existing.responseCiphertext, key);
+  const text = await openWithEitherKey(masterKey, previousMasterKey, existing.responseCiphertext, key);
   return { kind: "replay", response: JSON.parse(text) as StoredResponse };
+}
+
+async function openWithEitherKey(current: string, previous: string | undefined, box: string, key: string): Promise<string> {
+  try {
+    return await open(current, PURPOSE, box, key);
+  } catch (error) {
+    if (!previous) throw error;
+    return open(previous, PURPOSE, box, key);
+  }
 }
 
 /** Stores the response (it carries a secret: encrypted, bound to the key) in the same transaction. */

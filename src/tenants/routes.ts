@@ -77,7 +77,7 @@ export const tenantRoutes = createRouter()
       db,
       c.env.MASTER_KEY,
       input,
-      idempotencyKey ? { key: idempotencyKey, rawBody: await c.req.json() } : undefined,
+      idempotencyKey ? { key: idempotencyKey, rawBody: await c.req.json(), previousMasterKey: c.env.MASTER_KEY_PREVIOUS } : undefined,
     );
     if (result.created) c.executionCtx.waitUntil(enqueueProvisioning(c.env, { kind: "provision", tenantId: result.tenantId, reason: "created" }));
     for (const [name, value] of Object.entries(result.response.headers)) c.header(name, value);
