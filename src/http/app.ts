@@ -1,8 +1,16 @@
 import { adminAuth } from "../auth/admin-auth.ts";
 import { dataPlane } from "../edge/pipeline.ts";
+import { PROBE_PATH, probeRoutes, probesEnabled } from "../edge/test-probes.ts";
 import { healthRoutes } from "../health/routes.ts";
 import { meRoutes } from "../me/routes.ts";
+import { meteringRoutes } from "../metering/routes.ts";
+import { realtimeRoutes } from "../realtime/routes.ts";
 import { planRoutes } from "../plans/routes.ts";
+import { mapRoutes } from "../storage/maps/routes.ts";
+import { secretAdminRoutes } from "../secrets/admin-routes.ts";
+import { secretRoutes } from "../secrets/routes.ts";
+import { testHookRoutes } from "../provisioning/test-hook-routes.ts";
+import { controlPlaneRoutes } from "../tenants/control-plane.ts";
 import { tenantRoutes } from "../tenants/routes.ts";
 import { handleError } from "./errors.ts";
 import { jsonBody } from "./json-body.ts";
@@ -30,19 +38,29 @@ export function createApp() {
   app.use("/v1/*", jsonBody(isNdjsonImport));
 
   // Control plane: admin token on every route but health.
-  app.use("/v1/tenants", adminAuth);
   app.use("/v1/tenants/*", adminAuth);
   app.use("/v1/plans", adminAuth);
+  app.use("/v1/admin/*", adminAuth);
 
   // Data plane: tenant credential, limits and the runtime object's admission on every route.
-  for (const path of ["/v1/me", "/v1/maps", "/v1/maps/*", "/v1/secrets", "/v1/secrets/*", "/v1/realtime", "/v1/realtime/*"]) {
+  // (In Hono, "/x/*" also matches "/x" itself: one pattern per prefix, or the pipeline runs twice.)
+  for (const path of ["/v1/me", "/v1/maps/*", "/v1/secrets/*", "/v1/realtime/*"]) {
     app.use(path, dataPlane);
   }
+  app.use(PROBE_PATH, probesEnabled, dataPlane);
 
   app.route("/", healthRoutes);
   app.route("/", meRoutes);
+  app.route("/", mapRoutes);
+  app.route("/", meteringRoutes);
+  app.route("/", realtimeRoutes);
+  app.route("/", probeRoutes);
   app.route("/", planRoutes);
   app.route("/", tenantRoutes);
+  app.route("/", secretRoutes);
+  app.route("/", secretAdminRoutes);
+  app.route("/", controlPlaneRoutes);
+  app.route("/", testHookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantCredential", {

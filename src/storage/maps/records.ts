@@ -1,0 +1,141 @@
+import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
+import { mapRecords } from "../schema.ts";
+import { HEADER_KEY } from "./headers.ts";
+import type { MapsTx } from "./tx.ts";
+
+/**
+ * Queries on record rows. Every one names the tenant in its WHERE clause (or its row), whatever the
+ * transaction's Postgres-side confinement: the two layers each suffice alone.
+ */
+export interface StoredRecord {
+  key: string;
+  value: unknown;
+  version: number;
+  updatedAt: Date;
+}
+
+export interface RecordWrite {
+  version: number;
+  updatedAt: Date;
+}
+
+const recordAt = (tenantId: string, map: string, key: string) =>
+  and(eq(mapRecords.tenantId, tenantId), eq(mapRecords.map, map), eq(mapRecords.key, key));
+
+// Read as text and parsed here: drizzle's jsonb decoder would turn the JSON string "123" into 123.
+const valueText = sql<string>`${mapRecords.value}::text`;
+
+export async function readRecord(tx: MapsTx, tenantId: string, map: string, key: string): Promise<StoredRecord | undefined> {
+  const [row] = await tx
+    .select({ json: valueText, version: mapRecords.version, updatedAt: mapRecords.updatedAt })
+    .from(mapRecords)
+    .where(recordAt(tenantId, map, key));
+  return row && { key, value: JSON.parse(row.json), version: row.version, updatedAt: row.updatedAt };
+}
+
+/** The record's version and size, the row locked against other writers until the transaction ends. */
+export async function lockRecord(tx: MapsTx, tenantId: string, map: string, key: string): Promise<{ version: number; bytes: number } | undefined> {
+  const [row] = await tx
+    .select({ version: mapRecords.version, bytes: mapRecords.bytes })
+    .from(mapRecords)
+    .where(recordAt(tenantId, map, key))
+    .for("no key update");
+  return row;
+}
+
+export interface RecordContent {
+  /** Compact JSON text of the value. */
+  json: string;
+  /** What the record counts against storage. */
+  bytes: number;
+}
+
+/** Creates the record at version 1; undefined if it exists already (a concurrent writer got there first). */
+export async function insertRecord(tx: MapsTx, tenantId: string, map: string, key: string, content: RecordContent): Promise<RecordWrite | undefined> {
+  const [row] = await tx
+    .insert(mapRecords)
+    .values({ tenantId, map, key, value: sql`${content.json}::jsonb`, version: 1, bytes: content.bytes })
+    .onConflictDoNothing()
+    .returning({ version: mapRecords.version, updatedAt: mapRecords.updatedAt });
+  return row;
+}
+
+export async function updateRecord(
+  tx: MapsTx,
+  tenantId: string,
+  map: string,
+  key: string,
+  content: RecordContent,
+  version: number,
+): Promise<RecordWrite | undefined> {
+  const [row] = await tx
+    .update(mapRecords)
+    .set({ value: sql`${content.json}::jsonb`, version, bytes: content.bytes, updatedAt: sql`now()` })
+    .where(recordAt(tenantId, map, key))
+    .returning({ version: mapRecords.version, updatedAt: mapRecords.updatedAt });
+  return row;
+}
+
+export async function removeRecord(tx: MapsTx, tenantId: string, map: string, key: string): Promise<{ version: number; bytes: number } | undefined> {
+  const [row] = await tx
+    .delete(mapRecords)
+    .where(recordAt(tenantId, map, key))
+    .returning({ version: mapRecords.version, bytes: mapRecords.bytes });
+  return row;
+}
+
+export interface RecordRange {
+  /** Only keys after this one (a cursor). */
+  after?: string;
+  /** Only keys starting with this text: `prefix <= key < prefixEnd`. */
+  prefix?: { start: string; end: string | undefined };
+  limit: number;
+  /** A page stops once its records' bytes reach this (always after at least one record). */
+  pageBytes: number;
+}
+
+export interface RecordPage {
+  records: StoredRecord[];
+  more: boolean;
+}
+
+/** Records in ascending byte order of the key (the columns are COLLATE "C"). */
+export async function listRecords(tx: MapsTx, tenantId: string, map: string, range: RecordRange): Promise<RecordPage> {
+  const after = range.after ?? HEADER_KEY;
+  const conditions = [eq(mapRecords.tenantId, tenantId), eq(mapRecords.map, map), gt(mapRecords.key, after)];
+  if (range.prefix) {
+    conditions.push(gte(mapRecords.key, range.prefix.start));
+    if (range.prefix.end !== undefined) conditions.push(lt(mapRecords.key, range.prefix.end));
+  }
+  // The bytes of the records before each one, so that values past the page budget are never read.
+  const candidates = tx
+    .select({
+      key: mapRecords.key,
+      value: mapRecords.value,
+      version: mapRecords.version,
+      updatedAt: mapRecords.updatedAt,
+      before: sql<string>`coalesce(sum(${mapRecords.bytes}) over (order by ${mapRecords.key} rows between unbounded preceding and 1 preceding), 0)`.as(
+        "before",
+      ),
+    })
+    .from(mapRecords)
+    .where(and(...conditions))
+    .orderBy(asc(mapRecords.key))
+    .limit(range.limit + 1)
+    .as("candidates");
+  const rows = await tx
+    .select({
+      key: candidates.key,
+      json: sql<string | null>`case when ${candidates.before} < ${range.pageBytes} then ${candidates.value}::text end`,
+      version: candidates.version,
+      updatedAt: candidates.updatedAt,
+    })
+    .from(candidates)
+    .orderBy(asc(candidates.key));
+  const records: StoredRecord[] = [];
+  for (const row of rows) {
+    if (row.json === null || records.length === range.limit) break;
+    records.push({ key: row.key, value: JSON.parse(row.json), version: row.version, updatedAt: row.updatedAt });
+  }
+  return { records, more: rows.length > records.length };
+}
