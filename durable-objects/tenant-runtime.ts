@@ -38,6 +38,8 @@ export class TenantRuntime extends DurableObject<Env> {
   private readonly backstop = new BackstopBuckets();
   private nextAlarm: number | null = null;
   private flushFailures = 0;
+  /** Realtime writes under way, per tenant (REST requests are counted by their leases). */
+  private readonly realtimeWrites = new Map<string, number>();
   /** Reused across realtime messages: a runtime object may keep sockets open across requests. */
   private database: DatabaseHandle | undefined;
 
@@ -59,6 +61,7 @@ export class TenantRuntime extends DurableObject<Env> {
               backstop: this.backstop,
               count: (tenantId, delta) => this.count(tenantId, delta),
               defer: (promise) => this.ctx.waitUntil(promise),
+              writing: (tenantId, delta) => this.realtimeWrites.set(tenantId, (this.realtimeWrites.get(tenantId) ?? 0) + delta),
             },
             state,
             frame,
@@ -103,6 +106,16 @@ export class TenantRuntime extends DurableObject<Env> {
 
   async leasesHeld(tenantId: string): Promise<number> {
     return this.leases.held(tenantId);
+  }
+
+  /** Requests and realtime writes of the tenant still running here (a migration waits for zero). */
+  async inFlight(tenantId: string): Promise<number> {
+    return this.leases.held(tenantId) + (this.realtimeWrites.get(tenantId) ?? 0);
+  }
+
+  /** Tells the tenant's realtime clients to reconnect (its runtime moved). */
+  async reconnectClients(tenantId: string): Promise<void> {
+    this.hub.disconnect(tenantId, 1012, "tenant moved; reconnect");
   }
 
   /**
@@ -211,6 +224,8 @@ export class TenantRuntime extends DurableObject<Env> {
   }
 
   private count(tenantId: string, delta: UsageDelta): void {
+    // Benchmarks only (`npm run bench`, metering on vs off): METERING=off counts nothing. Default on.
+    if ((this.env as { METERING?: string }).METERING === "off") return;
     this.usage.add(tenantId, delta);
     if (this.nextAlarm === null) void this.scheduleAlarm(Date.now() + this.flushInterval());
   }

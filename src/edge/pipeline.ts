@@ -22,6 +22,7 @@ const REFUSAL: Record<AdmitRefusal, { code: ProblemCode; detail: string }> = {
   tenant_not_ready: { code: "tenant_not_ready", detail: "The tenant is not ready yet; retry shortly." },
   tenant_suspended: { code: "tenant_suspended", detail: "The tenant is suspended: reads work, writes do not." },
   tenant_deleted: { code: "unauthenticated", detail: "The credential's tenant no longer exists." },
+  writes_paused: { code: "unavailable", detail: "The tenant's data is moving to its new isolation; writes resume in a moment." },
   concurrency_limited: { code: "concurrency_limited", detail: "Too many requests in flight for this tenant." },
   rate_limited: { code: "rate_limited", detail: "The tenant's request rate is over its limit." },
 };
@@ -70,6 +71,8 @@ async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unkno
  */
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   const defer = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  // Benchmarks only (`npm run bench`, metering on vs off): METERING=off skips usage metering. Default on.
+  const metering = (c.env as { METERING?: string }).METERING !== "off";
   const services = c.get("services");
   const { credential, tenant } = await resolveRequestCaller(c, defer);
   c.set("credential", credential);
@@ -90,7 +93,7 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   };
 
   if (limits.kind === "refused") {
-    defer(runtime.record(tenant.id, { rejected: 1 }));
+    if (metering) defer(runtime.record(tenant.id, { rejected: 1 }));
     const detail = limits.code === "quota_exceeded" ? "The tenant's daily request quota is used up." : REFUSAL.rate_limited.detail;
     throw new ApiError(limits.code, detail, {
       headers,
@@ -132,7 +135,7 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
     const usage = c.get("usage");
     if (simulatesCrash(c.env, c.req.header("X-Test-Skip-Release"))) return;
     defer(
-      responseBytes(c.res)
+      (metering ? responseBytes(c.res) : Promise.resolve(0))
         .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut }))
         .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "lease release failed", error: String(error) }))),
     );

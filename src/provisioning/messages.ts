@@ -6,10 +6,18 @@ export interface ProvisionMessage {
   reason: "created" | "retry" | "plan_changed" | "sweep" | "test";
 }
 
-export type ProvisioningQueueMessage = ProvisionMessage;
+/** An online isolation migration (shared ⇄ dedicated) to run or resume. */
+export interface MigrateMessage {
+  kind: "migrate";
+  tenantId: string;
+  migrationId: string;
+}
+
+export type ProvisioningQueueMessage = ProvisionMessage | MigrateMessage;
 
 export function isProvisioningMessage(body: unknown): body is ProvisioningQueueMessage {
   if (!body || typeof body !== "object") return false;
   const message = body as Record<string, unknown>;
-  return message.kind === "provision" && typeof message.tenantId === "string";
+  if (typeof message.tenantId !== "string") return false;
+  return message.kind === "provision" || (message.kind === "migrate" && typeof message.migrationId === "string");
 }

@@ -3,13 +3,14 @@ import { openServices } from "../http/services.ts";
 import { retryDelaySeconds } from "./backoff.ts";
 import { markProvisioningFailed } from "./dead-letter.ts";
 import { errorMessage, logEvent } from "./log.ts";
-import { isProvisioningMessage, type ProvisioningQueueMessage } from "./messages.ts";
+import { abandonMigration, migrate } from "../isolation/queue.ts";
+import { isProvisioningMessage, type ProvisionMessage, type ProvisioningQueueMessage } from "./messages.ts";
 import { runProvisioning } from "./runner.ts";
 import { testHooksEnabled } from "./test-hooks.ts";
 
 const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
-async function provision(message: Message<ProvisioningQueueMessage>, env: Env, services: Services): Promise<void> {
+async function provision(message: Message<ProvisionMessage>, env: Env, services: Services): Promise<void> {
   const { tenantId, reason } = message.body;
   try {
     const outcome = await runProvisioning(env, services, tenantId);
@@ -22,7 +23,7 @@ async function provision(message: Message<ProvisioningQueueMessage>, env: Env, s
   }
 }
 
-async function deadLetter(message: Message<ProvisioningQueueMessage>, env: Env, services: Services): Promise<void> {
+async function deadLetter(message: Message<ProvisionMessage>, env: Env, services: Services): Promise<void> {
   const { tenantId } = message.body;
   try {
     await markProvisioningFailed(env, services, tenantId);
@@ -39,7 +40,7 @@ async function deadLetter(message: Message<ProvisioningQueueMessage>, env: Env, 
  * included: the step claims in Postgres make any number of deliveries have one effect.
  */
 export async function handleQueueBatch(batch: MessageBatch<ProvisioningQueueMessage>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  const handle = isDeadLetterQueue(batch.queue) ? deadLetter : provision;
+  const dead = isDeadLetterQueue(batch.queue);
   const scope = openServices(env);
   try {
     await Promise.all(
@@ -49,7 +50,13 @@ export async function handleQueueBatch(batch: MessageBatch<ProvisioningQueueMess
           message.ack();
           return undefined;
         }
-        return handle(message, env, scope.services);
+        const body = message.body;
+        if (body.kind === "migrate") {
+          const migration = message as Message<typeof body>;
+          return dead ? abandonMigration(migration, env, scope.services) : migrate(migration, env, scope.services);
+        }
+        const provisioning = message as Message<typeof body>;
+        return dead ? deadLetter(provisioning, env, scope.services) : provision(provisioning, env, scope.services);
       }),
     );
   } finally {

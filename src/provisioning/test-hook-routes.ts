@@ -5,6 +5,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
+import { MIGRATION_FAULTS } from "../isolation/migration-record.ts";
 import { STEP_NAMES } from "./step-names.ts";
 import { faultKey, testHooksEnabled } from "./test-hooks.ts";
 
@@ -44,7 +45,7 @@ const faultRoute = createRoute({
             .strictObject({
               tenantId: z.string().min(1).max(128).optional(),
               tenantName: z.string().min(1).max(200).optional(),
-              step: z.enum(STEP_NAMES),
+              step: z.enum([...STEP_NAMES, ...MIGRATION_FAULTS]),
               times: z.number().int().min(0).max(1000),
             })
             .refine((body) => (body.tenantId === undefined) !== (body.tenantName === undefined), "Give tenantId or tenantName."),

@@ -18,6 +18,8 @@ export interface ExecutorDependencies {
   backstop: BackstopBuckets;
   count(tenantId: string, delta: UsageDelta): void;
   defer(promise: Promise<unknown>): void;
+  /** Brackets a write so a migration can wait for in-flight writes to finish. */
+  writing(tenantId: string, delta: 1 | -1): void;
 }
 
 const GATE_MESSAGES = {
@@ -39,6 +41,9 @@ export async function executeFrame(deps: ExecutorDependencies, state: SocketStat
 
   const gate = statusRefusal(context, write);
   if (gate === "tenant_deleted") return failure({ code: "unauthenticated", message: GATE_MESSAGES.tenant_deleted });
+  if (gate === "writes_paused") {
+    return failure({ code: "unavailable", message: "The tenant's data is moving; retry in a moment.", retryAfterMs: 1000 });
+  }
   if (gate === "tenant_not_ready" || gate === "tenant_suspended") {
     return failure({ code: gate, message: GATE_MESSAGES[gate], ...(gate === "tenant_not_ready" ? { retryAfterMs: 1000 } : {}) });
   }
@@ -60,6 +65,7 @@ export async function executeFrame(deps: ExecutorDependencies, state: SocketStat
     }
   }
 
+  if (write) deps.writing(context.id, 1);
   try {
     const outcome = await run(deps.db(), context, frame);
     deps.count(context.id, write ? { writeOps: 1 } : { readOps: 1 });
@@ -67,6 +73,8 @@ export async function executeFrame(deps: ExecutorDependencies, state: SocketStat
   } catch (error) {
     if (error instanceof ApiError) return failure({ code: error.code, message: error.message });
     return failure({ code: "unavailable", message: "A dependency is unavailable; retry later.", retryAfterMs: 1000 });
+  } finally {
+    if (write) deps.writing(context.id, -1);
   }
 }
 

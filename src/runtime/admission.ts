@@ -8,7 +8,13 @@ export interface AdmitRequest {
   backstop: boolean;
 }
 
-export type AdmitRefusal = "tenant_not_ready" | "tenant_suspended" | "tenant_deleted" | "concurrency_limited" | "rate_limited";
+export type AdmitRefusal =
+  | "tenant_not_ready"
+  | "tenant_suspended"
+  | "tenant_deleted"
+  | "writes_paused"
+  | "concurrency_limited"
+  | "rate_limited";
 
 export type AdmitResult =
   | { ok: true; leaseId: string; context: TenantContext }
@@ -25,7 +31,7 @@ export interface RequestUsage {
 export function statusRefusal(context: TenantContext, write: boolean): AdmitRefusal | null {
   switch (context.status) {
     case "active":
-      return null;
+      return write && context.writesPaused ? "writes_paused" : null;
     case "suspended":
       return write ? "tenant_suspended" : null;
     case "deleted":

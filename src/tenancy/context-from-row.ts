@@ -16,5 +16,6 @@ export function contextFromRow(row: TenantRow): TenantContext {
     limits: effectiveLimits(plan, row.overrides as LimitOverrides),
     features: planFeatures(plan),
     configVersion: row.configVersion,
+    writesPaused: (row.migration as { state?: string } | null)?.state === "switching",
   };
 }

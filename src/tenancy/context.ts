@@ -14,6 +14,8 @@ export interface TenantContext {
   features: Feature[];
   /** Bumped by every change to the tenant; lets caches and the runtime object spot stale copies. */
   configVersion: number;
+  /** True for the moment an isolation migration switches storage: writes get 503 and a retry hint. */
+  writesPaused?: boolean;
 }
 
 /** The credential a data-plane request was made with. */

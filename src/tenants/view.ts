@@ -45,8 +45,15 @@ export function tenantView(row: TenantRow, run?: ProvisioningRunRow | null, step
       startedAt: iso(run?.startedAt),
       finishedAt: iso(run?.finishedAt),
     },
-    migration: row.migration ?? null,
+    migration: publicMigration(row.migration),
   };
 }
 
 export type TenantView = ReturnType<typeof tenantView>;
+
+/** The migration record without its internal bookkeeping (runner claim, copy watermark). */
+function publicMigration(migration: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!migration) return null;
+  const { runner: _runner, copiedUpTo: _copiedUpTo, ...visible } = migration;
+  return visible;
+}

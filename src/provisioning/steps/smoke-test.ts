@@ -4,9 +4,12 @@ import { mapRecords } from "../../storage/schema.ts";
 import { withTenantData } from "../../storage/tenant-data.ts";
 import type { Step } from "./step-context.ts";
 
-/** Reserved: tenants never see it, it exists only between the write and the delete below. */
+/**
+ * Reserved: the key holds a control character, which no tenant's key may (the contract forbids
+ * them), so the probe can never touch a tenant's own record. It lives only between write and delete.
+ */
 export const SMOKE_MAP = "__smoke__";
-const SMOKE_KEY = "probe";
+const SMOKE_KEY = "\u0001probe";
 
 /** Writes, reads back and deletes one record through the tenant's own isolation path, each in its own transaction. */
 export const smokeTestStep: Step = async ({ services, tenant }) => {
