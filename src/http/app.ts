@@ -3,6 +3,7 @@ import { dataPlane } from "../edge/pipeline.ts";
 import { PROBE_PATH, probeRoutes, probesEnabled } from "../edge/test-probes.ts";
 import { healthRoutes } from "../health/routes.ts";
 import { meRoutes } from "../me/routes.ts";
+import { isolationRoutes } from "../isolation/routes.ts";
 import { meteringRoutes } from "../metering/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { planRoutes } from "../plans/routes.ts";
@@ -53,6 +54,7 @@ export function createApp() {
   app.route("/", meRoutes);
   app.route("/", mapRoutes);
   app.route("/", meteringRoutes);
+  app.route("/", isolationRoutes);
   app.route("/", realtimeRoutes);
   app.route("/", probeRoutes);
   app.route("/", planRoutes);

@@ -87,8 +87,10 @@ export const meteringRoutes = createRouter()
     const { id } = c.req.valid("param");
     const row = await findTenantRow(c.get("services").db, id);
     if (!row) throw new ApiError("not_found", "No such tenant.");
+    // After an isolation change, the previous tier's runtime object may still hold counters.
+    const placements: Array<"shared" | "dedicated"> = row.migration ? ["shared", "dedicated"] : [row.isolation as "shared" | "dedicated"];
     try {
-      await runtimeFor(c.env, { id: row.id, isolation: row.isolation as "shared" | "dedicated", region: row.region }).flushUsage(id);
+      await Promise.all(placements.map((isolation) => runtimeFor(c.env, { id: row.id, isolation, region: row.region }).flushUsage(id)));
     } catch {
       throw new ApiError("unavailable", "Usage could not be written to Postgres yet; nothing is lost, retry later.", { retryAfterMs: 1000 });
     }

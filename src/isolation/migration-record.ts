@@ -1,0 +1,64 @@
+import type { Isolation } from "../plans/catalog.ts";
+import type { Fingerprint } from "./record-copy.ts";
+
+/** The steps of an online isolation migration, in order. Before `switch` a failure rolls back. */
+export const MIGRATION_STEPS = ["prepare", "copy", "catch_up", "pause", "sync", "verify", "switch", "cleanup"] as const;
+export type MigrationStep = (typeof MIGRATION_STEPS)[number];
+
+/** Fault-injection names (test hooks) of the migration steps. */
+export const MIGRATION_FAULTS = MIGRATION_STEPS.map((step) => `migration:${step}` as const);
+
+export type MigrationState = "queued" | "running" | "switching" | "succeeded" | "failed";
+
+export interface MigrationStepRecord {
+  name: MigrationStep;
+  status: "pending" | "running" | "succeeded" | "failed";
+  attempts: number;
+  durationMs: number | null;
+  error: string | null;
+}
+
+/** Kept on the tenant row (`tenants.migration`), shown as the tenant's `migration`. */
+export interface MigrationRecord {
+  id: string;
+  from: Isolation;
+  to: Isolation;
+  state: MigrationState;
+  steps: MigrationStepRecord[];
+  error: string | null;
+  /** True once storage switched to `to`: from then on the migration only goes forward. */
+  switched: boolean;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Database time before the last copy pass: the next pass copies what changed since. */
+  copiedUpTo: string | null;
+  verified: Fingerprint | null;
+  /** The longest time writes were paused, in ms (set after the switch). */
+  writePauseMs: number | null;
+  pausedAt: string | null;
+  /** Who runs it now (one runner at a time; a stale claim may be taken over). */
+  runner: { token: string; until: string } | null;
+}
+
+export function newMigration(id: string, from: Isolation, to: Isolation): MigrationRecord {
+  return {
+    id,
+    from,
+    to,
+    state: "queued",
+    steps: MIGRATION_STEPS.map((name) => ({ name, status: "pending", attempts: 0, durationMs: null, error: null })),
+    error: null,
+    switched: false,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    copiedUpTo: null,
+    verified: null,
+    writePauseMs: null,
+    pausedAt: null,
+    runner: null,
+  };
+}
+
+export function isMigrationRunning(record: MigrationRecord | null | undefined): boolean {
+  return !!record && (record.state === "queued" || record.state === "running" || record.state === "switching");
+}

@@ -1,0 +1,210 @@
+import { recordAudit } from "../audit/record.ts";
+import type { Services } from "../http/app-env.ts";
+import { checkInjectedFault } from "../provisioning/test-hooks.ts";
+import { dropDedicatedSchema, ensureDedicatedSchema } from "../storage/dedicated-schema.ts";
+import type { TenantDataScope } from "../storage/tenant-data.ts";
+import { contextFromRow } from "../tenancy/context-from-row.ts";
+import { runtimeFor } from "../tenancy/runtime.ts";
+import { publishTenantChange } from "../tenants/publish-change.ts";
+import type { TenantRow } from "../tenants/view.ts";
+import { MIGRATION_STEPS, type MigrationRecord, type MigrationStep } from "./migration-record.ts";
+import { databaseNow, loadTenant, migrationOf, saveMigration } from "./migration-store.ts";
+import { copyRecords, deleteAllRecords, fingerprint, removeVanished } from "./record-copy.ts";
+
+const CLAIM_MS = 60_000;
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export type MigrationOutcome = "succeeded" | "rolled_back" | "busy" | "stale";
+
+class Run {
+  constructor(
+    readonly env: Env,
+    readonly services: Services,
+    readonly token: string,
+    public row: TenantRow,
+    public record: MigrationRecord,
+  ) {}
+
+  get tenantId() {
+    return this.row.id;
+  }
+
+  scope(isolation: "shared" | "dedicated"): TenantDataScope {
+    return { id: this.row.id, isolation };
+  }
+
+  async save(changes: Partial<MigrationRecord>, options: { publish?: boolean; isolation?: "shared" | "dedicated" } = {}): Promise<void> {
+    const runner = "runner" in changes ? changes.runner! : { token: this.token, until: new Date(Date.now() + CLAIM_MS).toISOString() };
+    const record = { ...this.record, ...changes, runner };
+    const row = await saveMigration(this.services.db, this.tenantId, { record, expectRunner: this.token, ...options });
+    if (!row) throw new Error("the migration was taken over by another runner");
+    this.row = row;
+    this.record = record;
+    if (options.publish) await this.publishEverywhere();
+  }
+
+  /** The new context to the tenant's runtime objects on both tiers: edges may still route to either. */
+  async publishEverywhere(): Promise<void> {
+    await publishTenantChange(this.env, this.services, this.row);
+    const context = contextFromRow(this.row);
+    const other = context.isolation === "shared" ? "dedicated" : "shared";
+    await runtimeFor(this.env, { ...context, isolation: other }).configure(context).catch(() => undefined);
+  }
+
+  async step(name: MigrationStep, work: () => Promise<Partial<MigrationRecord> | void>): Promise<void> {
+    const index = this.record.steps.findIndex((s) => s.name === name);
+    const current = this.record.steps[index]!;
+    if (current.status === "succeeded") return;
+    const steps = [...this.record.steps];
+    steps[index] = { ...current, status: "running", attempts: current.attempts + 1, error: null };
+    await this.save({ steps });
+    const started = Date.now();
+    try {
+      await checkInjectedFault(this.env, this.services.redis, this.row, `migration:${name}`);
+      const changes = (await work()) ?? {};
+      const done = [...this.record.steps];
+      done[index] = { ...done[index]!, status: "succeeded", durationMs: Date.now() - started };
+      await this.save({ ...changes, steps: done });
+    } catch (error) {
+      const failed = [...this.record.steps];
+      failed[index] = { ...failed[index]!, status: "failed", durationMs: Date.now() - started, error: message(error) };
+      await this.save({ steps: failed }).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function drain(run: Run): Promise<void> {
+  const context = contextFromRow(run.row);
+  const stubs = [runtimeFor(run.env, { ...context, isolation: "shared" }), runtimeFor(run.env, { ...context, isolation: "dedicated" })];
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const inFlight = await Promise.all(stubs.map((stub) => stub.inFlight(run.tenantId)));
+    if (inFlight.every((n) => n === 0)) return;
+    if (Date.now() > deadline) throw new Error(`requests still in flight after ${DRAIN_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function removeStorage(run: Run, isolation: "shared" | "dedicated"): Promise<void> {
+  if (isolation === "dedicated") await dropDedicatedSchema(run.services.db, run.tenantId);
+  else await deleteAllRecords(run.services.db, run.scope("shared"));
+}
+
+/** Copy, catch up, pause writes, sync, verify, switch, clean up: every step recorded and resumable. */
+async function forward(run: Run): Promise<void> {
+  const { db } = run.services;
+  const { from, to } = run.record;
+  const source = run.scope(from);
+  const target = run.scope(to);
+
+  await run.step("prepare", async () => {
+    if (to === "dedicated") await ensureDedicatedSchema(db, run.tenantId);
+    return { copiedUpTo: (await databaseNow(db)).toISOString() };
+  });
+  await run.step("copy", async () => {
+    await copyRecords(db, source, target);
+  });
+  await run.step("catch_up", async () => {
+    const next = await databaseNow(db);
+    await copyRecords(db, source, target, new Date(run.record.copiedUpTo!));
+    return { copiedUpTo: next.toISOString() };
+  });
+  await run.step("pause", async () => {
+    await run.save({ state: "switching", pausedAt: run.record.pausedAt ?? new Date().toISOString() }, { publish: true });
+    await drain(run);
+  });
+  await run.step("sync", async () => {
+    const next = await databaseNow(db);
+    await copyRecords(db, source, target, new Date(run.record.copiedUpTo!));
+    await removeVanished(db, source, target);
+    return { copiedUpTo: next.toISOString() };
+  });
+  await run.step("verify", async () => {
+    const [left, right] = await Promise.all([fingerprint(db, source), fingerprint(db, target)]);
+    if (left.records !== right.records || left.checksum !== right.checksum) {
+      throw new Error(`verification failed: source ${left.records} records (${left.checksum}), target ${right.records} (${right.checksum})`);
+    }
+    return { verified: left };
+  });
+  await run.step("switch", async () => {
+    const oldRuntime = runtimeFor(run.env, { ...contextFromRow(run.row), isolation: from });
+    // Usage counted by the old runtime goes to Postgres now; a failure loses nothing (its alarm retries).
+    await oldRuntime.flushUsage(run.tenantId).catch(() => undefined);
+    const pause = run.record.pausedAt ? Date.now() - Date.parse(run.record.pausedAt) : null;
+    await run.save({ switched: true, state: "running", writePauseMs: pause }, { publish: true, isolation: to });
+    await oldRuntime.reconnectClients(run.tenantId).catch(() => undefined);
+    if (to === "dedicated") await runtimeFor(run.env, contextFromRow(run.row)).warmPin(run.tenantId);
+  });
+  await run.step("cleanup", async () => {
+    await removeStorage(run, from);
+  });
+  await run.save({ state: "succeeded", finishedAt: new Date().toISOString(), runner: null });
+  await recordAudit(db, {
+    tenantId: run.tenantId,
+    actor: "system",
+    action: "tenant.isolation_changed",
+    details: { migrationId: run.record.id, from, to, records: run.record.verified?.records ?? 0, writePauseMs: run.record.writePauseMs },
+  });
+}
+
+/** Before the switch: writes resume on the source, the target's copy goes, nothing else changed. */
+async function rollback(run: Run, cause: unknown): Promise<void> {
+  await run.save({ state: "failed", error: message(cause), finishedAt: new Date().toISOString() }, { publish: true });
+  await removeStorage(run, run.record.to).catch(() => undefined);
+  await recordAudit(run.services.db, {
+    tenantId: run.tenantId,
+    actor: "system",
+    action: "tenant.isolation_failed",
+    details: { migrationId: run.record.id, from: run.record.from, to: run.record.to, error: message(cause) },
+  });
+}
+
+/**
+ * Runs (or resumes) the tenant's migration `migrationId`. Before the switch any failure rolls back;
+ * after it the migration only goes forward and a failure is retried (the queue redelivers).
+ */
+export async function runMigration(env: Env, services: Services, tenantId: string, migrationId: string): Promise<MigrationOutcome> {
+  const row = await loadTenant(services.db, tenantId);
+  const record = row ? migrationOf(row) : null;
+  if (!row || !record || record.id !== migrationId || record.state === "succeeded" || record.state === "failed") return "stale";
+  if (record.runner && Date.parse(record.runner.until) > Date.now()) return "busy";
+
+  const token = crypto.randomUUID();
+  const claimed = { ...record, state: record.state === "queued" ? ("running" as const) : record.state, runner: { token, until: new Date(Date.now() + CLAIM_MS).toISOString() } };
+  const claimedRow = await saveMigration(services.db, tenantId, { record: claimed, expectRunner: record.runner?.token ?? null });
+  if (!claimedRow) return "busy";
+  const run = new Run(env, services, token, claimedRow, claimed);
+  try {
+    await forward(run);
+    return "succeeded";
+  } catch (error) {
+    if (run.record.switched) {
+      // Forward only from here: free the claim so the redelivery resumes at once.
+      await run.save({ runner: null }).catch(() => undefined);
+      throw error;
+    }
+    await rollback(run, error);
+    return "rolled_back";
+  }
+}
+
+/** The dead-letter end of a migration: whatever state it is in, leave the tenant writable and consistent. */
+export async function abandon(env: Env, services: Services, tenantId: string, migrationId: string): Promise<void> {
+  const row = await loadTenant(services.db, tenantId);
+  const record = row ? migrationOf(row) : null;
+  if (!row || !record || record.id !== migrationId || record.state === "succeeded" || record.state === "failed") return;
+  const token = crypto.randomUUID();
+  const claimed = await saveMigration(services.db, tenantId, { record: { ...record, runner: { token, until: new Date(Date.now() + CLAIM_MS).toISOString() } } });
+  if (!claimed) return;
+  const run = new Run(env, services, token, claimed, migrationOf(claimed)!);
+  if (!record.switched) {
+    await rollback(run, new Error("retries exhausted"));
+    return;
+  }
+  await run.save({ state: "failed", error: "switched, but the old copy was not removed (retries exhausted)", finishedAt: new Date().toISOString() }, { publish: true });
+}
