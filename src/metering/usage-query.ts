@@ -1,19 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import type { UsageCounts } from "./usage-counts.ts";
 
 export type Granularity = "minute" | "hour" | "day";
 
-export interface UsagePoint {
+export interface UsagePoint extends UsageCounts {
   start: string;
-  requests: number;
-  rejected: number;
-  readOps: number;
-  writeOps: number;
-  bytesIn: number;
-  bytesOut: number;
-  connectionSeconds: number;
-  peakConnections: number;
-  messages: number;
 }
 
 const STEP: Record<Granularity, string> = { minute: "1 minute", hour: "1 hour", day: "1 day" };

@@ -1,3 +1,5 @@
+import type { UsageCounts } from "../metering/usage-counts.ts";
+
 /**
  * Usage per tenant and minute, counted in the runtime object's SQLite storage (so eviction loses
  * nothing) and flushed to Postgres in batches. Rows are deleted only after Postgres committed them.
@@ -15,18 +17,9 @@ export interface UsageDelta {
   connections?: number;
 }
 
-export interface UsageRow {
+export interface UsageRow extends UsageCounts {
   tenantId: string;
   minute: number;
-  requests: number;
-  rejected: number;
-  readOps: number;
-  writeOps: number;
-  bytesIn: number;
-  bytesOut: number;
-  connectionSeconds: number;
-  peakConnections: number;
-  messages: number;
 }
 
 export const minuteOf = (epochMs: number) => Math.floor(epochMs / 60_000) * 60_000;

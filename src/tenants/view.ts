@@ -1,4 +1,5 @@
-import { effectiveLimits, planFeatures, type LimitOverrides, type PlanId } from "../plans/catalog.ts";
+import type { LimitOverrides, PlanId } from "../plans/catalog.ts";
+import { contextFromRow } from "../tenancy/context-from-row.ts";
 import type { provisioningRuns, provisioningSteps } from "../provisioning/schema.ts";
 import type { tenants } from "./schema.ts";
 import type { TenantStatus } from "./api-schemas.ts";
@@ -13,6 +14,7 @@ const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null
 export function tenantView(row: TenantRow, run?: ProvisioningRunRow | null, steps: ProvisioningStepRow[] = []) {
   const plan = row.plan as PlanId;
   const overrides = row.overrides as LimitOverrides;
+  const context = contextFromRow(row);
   return {
     id: row.id,
     name: row.name,
@@ -20,9 +22,9 @@ export function tenantView(row: TenantRow, run?: ProvisioningRunRow | null, step
     status: row.status as TenantStatus,
     isolation: row.isolation as "shared" | "dedicated",
     region: row.region,
-    limits: effectiveLimits(plan, overrides),
+    limits: context.limits,
     overrides: overrides as Record<string, number | null>,
-    features: planFeatures(plan),
+    features: context.features,
     metadata: row.metadata,
     email: row.email,
     createdAt: row.createdAt.toISOString(),
