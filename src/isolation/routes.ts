@@ -4,7 +4,7 @@ import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { effectiveLimits, type Isolation, type LimitOverrides, type PlanId } from "../plans/catalog.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
-import { REGIONS, TenantIdParam, TenantSchema } from "../tenants/api-schemas.ts";
+import { RegionSchema, TenantIdParam, TenantSchema } from "../tenants/api-schemas.ts";
 import { findTenantRow, findTenantView } from "../tenants/repository.ts";
 import { exportStream } from "./export-stream.ts";
 import { importNdjson } from "./import-ndjson.ts";
@@ -26,7 +26,7 @@ const isolationRoute = createRoute({
     params: TenantIdParam,
     body: {
       required: true,
-      content: { "application/json": { schema: z.strictObject({ level: z.enum(["shared", "dedicated"]), region: z.enum(REGIONS).optional() }) } },
+      content: { "application/json": { schema: z.strictObject({ level: z.enum(["shared", "dedicated"]), region: RegionSchema.optional() }) } },
     },
   },
   responses: {

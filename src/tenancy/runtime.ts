@@ -1,4 +1,5 @@
 import type { Isolation } from "../plans/catalog.ts";
+import { REGIONS } from "../tenants/api-schemas.ts";
 
 export interface RuntimePlacement {
   id: string;
@@ -28,7 +29,7 @@ export function runtimeObjectName(env: Pick<Env, "RUNTIME_SHARDS">, tenant: Runt
  */
 export function runtimeFor(env: Env, tenant: RuntimePlacement) {
   const id = env.TENANT_RUNTIME.idFromName(runtimeObjectName(env, tenant));
-  if (tenant.isolation === "dedicated" && tenant.region) {
+  if (tenant.isolation === "dedicated" && tenant.region && (REGIONS as readonly string[]).includes(tenant.region)) {
     return env.TENANT_RUNTIME.get(id, { locationHint: tenant.region as DurableObjectLocationHint });
   }
   return env.TENANT_RUNTIME.get(id);

@@ -7,6 +7,17 @@ export type TenantStatus = (typeof TENANT_STATUSES)[number];
 /** Cloudflare Durable Object location hints: where a dedicated tenant's runtime lives. */
 export const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
 
+/**
+ * Any short region name is kept with the tenant; one of the location hints (REGIONS) also places
+ * a dedicated tenant's runtime object near it.
+ */
+export const RegionSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "Use a short region name such as weur or enam (letters, digits, dashes).")
+  .openapi({ description: `A location hint (${REGIONS.join(", ")}) places dedicated runtimes near it; other names are kept as given.`, example: "weur" });
+
 const MAX_LIMIT_VALUE = 1e12;
 
 function limitField(field: keyof Limits) {
@@ -44,7 +55,7 @@ export const CreateTenantBody = z
     name: TenantName,
     plan: z.enum(PLAN_IDS),
     email: z.email().max(320).optional(),
-    region: z.enum(REGIONS).optional(),
+    region: RegionSchema.optional(),
     overrides: OverridesSchema.optional(),
     metadata: MetadataSchema.optional(),
   })

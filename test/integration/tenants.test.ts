@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, call, createTenant, expectProblem } from "../support/api.ts";
+import { admin, eventually, call, createTenant, expectProblem } from "../support/api.ts";
 
 const CONTROL_PLANE = [
   ["post", "/v1/tenants"],
@@ -16,6 +16,17 @@ const CONTROL_PLANE = [
 ] as const;
 
 describe("tenants", () => {
+  it("keeps any short region name, and places enterprise tenants by location hints", async () => {
+    const named = await admin("POST", "/v1/tenants", { body: { name: "Named", plan: "enterprise", region: "EU-West-1" } });
+    expect(named.status).toBe(202);
+    expect(named.body.tenant.region).toBe("eu-west-1");
+    const hinted = await admin("POST", "/v1/tenants", { body: { name: "Hinted", plan: "enterprise", region: "apac" } });
+    expect(hinted.body.tenant.region).toBe("apac");
+    for (const id of [named.body.tenant.id, hinted.body.tenant.id]) {
+      await eventually(async () => (await admin("GET", `/v1/tenants/${id}`)).body.status === "active", 30_000, 100);
+    }
+  });
+
   it("creates a pending tenant with its first key, Location and the provisioning record", async () => {
     const response = await admin("POST", "/v1/tenants", {
       body: { name: "Acme", plan: "pro", email: "ops@acme.test", region: "weur", overrides: { burst: 300 }, metadata: { crm: "123" } },
@@ -65,7 +76,7 @@ describe("tenants", () => {
   });
 
   it("rejects bad create input with 400 naming the field", async () => {
-    for (const body of [{}, { name: "x" }, { name: "x", plan: "gold" }, { name: "x", plan: "pro", region: "mars" }, { name: "x", plan: "pro", email: "no" }]) {
+    for (const body of [{}, { name: "x" }, { name: "x", plan: "gold" }, { name: "x", plan: "pro", region: "not a region!" }, { name: "x", plan: "pro", email: "no" }]) {
       expectProblem(await admin("POST", "/v1/tenants", { body }), 400, "invalid_request");
     }
     const problem = expectProblem(await admin("POST", "/v1/tenants", { body: { name: "x", plan: "gold" } }), 400, "invalid_request");
