@@ -47,7 +47,13 @@ export async function saveMigration(db: Database, tenantId: string, write: Migra
   return row;
 }
 
-export async function databaseNow(db: Database): Promise<Date> {
-  const result = await db.execute<{ now: string | Date }>(sql`select now() as now`);
-  return new Date(result.rows[0]!.now);
+/**
+ * A time T such that every row a later copy pass must pick up has updated_at ≥ T. `updated_at` is
+ * its writer's transaction start, so a transaction still open now may commit rows stamped before
+ * now: T is the start of the oldest open transaction, or now.
+ */
+export async function copyWatermark(db: Database): Promise<Date> {
+  const result = await db.execute<{ t: string | Date }>(sql`
+    select least(now(), coalesce((select min(xact_start) from pg_stat_activity where xact_start is not null and pid <> pg_backend_pid()), now())) as t`);
+  return new Date(result.rows[0]!.t);
 }

@@ -8,7 +8,7 @@ import { runtimeFor } from "../tenancy/runtime.ts";
 import { publishTenantChange } from "../tenants/publish-change.ts";
 import type { TenantRow } from "../tenants/view.ts";
 import { MIGRATION_STEPS, type MigrationRecord, type MigrationStep } from "./migration-record.ts";
-import { databaseNow, loadTenant, migrationOf, saveMigration } from "./migration-store.ts";
+import { copyWatermark, loadTenant, migrationOf, saveMigration } from "./migration-store.ts";
 import { copyRecords, deleteAllRecords, fingerprint, removeVanished } from "./record-copy.ts";
 
 const CLAIM_MS = 60_000;
@@ -104,13 +104,13 @@ async function forward(run: Run): Promise<void> {
 
   await run.step("prepare", async () => {
     if (to === "dedicated") await ensureDedicatedSchema(db, run.tenantId);
-    return { copiedUpTo: (await databaseNow(db)).toISOString() };
+    return { copiedUpTo: (await copyWatermark(db)).toISOString() };
   });
   await run.step("copy", async () => {
     await copyRecords(db, source, target);
   });
   await run.step("catch_up", async () => {
-    const next = await databaseNow(db);
+    const next = await copyWatermark(db);
     await copyRecords(db, source, target, new Date(run.record.copiedUpTo!));
     return { copiedUpTo: next.toISOString() };
   });
@@ -119,7 +119,7 @@ async function forward(run: Run): Promise<void> {
     await drain(run);
   });
   await run.step("sync", async () => {
-    const next = await databaseNow(db);
+    const next = await copyWatermark(db);
     await copyRecords(db, source, target, new Date(run.record.copiedUpTo!));
     await removeVanished(db, source, target);
     return { copiedUpTo: next.toISOString() };
