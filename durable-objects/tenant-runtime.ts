@@ -225,7 +225,7 @@ export class TenantRuntime extends DurableObject<Env> {
 
   private count(tenantId: string, delta: UsageDelta): void {
     // Benchmarks only (`npm run bench`, metering on vs off): METERING=off counts nothing. Default on.
-    if ((this.env as { METERING?: string }).METERING === "off") return;
+    if (this.env.METERING === "off") return;
     this.usage.add(tenantId, delta);
     if (this.nextAlarm === null) void this.scheduleAlarm(Date.now() + this.flushInterval());
   }

@@ -15,5 +15,7 @@ declare namespace Cloudflare {
     LEASE_TTL_MS?: string;
     /** Tests only: "1" mounts test hooks (fault injection, probes). Never set in a deployment. */
     TEST_HOOKS?: string;
+    /** Benchmarks only: "off" disables usage metering (metering on vs off). */
+    METERING?: string;
   }
 }

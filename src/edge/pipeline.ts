@@ -72,7 +72,7 @@ async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unkno
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   const defer = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   // Benchmarks only (`npm run bench`, metering on vs off): METERING=off skips usage metering. Default on.
-  const metering = (c.env as { METERING?: string }).METERING !== "off";
+  const metering = c.env.METERING !== "off";
   const services = c.get("services");
   const { credential, tenant } = await resolveRequestCaller(c, defer);
   c.set("credential", credential);

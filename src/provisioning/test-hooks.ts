@@ -6,7 +6,7 @@ import { KEY_PREFIX } from "../tenancy/cache-keys.ts";
  * it; wrangler.toml never does). Nothing here may change behaviour when it is off.
  */
 export function testHooksEnabled(env: Env): boolean {
-  return (env as Env & { TEST_HOOKS?: string }).TEST_HOOKS === "1";
+  return env.TEST_HOOKS === "1";
 }
 
 /**
