@@ -31,6 +31,8 @@ export interface LocalStackOptions {
   vars?: Record<string, string>;
   log?: (line: string) => void;
   workerLog?: (line: string) => void;
+  /** Wrangler config of the Worker (passed as `--config`); default: the project's wrangler.toml. */
+  config?: string;
 }
 
 export interface LocalStack {
@@ -44,8 +46,11 @@ export interface LocalStack {
   upstashBridge?: UpstashBridgeHandle;
   neonBridge?: NeonBridgeHandle;
   worker: ServerProcess;
-  /** Stops the Worker only, leaving data services up (tests restart it to simulate eviction). */
-  restartWorker(): Promise<void>;
+  /**
+   * Stops the Worker only, leaving data services up (tests restart it to simulate eviction), and
+   * starts it again with `vars` changed (a value of null removes the variable).
+   */
+  restartWorker(vars?: Record<string, string | null>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -138,7 +143,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...options.vars,
     };
     const envFile = path.join(options.stateDir, "worker.env");
-    await writeFile(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+    const writeEnvFile = () =>
+      writeFile(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+    await writeEnvFile();
 
     // Inherited by wrangler: no telemetry, no interactive prompts.
     process.env.WRANGLER_SEND_METRICS = "false";
@@ -150,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         args: [
           path.join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js"),
           "dev",
+          ...(options.config ? ["--config", options.config] : []),
           "--ip", "127.0.0.1",
           "--port", String(options.port),
           "--inspector-port", String(await freePort()),
@@ -182,7 +190,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       get worker() {
         return worker;
       },
-      async restartWorker() {
+      async restartWorker(changes = {}) {
+        for (const [name, value] of Object.entries(changes)) {
+          if (value === null) delete vars[name];
+          else vars[name] = value;
+        }
+        await writeEnvFile();
         await stopServer(worker, "SIGTERM", 5_000);
         worker = await launchWorker();
       },

@@ -1,6 +1,7 @@
-// Master-key rotation end to end at the database level: the Worker's own rotation, read and write
-// code, run here against the stack's Postgres with master keys this test makes up. (The Worker
-// process keeps the single MASTER_KEY the stack gave it; see docs/SECRETS.md for the procedure.)
+// Master-key rotation at the database level: the Worker's own rotation, read and write code, run
+// here against the stack's Postgres with master keys this test makes up, covering the edge cases
+// (concurrent batches, tampered rows, BYOK rows). The operator's path through the running Worker
+// is secrets-rotation-worker.test.ts.
 import { drizzle } from "drizzle-orm/node-postgres";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database } from "../../src/db/client.ts";

@@ -58,8 +58,11 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
 }
 
-export async function control(action: "postgres/stop" | "postgres/start" | "redis/stop" | "redis/start" | "worker/restart") {
-  const response = await fetch(`${inject("controlUrl")}/${action}`, { method: "POST" });
+export async function control(
+  action: "postgres/stop" | "postgres/start" | "redis/stop" | "redis/start" | "worker/restart",
+  vars?: Record<string, string | null>,
+) {
+  const response = await fetch(`${inject("controlUrl")}/${action}`, { method: "POST", body: vars ? JSON.stringify(vars) : undefined });
   if (response.status !== 204) throw new Error(`control ${action}: ${response.status} ${await response.text()}`);
 }
 

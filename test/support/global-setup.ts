@@ -19,6 +19,9 @@ declare module "vitest" {
   }
 }
 
+/** base64 of 32 bytes; tests only. */
+export const TEST_MASTER_KEY = "dGVuYW50cnktaW50ZWdyYXRpb24tdGVzdHMta2V5ISE=";
+
 let stack: LocalStack | undefined;
 let control: Server | undefined;
 let stateDir: string | undefined;
@@ -36,6 +39,8 @@ export async function setup(project: TestProject): Promise<void> {
       LEASE_TTL_MS: "3000",
       // Known to the token tests, which verify signatures with it.
       JWT_SECRET: "integration-tests-only-jwt-secret-0123456789",
+      // Known to the rotation test, which restarts the Worker with a new one.
+      MASTER_KEY: TEST_MASTER_KEY,
     },
     workerLog: (line) => {
       workerLines.push(line);
@@ -44,12 +49,13 @@ export async function setup(project: TestProject): Promise<void> {
     },
   });
   const running = stack;
-  const actions: Record<string, () => Promise<void>> = {
+  const actions: Record<string, (body: string) => Promise<void>> = {
     "postgres/stop": async () => running.postgres?.stop(),
     "postgres/start": async () => running.postgres?.start(),
     "redis/stop": async () => running.redis?.stop(),
     "redis/start": async () => running.redis?.start(),
-    "worker/restart": async () => running.restartWorker(),
+    // Body: optional JSON object of variables to change for the restarted Worker (null removes one).
+    "worker/restart": async (body) => running.restartWorker(body ? (JSON.parse(body) as Record<string, string | null>) : {}),
   };
   const controlPort = await freePort();
   control = createServer((req, res) => {
@@ -58,10 +64,14 @@ export async function setup(project: TestProject): Promise<void> {
       res.writeHead(404).end();
       return;
     }
-    action().then(
-      () => res.writeHead(204).end(),
-      (error: unknown) => res.writeHead(500).end(String(error)),
-    );
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => {
+      action(body).then(
+        () => res.writeHead(204).end(),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
+    });
   });
   await new Promise<void>((resolve) => control!.listen(controlPort, "127.0.0.1", resolve));
 
