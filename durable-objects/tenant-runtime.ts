@@ -37,6 +37,8 @@ export class TenantRuntime extends DurableObject<Env> {
   private hub!: RealtimeHub;
   private readonly backstop = new BackstopBuckets();
   private nextAlarm: number | null = null;
+  /** When this instance was constructed: a later value after idling means it hibernated and woke. */
+  private readonly bootedAt = Date.now();
   private flushFailures = 0;
   /** Realtime writes under way, per tenant (REST requests are counted by their leases). */
   private readonly realtimeWrites = new Map<string, number>();
@@ -169,6 +171,10 @@ export class TenantRuntime extends DurableObject<Env> {
   async publish(change: MapChange): Promise<number> {
     const event: ChangeEvent = { map: change.map, key: change.key, op: change.op, value: change.value, version: change.version };
     return this.hub.publish(change.tenantId, event);
+  }
+
+  async instanceBootedAt(): Promise<number> {
+    return this.bootedAt;
   }
 
   async connections(tenantId: string): Promise<number> {

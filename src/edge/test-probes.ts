@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../http/problem.ts";
+import { runtimeFor } from "../tenancy/runtime.ts";
 
 /**
  * Data-plane probes for the integration suite (TEST_HOOKS=1 only; 404 otherwise): a request that
@@ -14,11 +15,14 @@ export const probesEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-export const probeRoutes = new Hono<AppEnv>().get("/v1/_probe/sleep", async (c) => {
-  const ms = Math.min(5000, Math.max(0, Number(c.req.query("ms") ?? 0) || 0));
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return c.json({ sleptMs: ms });
-});
+export const probeRoutes = new Hono<AppEnv>()
+  .get("/v1/_probe/sleep", async (c) => {
+    const ms = Math.min(5000, Math.max(0, Number(c.req.query("ms") ?? 0) || 0));
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return c.json({ sleptMs: ms });
+  })
+  // When the caller's runtime object instance started (to observe hibernation).
+  .get("/v1/_probe/runtime", async (c) => c.json({ bootedAt: await runtimeFor(c.env, c.get("tenant")).instanceBootedAt() }));
 
 /** A crashed isolate never releases its lease: with TEST_HOOKS, this header simulates that. */
 export function simulatesCrash(env: Env, header: string | undefined): boolean {
