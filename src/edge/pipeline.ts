@@ -86,7 +86,7 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
 
   const runtime = runtimeFor(c.env, tenant);
   const limits = await checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer);
-  const headers = rateLimitHeaders(limits.state);
+  const headers = rateLimitHeaders(limits.state, tenant.limits);
   const refuse = (code: ProblemCode, detail: string, retryAfterMs?: number): never => {
     if (limits.kind === "allowed") defer(limits.refundDaily());
     throw new ApiError(code, detail, { headers, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
@@ -114,7 +114,7 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (admitted.code === "rate_limited") {
       // The runtime object's backstop bucket refused: say so in the headers too.
       const empty = { ...limits.state, burst: { ...limits.state.burst, remaining: 0, resetMs: admitted.retryAfterMs } };
-      Object.assign(headers, rateLimitHeaders(empty));
+      Object.assign(headers, rateLimitHeaders(empty, tenant.limits));
     }
     const refusal = REFUSAL[admitted.code];
     refuse(refusal.code, refusal.detail, admitted.retryAfterMs);

@@ -5,6 +5,7 @@ import { ApiError } from "../http/problem.ts";
 import { hashApiKey, looksLikeApiKey, SCOPES, type Scope } from "../keys/api-keys.ts";
 import type { Credential, TenantContext } from "../tenancy/context.ts";
 import { verifyTicket } from "../realtime/tickets.ts";
+import { IsolateCache } from "./isolate-cache.ts";
 import { findKeyRecord, findTenantContext } from "./tenant-loader.ts";
 
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="tenantry"' };
@@ -12,6 +13,20 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function unauthenticated(detail: string): ApiError {
   return new ApiError("unauthenticated", detail, { headers: CHALLENGE });
+}
+
+/**
+ * SHA-256 of recently seen keys, kept in the isolate only (never stored or logged): hashing costs
+ * tens of microseconds, a Map lookup well under one — it is most of a blocked tenant's decision.
+ */
+const keyHashes = new IsolateCache<string>(60_000, 10_000);
+
+async function keyHashOf(raw: string): Promise<string> {
+  const cached = keyHashes.get(raw);
+  if (cached) return cached;
+  const hash = await hashApiKey(raw);
+  keyHashes.set(raw, hash);
+  return hash;
 }
 
 export interface ResolvedCaller {
@@ -65,7 +80,7 @@ export async function resolveCredential(
   let credential: Credential;
   let tenantId: string;
   if (looksLikeApiKey(raw)) {
-    const record = await findKeyRecord(env, services, await hashApiKey(raw), defer);
+    const record = await findKeyRecord(env, services, await keyHashOf(raw), defer);
     if (!record || record.revoked) throw unauthenticated("The API key is unknown or revoked.");
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw unauthenticated("The API key has expired.");
     credential = { kind: "api_key", keyId: record.keyId, scopes: record.scopes };

@@ -6,7 +6,6 @@ import { KEY_PREFIX } from "../tenancy/cache-keys.ts";
 
 /** Past this, Upstash counts as down for this request and the runtime object's bucket decides. */
 export const LIMIT_TIMEOUT_MS = 500;
-const DAY_MS = 86_400_000;
 
 /**
  * Ephemeral caches (identifier → blocked-until), one per limit configuration and kept for the
@@ -49,11 +48,9 @@ export type LimitDecision =
 /** The bucket refills every second: that is the policy's window. */
 const BUCKET_WINDOW_SECONDS = 1;
 
+/** Upstash did not answer: the bucket is the runtime object's business, the quota is unknown. */
 function unknownState(limits: Limits): LimitState {
-  return {
-    burst: { limit: limits.burst, remaining: limits.burst, resetMs: 1000, window: BUCKET_WINDOW_SECONDS },
-    daily: limits.requestsPerDay === null ? null : { limit: limits.requestsPerDay, remaining: limits.requestsPerDay, resetMs: DAY_MS - (Date.now() % DAY_MS) },
-  };
+  return { burst: { limit: limits.burst, remaining: limits.burst, resetMs: 1000, window: BUCKET_WINDOW_SECONDS }, daily: null };
 }
 
 /**
@@ -64,13 +61,21 @@ function unknownState(limits: Limits): LimitState {
 export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Limits, defer: (p: Promise<unknown>) => void): Promise<LimitDecision> {
   if (upstashBreaker.isOpen) return { kind: "backstop", state: unknownState(limits) };
 
-  const bucket = limiter(redis, `bucket:${limits.requestsPerSecond}:${limits.burst}`, Ratelimit.tokenBucket(limits.requestsPerSecond, "1 s", limits.burst));
+  const bucketConfig = `bucket:${limits.requestsPerSecond}:${limits.burst}`;
+  const bucketId = `${tenantId}:bucket`;
+  // A bucket the ephemeral cache knows is empty decides alone: the quota is not even asked.
+  const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${bucketId}`);
+  if (blockedUntil !== undefined && blockedUntil > Date.now()) {
+    const state: LimitState = { burst: { limit: limits.burst, remaining: 0, resetMs: blockedUntil - Date.now(), window: BUCKET_WINDOW_SECONDS }, daily: null };
+    return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, blockedUntil - Date.now()), state };
+  }
+  const bucket = limiter(redis, bucketConfig, Ratelimit.tokenBucket(limits.requestsPerSecond, "1 s", limits.burst));
   const daily = limits.requestsPerDay === null ? null : limiter(redis, `daily:${limits.requestsPerDay}`, Ratelimit.fixedWindow(limits.requestsPerDay, "1 d"));
   const dailyId = `${tenantId}:daily`;
 
   let results: Awaited<ReturnType<Ratelimit["limit"]>>[];
   try {
-    results = await Promise.all([bucket.limit(`${tenantId}:bucket`), ...(daily ? [daily.limit(dailyId)] : [])]);
+    results = await Promise.all([bucket.limit(bucketId), ...(daily ? [daily.limit(dailyId)] : [])]);
   } catch {
     upstashBreaker.recordFailure();
     return { kind: "backstop", state: unknownState(limits) };

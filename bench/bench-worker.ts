@@ -1,0 +1,34 @@
+// BENCHMARK-ONLY Worker entry (bench/wrangler.bench.toml), never deployed. It is the real edge
+// Worker (workers/edge.ts: createApp(), the queue consumer, the scheduled jobs and the Durable
+// Object classes) plus what the benchmarks compare it against:
+//   GET /bench/hello        plain workerd hello world: the floor of the local stack
+//   GET /bench/subrequest   hello world plus one Upstash round trip (PING): what one subrequest costs here
+//   /bench/bare/<path>      the same data-plane handlers without tenancy (bench/worker/bare-app.ts)
+//   GET /bench/decision     the blocked-tenant decision loop inside workerd (bench/worker/decision-route.ts)
+// Metering on/off is the METERING variable (METERING=off), read by the pipeline and the runtime object.
+import type { ProvisioningQueueMessage } from "../src/provisioning/messages.ts";
+import { openRedis } from "../src/cache/redis.ts";
+import edge from "../workers/edge.ts";
+import { createBareApp } from "./worker/bare-app.ts";
+import { decisionRoute } from "./worker/decision-route.ts";
+
+export * from "../workers/edge.ts";
+
+const BARE_PREFIX = "/bench/bare";
+const bare = createBareApp();
+
+export default {
+  fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname === "/bench/hello") return new Response("Hello World!");
+    if (url.pathname === "/bench/subrequest") return openRedis(env).ping().then((pong) => new Response(pong));
+    if (url.pathname === "/bench/decision") return decisionRoute(request, env);
+    if (url.pathname.startsWith(`${BARE_PREFIX}/`)) {
+      url.pathname = url.pathname.slice(BARE_PREFIX.length);
+      return bare.fetch(new Request(url, request), env, ctx);
+    }
+    return edge.fetch(request, env, ctx);
+  },
+  queue: edge.queue,
+  scheduled: edge.scheduled,
+} satisfies ExportedHandler<Env, ProvisioningQueueMessage>;

@@ -1,0 +1,130 @@
+// Open-loop load at a fixed rate: request i is sent at start + i/rate whether or not earlier ones
+// have been answered, and its latency counts from that scheduled time (so a stalled server cannot
+// hide behind a waiting client: no coordinated omission). Used where the rate itself is the point
+// (noisy neighbour). autocannon's own rate mode sends each second's quota in a burst at the start
+// of the second, which measures bursts, not a steady tenant.
+import http from "node:http";
+import { cpuDelta, cpuSnapshot } from "./cpu.ts";
+import type { LoadResult } from "./load.ts";
+import { summarize } from "./stats.ts";
+
+export interface PacedSpec {
+  label: string;
+  path: string;
+  headers?: Record<string, string>;
+  /** Requests per second. */
+  rate: number;
+  durationS: number;
+  /** Requests allowed in flight at once; a send beyond it is counted as an error, not queued. */
+  maxInFlight?: number;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+const running = new Set<() => void>();
+export function stopAllPaced(): void {
+  for (const stop of running) stop();
+}
+
+export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult> {
+  const url = new URL(spec.path, baseUrl);
+  if (url.hostname !== "127.0.0.1") throw new Error(`benchmarks talk to 127.0.0.1 only, not ${url.hostname}`);
+  const maxInFlight = spec.maxInFlight ?? 256;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
+  const total = Math.max(1, Math.round(spec.rate * spec.durationS));
+  const interval = 1000 / spec.rate;
+  const all: number[] = [];
+  const ok: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  let errors = 0;
+  let timeouts = 0;
+  let inFlight = 0;
+  let settled = 0;
+  let sent = 0;
+  let stopped = false;
+  const cpuBefore = cpuSnapshot();
+  const start = performance.now() + 10;
+
+  return new Promise<LoadResult>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      clearTimeout(hardStop);
+      running.delete(finish);
+      agent.destroy();
+      const durationS = (performance.now() - start) / 1000;
+      resolve({
+        label: spec.label,
+        durationS,
+        requests: all.length,
+        ok: ok.length,
+        non2xx: all.length - ok.length,
+        errors,
+        timeouts,
+        statusCodes,
+        okRps: durationS > 0 ? ok.length / durationS : 0,
+        latency: summarize(all),
+        okLatency: summarize(ok),
+        cpu: cpuDelta(cpuBefore, cpuSnapshot()),
+        samples: { all, ok },
+      });
+    };
+    running.add(finish);
+    const hardStop = setTimeout(finish, (spec.durationS + REQUEST_TIMEOUT_MS / 1000 + 5) * 1000);
+    const settle = () => {
+      if (++settled === total) finish();
+    };
+
+    const send = (scheduled: number) => {
+      if (inFlight >= maxInFlight) {
+        errors++;
+        settle();
+        return;
+      }
+      inFlight++;
+      let done = false;
+      const end = (status: number | null, timedOut = false) => {
+        if (done) return;
+        done = true;
+        inFlight--;
+        if (status === null) {
+          errors++;
+          if (timedOut) timeouts++;
+        } else {
+          const ms = performance.now() - scheduled;
+          all.push(ms);
+          if (status >= 200 && status < 300) ok.push(ms);
+          statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+        }
+        settle();
+      };
+      const request = http.request(
+        { agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: "GET", headers: spec.headers ?? {}, timeout: REQUEST_TIMEOUT_MS },
+        (response) => {
+          response.resume();
+          response.on("end", () => end(response.statusCode ?? 0));
+          response.on("error", () => end(null));
+        },
+      );
+      request.on("timeout", () => {
+        request.destroy();
+        end(null, true);
+      });
+      request.on("error", () => end(null));
+      request.end();
+    };
+
+    const tick = () => {
+      if (stopped) return;
+      const now = performance.now();
+      while (sent < total && start + sent * interval <= now) {
+        send(start + sent * interval);
+        sent++;
+      }
+      if (sent < total) timer = setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+    };
+    timer = setTimeout(tick, 10);
+  });
+}

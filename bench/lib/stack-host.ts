@@ -1,0 +1,123 @@
+// Child process that owns the local stack during a benchmark run (started by bench/lib/stack.ts).
+// Why a separate process: startLocalStack runs the Upstash REST bridge and the Neon WebSocket
+// bridge inside the Node process that calls it. Sharing that event loop with the load generator
+// would delay every Redis and Postgres round trip of the Worker behind autocannon's own work,
+// which no deployment has. Here they get their own event loop, as PostgreSQL, Redis and workerd do.
+//
+// The Worker runs from a bundle made once at start (`wrangler deploy --dry-run`), not from the
+// sources: wrangler dev rebuilds and reloads on every source change, and other engineers edit the
+// tree while benchmarks run. One run measures one version of the code.
+//
+// Protocol (IPC): → { type: "ready", baseUrl, adminToken } once healthy; ← { cmd: "vars", id, vars }
+// rewrites the Worker's variables and restarts it (data stays); ← { cmd: "stop" } stops everything.
+// The stack is stopped on stop, SIGTERM, SIGINT and when the parent goes away (IPC disconnect).
+import { execFile } from "node:child_process";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { PROJECT_ROOT, startLocalStack, type LocalStack } from "../../scripts/stack/local-stack.ts";
+
+type HostRequest = { cmd: "vars"; id: number; vars: Record<string, string | null> } | { cmd: "stop" };
+
+const send = (message: unknown) => {
+  if (process.connected) process.send?.(message);
+};
+
+const port = Number(process.env.BENCH_PORT);
+const stateDir = process.env.BENCH_STATE_DIR;
+const config = process.env.BENCH_WRANGLER_CONFIG ?? path.join(PROJECT_ROOT, "bench/wrangler.bench.toml");
+if (!Number.isInteger(port) || !stateDir) {
+  console.error("stack-host: BENCH_PORT and BENCH_STATE_DIR are required (started by bench/lib/stack.ts)");
+  process.exit(2);
+}
+
+const workerLines: string[] = [];
+let stack: LocalStack | undefined;
+let stopping: Promise<void> | undefined;
+let restarting = false;
+
+function stop(code: number): Promise<void> {
+  stopping ??= (async () => {
+    await stack?.stop().catch(() => {});
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+process.on("SIGTERM", () => void stop(0));
+process.on("SIGINT", () => void stop(0));
+process.on("disconnect", () => void stop(0));
+
+/** The Worker's variables live in stateDir/worker.env (written by startLocalStack); restart re-reads it. */
+async function setVars(vars: Record<string, string | null>): Promise<void> {
+  if (!stack) throw new Error("the stack is not up");
+  const file = path.join(stateDir!, "worker.env");
+  const lines = (await readFile(file, "utf8")).split("\n").filter((line) => line.trim() !== "");
+  const kept = lines.filter((line) => !Object.hasOwn(vars, line.slice(0, line.indexOf("="))));
+  for (const [name, value] of Object.entries(vars)) if (value !== null) kept.push(`${name}=${JSON.stringify(value)}`);
+  await writeFile(file, kept.join("\n") + "\n", { mode: 0o600 });
+  restarting = true;
+  try {
+    await stack.restartWorker();
+  } finally {
+    restarting = false;
+  }
+  watchWorker(stack);
+}
+
+function watchWorker(running: LocalStack): void {
+  const worker = running.worker;
+  void worker.exited.then(() => {
+    if (!stopping && !restarting) send({ type: "log", line: `the Worker exited unexpectedly:\n${workerLines.slice(-40).join("\n")}` });
+  });
+}
+
+process.on("message", (message: HostRequest) => {
+  if (message.cmd === "stop") void stop(0);
+  else if (message.cmd === "vars") {
+    setVars(message.vars).then(
+      () => send({ type: "reply", id: message.id, ok: true }),
+      (error: unknown) => send({ type: "reply", id: message.id, ok: false, error: `${String(error)}\n${workerLines.slice(-40).join("\n")}` }),
+    );
+  }
+});
+
+/** Bundles the Worker of `template` once; returns a config that runs that bundle as is. */
+async function frozenConfig(template: string): Promise<string> {
+  const outdir = path.join(stateDir!, "bundle");
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [path.join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir, "--config", template],
+      { cwd: PROJECT_ROOT, timeout: 180_000, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
+      (error, _stdout, stderr) => (error ? reject(new Error(`bundling the benchmark Worker failed: ${stderr || String(error)}`)) : resolve()),
+    );
+  });
+  const bundle = (await readdir(outdir)).find((file) => file.endsWith(".js"));
+  if (!bundle) throw new Error(`no bundle in ${outdir}`);
+  const text = await readFile(template, "utf8");
+  if (!/^main\s*=.*$/m.test(text)) throw new Error(`${template} has no main`);
+  const frozen = text.replace(/^main\s*=.*$/m, `main = ${JSON.stringify(path.join(outdir, bundle))}\nno_bundle = true`);
+  const file = path.join(stateDir!, "wrangler.frozen.toml");
+  await writeFile(file, frozen);
+  return file;
+}
+
+try {
+  send({ type: "log", line: "bundling the benchmark Worker (wrangler deploy --dry-run)" });
+  stack = await startLocalStack({
+    port,
+    stateDir,
+    config: await frozenConfig(config),
+    log: (line) => send({ type: "log", line }),
+    workerLog: (line) => {
+      if (process.env.BENCH_WORKER_LOG === "1") console.log(`[worker] ${line}`);
+      workerLines.push(line);
+      if (workerLines.length > 200) workerLines.shift();
+    },
+  });
+  send({ type: "ready", baseUrl: stack.baseUrl, adminToken: stack.adminToken, upstash: stack.upstash });
+  watchWorker(stack);
+} catch (error) {
+  send({ type: "failed", error: `${error instanceof Error ? error.message : String(error)}\n${workerLines.slice(-40).join("\n")}` });
+  await stop(1);
+}

@@ -1,0 +1,242 @@
+// `npm run bench [-- --quick] [-- --only <scenario>[,<scenario>…]]`
+// Starts the local stack with the benchmark Worker (bench/wrangler.bench.toml) in a fresh temporary
+// folder, runs the scenarios, prints a table, writes bench/results/<timestamp>.json and
+// bench/results/latest.json, and stops every process it started, also on errors and Ctrl-C.
+// Figures that matter are ratios taken within one run; absolute numbers depend on the machine.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { PROJECT_ROOT } from "../scripts/stack/local-stack.ts";
+import { Api } from "./lib/admin.ts";
+import { setCpuRoot } from "./lib/cpu.ts";
+import { stopAllLoad } from "./lib/load.ts";
+import { stopAllPaced } from "./lib/paced.ts";
+import { codeVersion, conditions, machine } from "./lib/machine.ts";
+import { PROFILES, type BenchContext, type Figure, type Scenario, type ScenarioResult } from "./lib/scenario.ts";
+import { startBenchStack, type BenchStack } from "./lib/stack.ts";
+import { formatMs, formatNumber } from "./lib/stats.ts";
+import { renderTable } from "./lib/table.ts";
+import { decisionScenario } from "./scenarios/decision.ts";
+import { fullVsBare } from "./scenarios/full-vs-bare.ts";
+import { helloVsFull } from "./scenarios/hello-vs-full.ts";
+import { meteringScenario } from "./scenarios/metering.ts";
+import { noisyScenario } from "./scenarios/noisy.ts";
+import { promotionScenario } from "./scenarios/promotion.ts";
+import { provisioningScenario } from "./scenarios/provisioning.ts";
+import { realtimeScenario } from "./scenarios/realtime.ts";
+import { tenantsScenario } from "./scenarios/tenants.ts";
+
+/** In this order; metering last, because it restarts the Worker. */
+const SCENARIOS: Scenario[] = [
+  decisionScenario,
+  helloVsFull,
+  fullVsBare,
+  tenantsScenario,
+  noisyScenario,
+  provisioningScenario,
+  realtimeScenario,
+  promotionScenario,
+  meteringScenario,
+];
+
+const USAGE = `usage: npm run bench [-- --quick] [-- --only <id>[,<id>…]]
+  --quick        shorter runs, 100 tenants, 10 provisioning (under 3 minutes)
+  --only <ids>   run only these scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}
+  --list         list the scenarios and exit`;
+
+function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; list: boolean } {
+  let quick = false;
+  let list = false;
+  const only: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--quick") quick = true;
+    else if (arg === "--list") list = true;
+    else if (arg === "--only" || arg.startsWith("--only=")) {
+      const value = arg === "--only" ? argv[++i] : arg.slice("--only=".length);
+      if (!value) throw new Error("--only needs a scenario id");
+      only.push(...value.split(",").map((id) => id.trim()).filter(Boolean));
+    } else if (arg === "--help" || arg === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  const unknown = only.filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
+  return { quick, only: only.length > 0 ? only : null, list };
+}
+
+/** bench/wrangler.bench.toml must equal the top level of wrangler.toml but for name, main and comments. */
+async function configDrift(): Promise<string | null> {
+  const significant = (text: string) =>
+    text
+      .split("\n")
+      .map((line) => line.replace(/#.*$/, "").trim())
+      .filter((line) => line !== "" && !/^(name|main)\s*=/.test(line));
+  const production = await readFile(path.join(PROJECT_ROOT, "wrangler.toml"), "utf8");
+  const bench = await readFile(path.join(PROJECT_ROOT, "bench/wrangler.bench.toml"), "utf8");
+  const top = significant(production.split(/^\[+env\./m)[0]!);
+  const ours = significant(bench);
+  if (top.join("\n") === ours.join("\n")) return null;
+  const missing = top.filter((line) => !ours.includes(line));
+  const extra = ours.filter((line) => !top.includes(line));
+  return `bench/wrangler.bench.toml differs from the top level of wrangler.toml (missing: ${JSON.stringify(missing)}; extra: ${JSON.stringify(extra)})`;
+}
+
+function verdict(f: Figure): string {
+  if (!f.target) return "";
+  if (f.value === null) return "no value";
+  if (f.met) return "met";
+  const { op, value: target } = f.target;
+  if (op === ">=") return target === 0 ? "MISSED" : `MISSED by ${(((target - f.value) / target) * 100).toFixed(0)}%`;
+  return target === 0 ? `MISSED (${f.value})` : `MISSED: ${(f.value / target).toFixed(2)}× the target`;
+}
+
+function formatValue(value: number | null, unit: string): string {
+  if (value === null) return "–";
+  if (unit === "ms") return formatMs(value);
+  if (unit === "ratio") return value.toFixed(3);
+  if (unit === "ns") return `${formatNumber(value, 0)} ns`;
+  return `${formatNumber(value, 0)} ${unit}`;
+}
+
+function printTables(results: ScenarioResult[]): void {
+  const loadRows = results.flatMap((result) =>
+    result.loads.map((load) => [
+      result.id,
+      load.variant,
+      formatNumber(load.okRps, 1),
+      formatMs(load.latencyMs.p50),
+      formatMs(load.latencyMs.p99),
+      String(load.requests),
+      String(load.non2xx),
+      String(load.errors),
+      formatNumber(load.cpu?.msPerResponse.total, 2),
+      load.cpu?.busy.others === null || load.cpu === undefined ? "–" : `${Math.round((load.cpu.busy.others ?? 0) * 100)}%`,
+    ]),
+  );
+  if (loadRows.length > 0) {
+    console.log("\nLoad runs (throughput = 2xx responses per second; latency of every response; CPU = stack + load generator per response;");
+    console.log("others = share of the machine's CPUs used by processes outside this benchmark)\n");
+    console.log(
+      renderTable(
+        ["scenario", "variant", "ok/s", "p50", "p99", "responses", "non-2xx", "errors", "CPU ms", "others"],
+        loadRows,
+        [false, false, true, true, true, true, true, true, true, true],
+      ),
+    );
+  }
+  const figureRows = results.flatMap((result) => {
+    if (result.status !== "ok") return [[result.id, result.status === "skipped" ? "SKIPPED" : "FAILED", result.note ?? "", "", ""]];
+    return result.figures.map((f) => [
+      result.id,
+      f.label,
+      formatValue(f.value, f.unit) + (f.range && f.range[0] !== f.range[1] ? ` (blocks ${f.range.map((v) => (v === null ? "–" : v.toFixed(3))).join("–")})` : ""),
+      f.target ? `${f.target.op} ${formatValue(f.target.value, f.unit)}` : "",
+      verdict(f),
+    ]);
+  });
+  console.log("\nFigures (ratios are taken within this run)\n");
+  console.log(renderTable(["scenario", "figure", "value", "target", "verdict"], figureRows));
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.list) {
+    for (const s of SCENARIOS) console.log(`${s.id.padEnd(14)} ${s.title}`);
+    return 0;
+  }
+  const profile = PROFILES[args.quick ? "quick" : "full"];
+  const selected = SCENARIOS.filter((s) => !args.only || args.only.includes(s.id));
+  const startedAt = new Date();
+  const log = (line: string) => console.log(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+  const drift = await configDrift();
+  if (drift) log(`WARNING: ${drift}`);
+  const before = conditions();
+  const code = codeVersion(); // the bundle is made from the tree as it is now
+  log(`profile ${profile.name}; scenarios: ${selected.map((s) => s.id).join(", ")}; load average ${before.loadAverage.join(" ")}, ${before.vitestProcesses} vitest processes running`);
+
+  let stack: BenchStack | undefined;
+  let interrupted = false;
+  const onSignal = (signal: string) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping the load and the stack`);
+    stopAllLoad();
+    stopAllPaced();
+    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+
+  const results: ScenarioResult[] = [];
+  try {
+    log("starting the local stack (bench/wrangler.bench.toml)");
+    stack = await startBenchStack((line) => log(`stack: ${line}`));
+    log(`stack ready at ${stack.baseUrl} (host pid ${stack.pid})`);
+    setCpuRoot(stack.pid);
+    const ctx: BenchContext = { profile, stack, api: new Api(stack.baseUrl, stack.adminToken), log, memo: new Map() };
+    for (const scenario of selected) {
+      if (interrupted) break;
+      log(`▶ ${scenario.id}: ${scenario.title}`);
+      const scenarioStarted = Date.now();
+      try {
+        const result = await scenario.run(ctx);
+        results.push({ id: scenario.id, title: scenario.title, ...result, durationS: (Date.now() - scenarioStarted) / 1000 });
+        if (result.status === "skipped") log(`  skipped: ${result.note}`);
+      } catch (error) {
+        log(`  FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        results.push({
+          id: scenario.id,
+          title: scenario.title,
+          status: "failed",
+          note: error instanceof Error ? error.message.split("\n")[0] : String(error),
+          durationS: (Date.now() - scenarioStarted) / 1000,
+          loads: [],
+          figures: [],
+        });
+      }
+    }
+  } finally {
+    stopAllLoad();
+    stopAllPaced();
+    if (stack) {
+      log("stopping the stack");
+      await stack.stop();
+    }
+  }
+  if (interrupted) return 130;
+
+  const finishedAt = new Date();
+  printTables(results);
+  const report = {
+    version: 1,
+    profile: profile.name,
+    only: args.only,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationS: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    machine: machine(),
+    code,
+    conditions: { before, after: conditions() },
+    configDrift: drift,
+    settings: profile,
+    figures: results.flatMap((r) => r.figures.map((f) => ({ scenario: r.id, ...f }))),
+    scenarios: results,
+  };
+  const dir = path.join(PROJECT_ROOT, "bench/results");
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, "-")}${args.quick ? "-quick" : ""}.json`);
+  const json = JSON.stringify(report, null, 2) + "\n";
+  await writeFile(file, json);
+  await writeFile(path.join(dir, "latest.json"), json);
+  log(`done in ${report.durationS.toFixed(0)} s; results: ${path.relative(PROJECT_ROOT, file)} and bench/results/latest.json`);
+  return results.some((r) => r.status === "failed") ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  },
+);
