@@ -187,6 +187,11 @@ export class TenantRuntime extends DurableObject<Env> {
     await this.scheduleAlarm(Date.now() + WARM_PIN_INTERVAL_MS);
   }
 
+  /** The tenant moved to the shared tier: this object need not stay warm for it any more. */
+  async unpin(): Promise<void> {
+    await this.ctx.storage.delete("warmPinned");
+  }
+
   async purge(tenantId: string): Promise<void> {
     this.hub.disconnect(tenantId, 1008, "tenant deleted");
     this.contexts.purge(tenantId);

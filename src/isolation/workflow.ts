@@ -139,6 +139,7 @@ async function forward(run: Run): Promise<void> {
     await run.save({ switched: true, state: "running", writePauseMs: pause }, { publish: true, isolation: to });
     await oldRuntime.reconnectClients(run.tenantId).catch(() => undefined);
     if (to === "dedicated") await runtimeFor(run.env, contextFromRow(run.row)).warmPin(run.tenantId);
+    else await oldRuntime.unpin().catch(() => undefined);
   });
   await run.step("cleanup", async () => {
     await removeStorage(run, from);

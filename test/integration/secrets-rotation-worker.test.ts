@@ -17,16 +17,17 @@ describe("master key rotation through the Worker", () => {
     expect((await t.call("GET", "/v1/secrets/exchange")).body.value).toBe("s3cret-before");
     expect((await t.call("PUT", "/v1/secrets/during", { body: { value: "written-during" } })).status).toBe(200);
 
-    let remaining = Infinity;
+    // Until a round re-wraps nothing: rows other suites corrupted on purpose can never be re-wrapped.
     let rewrapped = 0;
-    for (let round = 0; round < 100 && remaining > 0; round++) {
+    let last: { rewrapped: number; failedTenantIds: string[] } | undefined;
+    for (let round = 0; round < 100 && (last === undefined || last.rewrapped > 0); round++) {
       const response = await admin("POST", "/v1/admin/rotate-master-key", { body: { batchSize: 500 } });
       expect(response.status).toBe(200);
-      remaining = response.body.remaining;
+      last = response.body;
       rewrapped += response.body.rewrapped;
     }
-    expect(remaining).toBe(0);
     expect(rewrapped).toBeGreaterThanOrEqual(1);
+    expect(last!.failedTenantIds).not.toContain(t.id);
 
     await control("worker/restart", { MASTER_KEY: next, MASTER_KEY_PREVIOUS: null });
     expect((await t.call("GET", "/v1/secrets/exchange")).body.value).toBe("s3cret-before");

@@ -43,8 +43,9 @@ async function settle(tx: MapsTx, tenant: MapsTenant, map: string, records: numb
   await enforceCapacity(tx, tenant.id, tenant.limits, { createdMap: records > 0 && count === records, grewBytes: bytes > 0 });
 }
 
-// Creating races with creating (insert finds the key taken) and with deleting; a few rounds settle it.
-const WRITE_ATTEMPTS = 3;
+// Creating races with creating (insert finds the key taken) and with deleting; a few rounds settle
+// it even when dozens of writers hit the same keys at once.
+const WRITE_ATTEMPTS = 8;
 
 export async function putEntry(tx: MapsTx, tenant: MapsTenant, address: EntryAddress, value: PreparedValue, ifMatch?: IfMatch): Promise<EntryWrite> {
   const { map, key } = address;
