@@ -1,7 +1,5 @@
-import { sql } from "drizzle-orm";
-import { integer, pgPolicy, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-import { appRole } from "../db/roles.ts";
-import { currentTenant } from "../storage/schema.ts";
+import { integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { tenantIsolationPolicy } from "../db/tenant-policy.ts";
 import { tenants } from "../tenants/schema.ts";
 
 /**
@@ -26,13 +24,7 @@ export const tenantDataKeys = pgTable(
     rotatedAt: timestamp("rotated_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
-    pgPolicy("tenant_data_keys_tenant_isolation", {
-      as: "permissive",
-      for: "all",
-      to: appRole,
-      using: sql`${t.tenantId} = ${currentTenant}`,
-      withCheck: sql`${t.tenantId} = ${currentTenant}`,
-    }),
+    tenantIsolationPolicy("tenant_data_keys_tenant_isolation", t.tenantId),
   ],
 ).enableRLS();
 
@@ -56,12 +48,6 @@ export const tenantSecrets = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.name] }),
-    pgPolicy("tenant_secrets_tenant_isolation", {
-      as: "permissive",
-      for: "all",
-      to: appRole,
-      using: sql`${t.tenantId} = ${currentTenant}`,
-      withCheck: sql`${t.tenantId} = ${currentTenant}`,
-    }),
+    tenantIsolationPolicy("tenant_secrets_tenant_isolation", t.tenantId),
   ],
 ).enableRLS();

@@ -1,12 +1,5 @@
-import { sql } from "drizzle-orm";
-import { integer, jsonb, pgPolicy, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-import { appRole } from "../db/roles.ts";
-
-/**
- * The current transaction's tenant. `set_config('app.tenant_id', …, true)` sets it; unset or empty
- * yields NULL, which matches no row.
- */
-export const currentTenant = sql`nullif(current_setting('app.tenant_id', true), '')`;
+import { integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { tenantIsolationPolicy } from "../db/tenant-policy.ts";
 
 /**
  * Shared-tier map records. Keys use the "C" collation so that ordering is the byte order of the
@@ -25,12 +18,6 @@ export const mapRecords = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.map, t.key] }),
-    pgPolicy("map_records_tenant_isolation", {
-      as: "permissive",
-      for: "all",
-      to: appRole,
-      using: sql`${t.tenantId} = ${currentTenant}`,
-      withCheck: sql`${t.tenantId} = ${currentTenant}`,
-    }),
+    tenantIsolationPolicy("map_records_tenant_isolation", t.tenantId),
   ],
 ).enableRLS();
