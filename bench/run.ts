@@ -18,6 +18,7 @@ import { renderTable } from "./lib/table.ts";
 import { decisionScenario } from "./scenarios/decision.ts";
 import { fullVsBare } from "./scenarios/full-vs-bare.ts";
 import { helloVsFull } from "./scenarios/hello-vs-full.ts";
+import { mapsThroughputScenario } from "./scenarios/maps-throughput.ts";
 import { meteringScenario } from "./scenarios/metering.ts";
 import { noisyScenario } from "./scenarios/noisy.ts";
 import { promotionScenario } from "./scenarios/promotion.ts";
@@ -30,6 +31,7 @@ const SCENARIOS: Scenario[] = [
   decisionScenario,
   helloVsFull,
   fullVsBare,
+  mapsThroughputScenario,
   tenantsScenario,
   noisyScenario,
   provisioningScenario,
