@@ -4,15 +4,7 @@
 //
 //   TENANTRY_URL=https://api.tenantry.dev ADMIN_TOKEN=… npx tsx scripts/rotate-master-key.ts [--batch-size 100]
 import { parseArgs } from "node:util";
-
-interface RotationReport {
-  currentKeyId: string;
-  previousKeyId: string | null;
-  rewrapped: number;
-  remaining: number;
-  unknownKeyIds: string[];
-  failedTenantIds: string[];
-}
+import type { RotationReport } from "../src/secrets/rotation.ts";
 
 const { values } = parseArgs({ options: { "batch-size": { type: "string", default: "100" } } });
 const batchSize = Number(values["batch-size"]);
