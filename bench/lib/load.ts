@@ -46,6 +46,35 @@ export interface LoadResult {
   samples: { all: number[]; ok: number[] };
 }
 
+/** The result of one run, from its samples (latencies in ms) and counts; both load runners use it. */
+export function loadResult(run: {
+  label: string;
+  durationS: number;
+  all: number[];
+  ok: number[];
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  cpu: CpuTimes | undefined;
+}): LoadResult {
+  const { all, ok, durationS } = run;
+  return {
+    label: run.label,
+    durationS,
+    requests: all.length,
+    ok: ok.length,
+    non2xx: all.length - ok.length,
+    errors: run.errors,
+    timeouts: run.timeouts,
+    statusCodes: run.statusCodes,
+    okRps: durationS > 0 ? ok.length / durationS : 0,
+    latency: summarize(all),
+    okLatency: summarize(ok),
+    cpu: run.cpu,
+    samples: { all, ok },
+  };
+}
+
 const HARD_STOP_GRACE_S = 15;
 
 export function runLoad(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
@@ -78,21 +107,18 @@ export function runLoad(baseUrl: string, spec: LoadSpec): Promise<LoadResult> {
         const statusCodes: Record<string, number> = {};
         for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
         const durationS = result.duration;
-        resolve({
-          label: spec.label,
-          durationS,
-          requests: all.length,
-          ok: ok.length,
-          non2xx: all.length - ok.length,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          statusCodes,
-          okRps: durationS > 0 ? ok.length / durationS : 0,
-          latency: summarize(all),
-          okLatency: summarize(ok),
-          cpu: cpuDelta(cpuBefore, cpuSnapshot()),
-          samples: { all, ok },
-        });
+        resolve(
+          loadResult({
+            label: spec.label,
+            durationS,
+            all,
+            ok,
+            errors: result.errors,
+            timeouts: result.timeouts,
+            statusCodes,
+            cpu: cpuDelta(cpuBefore, cpuSnapshot()),
+          }),
+        );
       },
     );
     instance.on("response", (_client, statusCode, _bytes, responseTime) => {

@@ -5,8 +5,7 @@
 // of the second, which measures bursts, not a steady tenant.
 import http from "node:http";
 import { cpuDelta, cpuSnapshot } from "./cpu.ts";
-import type { LoadResult } from "./load.ts";
-import { summarize } from "./stats.ts";
+import { loadResult, type LoadResult } from "./load.ts";
 
 export interface PacedSpec {
   label: string;
@@ -55,21 +54,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult> 
       running.delete(finish);
       agent.destroy();
       const durationS = (performance.now() - start) / 1000;
-      resolve({
-        label: spec.label,
-        durationS,
-        requests: all.length,
-        ok: ok.length,
-        non2xx: all.length - ok.length,
-        errors,
-        timeouts,
-        statusCodes,
-        okRps: durationS > 0 ? ok.length / durationS : 0,
-        latency: summarize(all),
-        okLatency: summarize(ok),
-        cpu: cpuDelta(cpuBefore, cpuSnapshot()),
-        samples: { all, ok },
-      });
+      resolve(loadResult({ label: spec.label, durationS, all, ok, errors, timeouts, statusCodes, cpu: cpuDelta(cpuBefore, cpuSnapshot()) }));
     };
     running.add(finish);
     const hardStop = setTimeout(finish, (spec.durationS + REQUEST_TIMEOUT_MS / 1000 + 5) * 1000);
