@@ -28,7 +28,17 @@ export function toApiError(error: unknown): ApiError {
 export function handleError(error: unknown, c: Context<AppEnv>): Response {
   const apiError = toApiError(error);
   if (!(error instanceof ApiError) && !(error instanceof HTTPException)) {
-    console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: String(error), stack: (error as Error)?.stack }));
+    const cause = (error as { cause?: unknown })?.cause;
+    console.error(
+      JSON.stringify({
+        level: "error",
+        requestId: c.get("requestId"),
+        message: String(error),
+        // drizzle wraps the driver's error: the cause says what Postgres (or the socket) answered.
+        ...(cause ? { cause: String(cause), sqlState: sqlState(error) } : {}),
+        stack: (error as Error)?.stack,
+      }),
+    );
   }
   return toProblemResponse(apiError, c.get("requestId") ?? "unknown");
 }

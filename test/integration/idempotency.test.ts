@@ -43,7 +43,7 @@ describe("POST /v1/tenants with Idempotency-Key", () => {
     const body = { name: unique("race"), plan: "pro" };
     const responses = await Promise.all(Array.from({ length: 8 }, () => create(body, key)));
     // The first claim holds the key's row lock until it commits; the others wait, then replay.
-    for (const response of responses) expect(response.status).toBe(202);
+    for (const response of responses) expect(response.status, JSON.stringify(response.body)).toBe(202);
     const [first] = responses;
     for (const response of responses) expect(response.body).toEqual(first!.body);
     expect(responses.filter((response) => response.headers.get("idempotent-replayed") === "true")).toHaveLength(7);

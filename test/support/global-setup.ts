@@ -25,10 +25,11 @@ export const TEST_MASTER_KEY = "dGVuYW50cnktaW50ZWdyYXRpb24tdGVzdHMta2V5ISE=";
 let stack: LocalStack | undefined;
 let control: Server | undefined;
 let stateDir: string | undefined;
+let workerLines: string[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
   stateDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-test-"));
-  const workerLines: string[] = [];
+  workerLines = [];
   stack = await startLocalStack({
     port: await freePort(),
     stateDir,
@@ -83,7 +84,17 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("controlUrl", `http://127.0.0.1:${controlPort}`);
 }
 
+/** CI sets TENANTRY_WORKER_ERRORS so that a failed run shows what the Worker logged as errors. */
+function printWorkerErrors(): void {
+  if (!process.env.TENANTRY_WORKER_ERRORS) return;
+  const errors = workerLines.filter((line) => line.includes('"level":"error"')).slice(-30);
+  if (errors.length === 0) return;
+  console.log(`worker errors (last ${errors.length}, outage tests cause some on purpose):`);
+  for (const line of errors) console.log(`  ${line.replace(/\x1b\[[0-9;]*m/g, "").slice(0, 600)}`);
+}
+
 export async function teardown(): Promise<void> {
+  printWorkerErrors();
   await new Promise<void>((resolve) => (control ? control.close(() => resolve()) : resolve()));
   await stack?.stop();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
