@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { applyMigrations, ensureOwnerRole } from "./migrate.js";
 import { startNeonBridge, type NeonBridgeHandle } from "./neon-bridge.js";
+import { startPgBouncer, type PgBouncerHandle } from "./pgbouncer.js";
 import { freePort } from "./ports.js";
 import { startPostgres, type PostgresHandle } from "./postgres.js";
 import { startRedis, type RedisHandle } from "./redis.js";
@@ -38,10 +39,13 @@ export interface LocalStackOptions {
 export interface LocalStack {
   baseUrl: string;
   adminToken: string;
-  /** Owner-role URL of the database the Worker uses. */
+  /** Owner-role URL of the database itself (direct, not pooled: for migrations and inspection). */
   databaseUrl: string;
+  /** The URL the Worker uses: through PgBouncer when the database is local. */
+  workerDatabaseUrl: string;
   upstash: { url: string; token: string };
   postgres?: PostgresHandle;
+  pgbouncer?: PgBouncerHandle;
   redis?: RedisHandle;
   upstashBridge?: UpstashBridgeHandle;
   neonBridge?: NeonBridgeHandle;
@@ -114,6 +118,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     log("applying migrations");
     await applyMigrations(databaseUrl);
 
+    // Production reaches Neon's pooled endpoint; locally PgBouncer plays that part.
+    let pgbouncer: PgBouncerHandle | undefined;
+    let workerDatabaseUrl = databaseUrl;
+    if (postgres) {
+      pgbouncer = await startPgBouncer({
+        dir: path.join(options.stateDir, "pgbouncer"),
+        serverPort: postgres.port,
+        users: [{ name: OWNER_ROLE, password: OWNER_PASSWORD }],
+      });
+      stoppers.push(() => pgbouncer!.stop());
+      workerDatabaseUrl = pgbouncer.urlFor(OWNER_ROLE, OWNER_PASSWORD, DATABASE);
+    }
+
     let neonBridge: NeonBridgeHandle | undefined;
     if (!isNeonHost(databaseUrl)) {
       neonBridge = await startNeonBridge({});
@@ -134,7 +151,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const vars: Record<string, string> = {
       ADMIN_TOKEN: adminToken,
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: workerDatabaseUrl,
       UPSTASH_REDIS_REST_URL: upstash.url,
       UPSTASH_REDIS_REST_TOKEN: upstash.token,
       JWT_SECRET: secrets.jwtSecret,
@@ -182,8 +199,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       baseUrl: `http://127.0.0.1:${options.port}`,
       adminToken,
       databaseUrl,
+      workerDatabaseUrl,
       upstash,
       postgres,
+      pgbouncer,
       redis,
       upstashBridge,
       neonBridge,

@@ -33,9 +33,9 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
       JSON.stringify({
         level: "error",
         requestId: c.get("requestId"),
-        message: String(error),
         // drizzle wraps the driver's error: the cause says what Postgres (or the socket) answered.
-        ...(cause ? { cause: String(cause), sqlState: sqlState(error) } : {}),
+        ...(cause ? { sqlState: sqlState(error), cause: String(cause) } : {}),
+        message: String(error),
         stack: (error as Error)?.stack,
       }),
     );
