@@ -83,14 +83,16 @@ async function writeConfig(dir: string, port: number, opts: StartPgBouncerOption
     auth_type: "plain",
     auth_file: userlist,
     pool_mode: "transaction",
-    max_client_conn: 2000,
+    // Within the default open-file limit (1024) that PgBouncer inherits.
+    max_client_conn: 900,
     default_pool_size: 20,
     // Startup parameters the drivers send that transaction pooling cannot honour per client.
     ignore_startup_parameters: "extra_float_digits,options",
-    // An outage must surface at once (the Worker answers 503) and end by itself: no long waits.
-    server_login_retry: 1,
-    server_connect_timeout: 3,
-    query_wait_timeout: 5,
+    // An outage must surface fast (the Worker answers 503) and end by itself: a query waits at
+    // most 2 s for a server connection, and a failed login is retried every 0.2 s.
+    server_login_retry: 0.2,
+    server_connect_timeout: 2,
+    query_wait_timeout: 2,
     server_check_delay: 1,
     log_connections: 0,
     log_disconnections: 0,

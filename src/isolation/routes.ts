@@ -66,8 +66,9 @@ export const isolationRoutes = createRouter()
     const { id } = c.req.valid("param");
     const { level, region } = c.req.valid("json");
     const { migration } = await startMigration(c.get("services").db, id, level as Isolation, region);
-    c.executionCtx.waitUntil(enqueueProvisioning(c.env, { kind: "migrate", tenantId: id, migrationId: migration.id }));
+    // Read before enqueueing: the consumer may start at once, and the answer is "queued".
     const tenant = await findTenantView(c.get("services").db, id);
+    c.executionCtx.waitUntil(enqueueProvisioning(c.env, { kind: "migrate", tenantId: id, migrationId: migration.id }));
     return c.json(tenant!, 202);
   })
   .openapi(exportRoute, async (c) => {

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
 import type { Isolation } from "../plans/catalog.ts";
 import { dedicatedNames } from "./dedicated-names.ts";
@@ -19,16 +19,16 @@ const SHARED_ROLE = "tenantry_app";
  */
 export function withTenantData<T>(db: Database, tenant: TenantDataScope, work: (tx: Transaction) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    if (tenant.isolation === "dedicated") {
-      const names = dedicatedNames(tenant.id);
-      await tx.execute(
-        sql`select set_config('role', ${names.role}, true), set_config('search_path', ${names.schema}, true), set_config('app.tenant_id', ${tenant.id}, true)`,
-      );
-    } else {
-      await tx.execute(
-        sql`select set_config('role', ${SHARED_ROLE}, true), set_config('search_path', 'public', true), set_config('app.tenant_id', ${tenant.id}, true)`,
-      );
-    }
+    await tx.execute(tenantScopeStatement(tenant));
     return work(tx);
   });
+}
+
+/** The one statement that scopes a transaction to `tenant` (exported for the pooling attack tests). */
+export function tenantScopeStatement(tenant: TenantDataScope): SQL {
+  if (tenant.isolation === "dedicated") {
+    const names = dedicatedNames(tenant.id);
+    return sql`select set_config('role', ${names.role}, true), set_config('search_path', ${names.schema}, true), set_config('app.tenant_id', ${tenant.id}, true)`;
+  }
+  return sql`select set_config('role', ${SHARED_ROLE}, true), set_config('search_path', 'public', true), set_config('app.tenant_id', ${tenant.id}, true)`;
 }

@@ -45,5 +45,6 @@ describe("GET /v1/health", () => {
     } finally {
       await control("postgres/start");
     }
+    await eventually(async () => (await call("GET", "/v1/tenants", { token: (await import("vitest")).inject("adminToken") })).status === 200);
   });
 });

@@ -13,6 +13,8 @@ declare module "vitest" {
     baseUrl: string;
     adminToken: string;
     databaseUrl: string;
+    /** What the Worker uses: PgBouncer (transaction mode) in front of the same database. */
+    pooledDatabaseUrl: string;
     upstashUrl: string;
     upstashToken: string;
     controlUrl: string;
@@ -79,6 +81,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("baseUrl", stack.baseUrl);
   project.provide("adminToken", stack.adminToken);
   project.provide("databaseUrl", stack.databaseUrl);
+  project.provide("pooledDatabaseUrl", stack.workerDatabaseUrl);
   project.provide("upstashUrl", stack.upstash.url);
   project.provide("upstashToken", stack.upstash.token);
   project.provide("controlUrl", `http://127.0.0.1:${controlPort}`);
