@@ -20,6 +20,7 @@ import type { TenantContext } from "../src/tenancy/context.ts";
 /** How often a warm-pinned (dedicated) runtime wakes itself so it is never cold. */
 const WARM_PIN_INTERVAL_MS = 30_000;
 const MAX_FLUSH_BACKOFF_MS = 60_000;
+const MAX_FLUSH_BACKOFF_DOUBLINGS = 3;
 /** How long an explicit flush waits for in-flight requests of the tenant to report their usage. */
 const SETTLE_TIMEOUT_MS = 3000;
 
@@ -215,7 +216,7 @@ export class TenantRuntime extends DurableObject<Env> {
     const pinned = (await this.ctx.storage.get<boolean>("warmPinned")) === true;
     const pending = this.usage.hasPending() || this.outbox.hasPending();
     const times: number[] = [];
-    if (pending) times.push(Date.now() + Math.min(this.flushInterval() * 2 ** this.flushFailures, MAX_FLUSH_BACKOFF_MS));
+    if (pending) times.push(Date.now() + this.flushBackoff());
     if (pinned) times.push(Date.now() + WARM_PIN_INTERVAL_MS);
     if (times.length > 0) await this.scheduleAlarm(Math.min(...times));
   }
@@ -232,6 +233,11 @@ export class TenantRuntime extends DurableObject<Env> {
     } finally {
       await database.close();
     }
+    // Postgres answers again (also when an admin flush found it back first): end the outage backoff.
+    if (this.flushFailures > 0) {
+      this.flushFailures = 0;
+      if (this.usage.hasPending() || this.outbox.hasPending()) await this.scheduleAlarm(Date.now() + this.flushInterval());
+    }
   }
 
   private count(tenantId: string, delta: UsageDelta): void {
@@ -239,6 +245,11 @@ export class TenantRuntime extends DurableObject<Env> {
     if (this.env.METERING === "off") return;
     this.usage.add(tenantId, delta);
     if (this.nextAlarm === null) void this.scheduleAlarm(Date.now() + this.flushInterval());
+  }
+
+  /** After failures: 2×, 4×, then 8× the interval (at most a minute), so recovery is never far off. */
+  private flushBackoff(): number {
+    return Math.min(this.flushInterval() * 2 ** Math.min(this.flushFailures, MAX_FLUSH_BACKOFF_DOUBLINGS), MAX_FLUSH_BACKOFF_MS);
   }
 
   private flushInterval(): number {

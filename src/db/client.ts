@@ -1,6 +1,8 @@
-import { Pool, neonConfig } from "@neondatabase/serverless";
+import { Pool, neonConfig, type PoolClient } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import * as schema from "./schema.ts";
+
+const CLOSE_GRACE_MS = 1000;
 
 export type Database = NeonDatabase<typeof schema>;
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
@@ -37,11 +39,19 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     max: 4,
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 10_000,
+    // A query whose connection died without a word (a pooler restarting) fails instead of hanging.
+    query_timeout: 30_000,
   });
   // A broken idle connection must not surface as an unhandled error.
   pool.on("error", () => {});
+  // Nor a connection dropped while checked out: the pool takes its own listener off a client it
+  // lends, and the driver then emits "error" (uncaught in workerd, which resets a Durable Object)
+  // besides failing the pending query, which is where callers see it.
+  pool.on("connect", (client: PoolClient) => client.on("error", () => {}));
   return {
     db: drizzle(pool, { schema }),
-    close: () => pool.end().catch(() => {}),
+    // A client a failed transaction never gave back (its connection died mid-rollback) would make
+    // pool.end() wait forever, wedging whoever awaits close: give it a moment, then let go.
+    close: () => Promise.race([pool.end().catch(() => {}), new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS))]),
   };
 }

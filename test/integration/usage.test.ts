@@ -53,6 +53,22 @@ describe("usage metering", () => {
     expect((await flushedTotals(t)).requests).toBe(7);
   });
 
+  it("flushes by alarm again soon after an outage, without being asked", async () => {
+    const t = await activeTenant();
+    await t.call("GET", "/v1/me"); // the tenant's context is now cached: /v1/me needs no Postgres
+    await control("postgres/stop");
+    try {
+      for (let i = 0; i < 3; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
+      // Several alarm flushes fail meanwhile (500 ms interval in the test stack), growing the backoff.
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+    } finally {
+      await control("postgres/start");
+    }
+    const day = async () => (await admin("GET", `/v1/tenants/${t.id}/usage?granularity=day`)).body.totals?.requests;
+    // The backoff is capped at 8 × the interval: the alarm gets through within seconds.
+    await eventually(async () => (await day()) === 4, 10_000, 250);
+  });
+
   it("flushes by alarm without being asked", async () => {
     const t = await activeTenant();
     for (let i = 0; i < 2; i++) await t.call("GET", "/v1/me");
