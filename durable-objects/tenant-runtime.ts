@@ -191,6 +191,14 @@ export class TenantRuntime extends DurableObject<Env> {
   /** The tenant moved to the shared tier: this object need not stay warm for it any more. */
   async unpin(): Promise<void> {
     await this.ctx.storage.delete("warmPinned");
+    if (!this.usage.hasPending() && !this.outbox.hasPending()) {
+      await this.ctx.storage.deleteAlarm();
+      this.nextAlarm = null;
+    }
+  }
+
+  async warmState(): Promise<{ pinned: boolean; alarmAt: number | null }> {
+    return { pinned: (await this.ctx.storage.get<boolean>("warmPinned")) === true, alarmAt: await this.ctx.storage.getAlarm() };
   }
 
   async purge(tenantId: string): Promise<void> {

@@ -6,6 +6,7 @@ import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { MIGRATION_FAULTS } from "../isolation/migration-record.ts";
+import { runtimeFor } from "../tenancy/runtime.ts";
 import { STEP_NAMES } from "./step-names.ts";
 import { faultKey, testHooksEnabled } from "./test-hooks.ts";
 
@@ -56,6 +57,21 @@ const faultRoute = createRoute({
   responses: { 204: { description: "The step fails the next `times` times" }, ...problems(400, 401, 404) },
 });
 
+const warmStateRoute = createRoute({
+  method: "get",
+  path: "/v1/_test/runtime/{id}/dedicated",
+  hide: true,
+  security: ADMIN_SECURITY,
+  request: { params: z.object({ id: z.string().min(1).max(128) }) },
+  responses: {
+    200: {
+      description: "Whether the tenant's dedicated runtime object keeps itself warm",
+      content: { "application/json": { schema: z.object({ pinned: z.boolean(), alarmAt: z.number().nullable() }) } },
+    },
+    ...problems(401, 404),
+  },
+});
+
 export const testHookRoutes = createRouter();
 testHookRoutes.use("/v1/_test/*", onlyWithTestHooks, adminAuth);
 testHookRoutes
@@ -72,4 +88,9 @@ testHookRoutes
     if (times === 0) await redis.del(key);
     else await redis.set(key, times, { ex: 3600 });
     return c.body(null, 204);
+  })
+  .openapi(warmStateRoute, async (c) => {
+    // The object a dedicated tenant has (or had): its warm pin is invisible from anywhere else.
+    const runtime = runtimeFor(c.env, { id: c.req.valid("param").id, isolation: "dedicated", region: null });
+    return c.json(await runtime.warmState(), 200);
   });

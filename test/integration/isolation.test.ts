@@ -92,6 +92,7 @@ describe("online isolation migration", () => {
   it("demotes and promotes under a concurrent writer without losing an acknowledged write", async () => {
     const t = await activeTenant({ plan: "enterprise" });
     expect(t.tenant.isolation).toBe("dedicated");
+    expect((await admin("GET", `/v1/_test/runtime/${t.id}/dedicated`)).body.pinned).toBe(true);
     await seed(t, 120);
     expect(await schemaExists(t.id)).toBe(true);
 
@@ -99,6 +100,11 @@ describe("online isolation migration", () => {
     const demoted = await migrate(t, "shared");
     await writer.stop();
     expect(demoted.isolation).toBe("shared");
+    // The old object stops keeping itself warm: no pin, and no alarm once its last usage is flushed.
+    await eventually(async () => {
+      const state = (await admin("GET", `/v1/_test/runtime/${t.id}/dedicated`)).body;
+      return state.pinned === false && state.alarmAt === null;
+    }, 10_000, 250);
     expect(demoted.migration.steps.map((s: { status: string }) => s.status)).toEqual(Array(8).fill("succeeded"));
     expect(demoted.migration.verified.records).toBeGreaterThanOrEqual(121);
     expect(demoted.migration.writePauseMs).toBeGreaterThanOrEqual(0);
@@ -115,6 +121,9 @@ describe("online isolation migration", () => {
     const promoted = await migrate(t, "dedicated");
     await writer2.stop();
     expect(promoted.isolation).toBe("dedicated");
+    const warm = (await admin("GET", `/v1/_test/runtime/${t.id}/dedicated`)).body;
+    expect(warm.pinned).toBe(true);
+    expect(warm.alarmAt).toBeGreaterThan(Date.now());
     await expectAcknowledgedWrites(t, writer2.acknowledged);
     expect(await schemaExists(t.id)).toBe(true);
     expect(await sharedRows(t.id)).toBe(0);
