@@ -122,6 +122,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let pgbouncer: PgBouncerHandle | undefined;
     let workerDatabaseUrl = databaseUrl;
     if (postgres) {
+      log("starting PgBouncer (transaction mode)");
       pgbouncer = await startPgBouncer({
         dir: path.join(options.stateDir, "pgbouncer"),
         serverPort: postgres.port,
