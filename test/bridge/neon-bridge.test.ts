@@ -38,6 +38,22 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
+/** The HTTP status a WebSocket upgrade to `url` is refused with, or "open" if it is accepted. */
+function upgradeStatus(url: string): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on("unexpected-response", (_req, res) => {
+      resolve(String(res.statusCode));
+      ws.terminate();
+    });
+    ws.on("open", () => {
+      resolve("open");
+      ws.terminate();
+    });
+    ws.on("error", () => undefined);
+  });
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tenantry-neon-bridge-"));
   await chmod(dir, 0o755); // Postgres runs as an unprivileged user that must reach the data dir
@@ -182,31 +198,13 @@ describe("bridge guards", () => {
       message: "Unexpected server response: 403",
     });
 
-    const status = await new Promise<string>((resolve) => {
-      const ws = new WebSocket(`ws://${bridge?.host ?? ""}/v1?address=example.com:5432`);
-      ws.on("unexpected-response", (_req, res) => {
-        resolve(String(res.statusCode));
-        ws.terminate();
-      });
-      ws.on("open", () => resolve("open"));
-      ws.on("error", () => undefined);
-    });
-    expect(status).toBe("403");
+    expect(await upgradeStatus(`ws://${bridge?.host ?? ""}/v1?address=example.com:5432`)).toBe("403");
   });
 
   it("only allows the configured targets when given a list", async () => {
     const strict = await startNeonBridge({ allowedTargets: ["127.0.0.1:1"] });
     try {
-      const status = await new Promise<string>((resolve) => {
-        const ws = new WebSocket(`ws://${strict.host}/v1?address=127.0.0.1:${db().port}`);
-        ws.on("unexpected-response", (_req, res) => {
-          resolve(String(res.statusCode));
-          ws.terminate();
-        });
-        ws.on("open", () => resolve("open"));
-        ws.on("error", () => undefined);
-      });
-      expect(status).toBe("403");
+      expect(await upgradeStatus(`ws://${strict.host}/v1?address=127.0.0.1:${db().port}`)).toBe("403");
     } finally {
       await strict.stop();
     }
