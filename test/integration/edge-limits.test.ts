@@ -30,7 +30,7 @@ describe("token bucket", () => {
     const admitted = responses.filter((r) => r.status === 200).length;
     const refused = responses.filter((r) => r.status === 429);
     expect(admitted).toBeGreaterThanOrEqual(10);
-    // The bucket refills once a second; allow one extra refill for the window the run straddles.
+    // Allow one extra second of refill for the window the run straddles.
     expect(admitted).toBeLessThanOrEqual(10 + 5 * (seconds + 1));
     expect(refused.length + admitted).toBe(responses.length);
     for (const response of refused) {
@@ -41,6 +41,22 @@ describe("token bucket", () => {
     const totals = await usage(t);
     expect(totals.requests).toBe(admitted);
     expect(totals.rejected).toBe(refused.length);
+  });
+
+  it("admits a tenant at its full rate even when its burst is a single request", async () => {
+    // 10 req/s with room for one token: refilled one token every 100 ms. Refilled ten at a time once
+    // a second, the one-token bucket would overflow and let the tenant in once a second.
+    const t = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 10, burst: 1 } });
+    const started = Date.now();
+    const responses = await hammer(1, 2000, async () => {
+      const response = await t.call("GET", "/v1/me");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return response;
+    });
+    const seconds = (Date.now() - started) / 1000;
+    const admitted = responses.filter((r) => r.status === 200).length;
+    expect(admitted).toBeGreaterThanOrEqual(Math.floor(10 * seconds * 0.6));
+    expect(admitted).toBeLessThanOrEqual(1 + Math.ceil(10 * seconds) + 1);
   });
 
   it("keeps a quiet tenant served while another floods at ten times its limit", async () => {
