@@ -3,6 +3,8 @@ import { inject } from "vitest";
 export const baseUrl = () => inject("baseUrl");
 export const adminToken = () => inject("adminToken");
 
+const REQUEST_TIMEOUT_MS = 20_000;
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -22,8 +24,16 @@ export async function call<T = any>(
     body = JSON.stringify(options.body);
     headers["Content-Type"] ??= "application/json";
   }
-  const response = await fetch(`${baseUrl()}${path}`, { method, headers, body, redirect: "manual" });
-  const text = await response.text();
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(`${baseUrl()}${path}`, { method, headers, body, redirect: "manual", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    text = await response.text();
+  } catch (error) {
+    // A request the platform never answers is a finding of its own: name it, not the test's timeout.
+    if ((error as Error).name === "TimeoutError") throw new Error(`${method} ${path} got no answer within ${REQUEST_TIMEOUT_MS / 1000} s`);
+    throw error;
+  }
   let parsed: unknown = undefined;
   try {
     parsed = text ? JSON.parse(text) : undefined;
