@@ -43,6 +43,22 @@ describe("token bucket", () => {
     expect(totals.rejected).toBe(refused.length);
   });
 
+  it("admits a tenant at its full rate even when its burst is a single request", async () => {
+    // 10 req/s with room for one token: refilled one token every 100 ms. Refilled ten at a time once
+    // a second, the one-token bucket would overflow and let the tenant in once a second.
+    const t = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 10, burst: 1 } });
+    const started = Date.now();
+    const responses = await hammer(1, 2000, async () => {
+      const response = await t.call("GET", "/v1/me");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return response;
+    });
+    const seconds = (Date.now() - started) / 1000;
+    const admitted = responses.filter((r) => r.status === 200).length;
+    expect(admitted).toBeGreaterThanOrEqual(Math.floor(10 * seconds * 0.6));
+    expect(admitted).toBeLessThanOrEqual(1 + Math.ceil(10 * seconds) + 1);
+  });
+
   it("keeps a quiet tenant served while another floods at ten times its limit", async () => {
     const noisy = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 10, burst: 10 } });
     const quiet = await activeTenant({ plan: "free" });
