@@ -3,6 +3,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { upstashBreaker } from "../cache/circuit-breaker.ts";
 import type { Limits } from "../plans/catalog.ts";
 import { KEY_PREFIX } from "../tenancy/cache-keys.ts";
+import { ReservationBook, type Reservation } from "./token-reservation.ts";
 
 /** Past this, Upstash counts as down for this request and the runtime object's bucket decides. */
 export const LIMIT_TIMEOUT_MS = 500;
@@ -66,60 +67,138 @@ function unknownState(limits: Limits): LimitState {
   return { burst: { limit: limits.burst, remaining: limits.burst, resetMs: 1000, window: BUCKET_WINDOW_SECONDS }, daily: null };
 }
 
+/** Per isolate: tokens taken ahead for tenants far from their limits (see token-reservation.ts). */
+const reservations = new ReservationBook();
+
 /**
  * The tenant's token bucket (requestsPerSecond refill, burst capacity) and daily quota, checked
- * together: @upstash/redis auto-pipelines both scripts into one round trip. A request the bucket
- * refuses gives its quota unit back, so the quota counts admitted requests only.
+ * together: @upstash/redis auto-pipelines both scripts into one round trip. A tenant far from both
+ * limits takes a few tokens (and quota units) in that round trip and spends them on its next
+ * requests in this isolate without asking again. A request the bucket refuses gives its quota unit
+ * back, so the quota counts admitted requests only.
  */
 export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Limits, defer: (p: Promise<unknown>) => void): Promise<LimitDecision> {
   if (upstashBreaker.isOpen) return { kind: "backstop", state: unknownState(limits) };
 
   const bucketConfig = `bucket:${limits.requestsPerSecond}:${limits.burst}`;
-  const bucketId = `${tenantId}:bucket`;
+  const config = `${bucketConfig}:daily:${limits.requestsPerDay}`;
   // A bucket the ephemeral cache knows is empty decides alone: the quota is not even asked.
-  const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${bucketId}`);
+  const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${tenantId}:bucket`);
   if (blockedUntil !== undefined && blockedUntil > Date.now()) {
     const state: LimitState = { burst: { limit: limits.burst, remaining: 0, resetMs: blockedUntil - Date.now(), window: BUCKET_WINDOW_SECONDS }, daily: null };
     return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, blockedUntil - Date.now()), state };
   }
-  const step = refillStep(limits.requestsPerSecond);
-  const bucket = limiter(redis, bucketConfig, Ratelimit.tokenBucket(step.tokens, `${step.intervalMs} ms`, limits.burst));
-  const daily = limits.requestsPerDay === null ? null : limiter(redis, `daily:${limits.requestsPerDay}`, Ratelimit.fixedWindow(limits.requestsPerDay, "1 d"));
-  const dailyId = `${tenantId}:daily`;
+  // A request refused later (scope, status) gives its quota unit back: to this isolate's
+  // reservation when one is held, else to Upstash.
+  const refundDaily = () =>
+    reservations.giveBack(tenantId, config, Date.now()) ? Promise.resolve() : limitersFor(redis, tenantId, limits, bucketConfig).refundDaily(1);
+  const held = reservations.usable(tenantId, config, Date.now());
+  if (held) return spendReserved(held, limits, refundDaily);
 
-  let results: Awaited<ReturnType<Ratelimit["limit"]>>[];
-  try {
-    results = await Promise.all([bucket.limit(bucketId), ...(daily ? [daily.limit(dailyId)] : [])]);
-  } catch {
-    upstashBreaker.recordFailure();
-    return { kind: "backstop", state: unknownState(limits) };
+  const limiters = limitersFor(redis, tenantId, limits, bucketConfig);
+  const size = reservations.sizeFor(tenantId, config, limits);
+  let answer = await askUpstash(limiters, size, defer);
+  if (answer === "short") {
+    // The last answer promised more than was left (another isolate spent it): one token it is.
+    await limiters.undo(size);
+    answer = await askUpstash(limiters, 1, defer);
   }
-  const [bucketResult, dailyResult] = results as [(typeof results)[0], (typeof results)[0] | undefined];
-  for (const result of results) defer(result.pending);
-  if (bucketResult.reason === "timeout" || dailyResult?.reason === "timeout") {
+  if (answer === "unreachable" || answer === "short") {
     upstashBreaker.recordFailure();
     return { kind: "backstop", state: unknownState(limits) };
   }
   upstashBreaker.recordSuccess();
 
+  const { bucket, daily, size: taken } = answer;
+  const now = Date.now();
+  const extra = bucket.success && (!daily || daily.success) ? taken - 1 : 0;
+  const unspentDaily = reservations.record(
+    tenantId,
+    {
+      config,
+      bucketRemaining: Math.max(0, bucket.remaining),
+      bucketResetAt: bucket.reset,
+      dailyRemaining: daily ? Math.max(0, daily.remaining) : null,
+      dailyResetAt: daily ? daily.reset : null,
+    },
+    extra,
+    now,
+  );
+  if (unspentDaily > 0) defer(limiters.refundDaily(unspentDaily));
+
+  const state: LimitState = {
+    burst: { limit: limits.burst, remaining: Math.max(0, bucket.remaining) + extra, resetMs: Math.max(0, bucket.reset - now), window: BUCKET_WINDOW_SECONDS },
+    daily: daily ? { limit: daily.limit, remaining: Math.max(0, daily.remaining) + extra, resetMs: Math.max(0, daily.reset - now) } : null,
+  };
+  if (daily && !daily.success) {
+    return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, daily.reset - now), state };
+  }
+  if (!bucket.success) {
+    if (daily) defer(limiters.refundDaily(1));
+    return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, bucket.reset - now), state };
+  }
+  return { kind: "allowed", state, refundDaily };
+}
+
+type LimitResult = Awaited<ReturnType<Ratelimit["limit"]>>;
+
+interface TenantLimiters {
+  limit(size: number): Promise<[LimitResult, LimitResult | undefined]>;
+  refundDaily(units: number): Promise<unknown>;
+  /** Gives back what a refused multi-token ask took (the quota counted it) and lifts the blocks it cached. */
+  undo(size: number): Promise<unknown>;
+}
+
+function limitersFor(redis: Redis, tenantId: string, limits: Limits, bucketConfig: string): TenantLimiters {
+  const step = refillStep(limits.requestsPerSecond);
+  const bucket = limiter(redis, bucketConfig, Ratelimit.tokenBucket(step.tokens, `${step.intervalMs} ms`, limits.burst));
+  const dailyConfig = `daily:${limits.requestsPerDay}`;
+  const daily = limits.requestsPerDay === null ? null : limiter(redis, dailyConfig, Ratelimit.fixedWindow(limits.requestsPerDay, "1 d"));
+  const bucketId = `${tenantId}:bucket`;
+  const dailyId = `${tenantId}:daily`;
+  const refundDaily = (units: number) => (daily ? daily.limit(dailyId, { rate: -units }).catch(() => undefined) : Promise.resolve());
+  return {
+    limit: async (size) => {
+      const results = await Promise.all([bucket.limit(bucketId, { rate: size }), ...(daily ? [daily.limit(dailyId, { rate: size })] : [])]);
+      return [results[0]!, results[1]];
+    },
+    refundDaily,
+    undo: async (size) => {
+      cacheFor(bucketConfig).delete(`${KEY_PREFIX}:tenant:${bucketId}`);
+      cacheFor(dailyConfig).delete(`${KEY_PREFIX}:tenant:${dailyId}`);
+      await refundDaily(size);
+    },
+  };
+}
+
+type UpstashAnswer = { bucket: LimitResult; daily: LimitResult | undefined; size: number } | "short" | "unreachable";
+
+async function askUpstash(limiters: TenantLimiters, size: number, defer: (p: Promise<unknown>) => void): Promise<UpstashAnswer> {
+  let bucket: LimitResult;
+  let daily: LimitResult | undefined;
+  try {
+    [bucket, daily] = await limiters.limit(size);
+  } catch {
+    return "unreachable";
+  }
+  defer(bucket.pending);
+  if (daily) defer(daily.pending);
+  if (bucket.reason === "timeout" || daily?.reason === "timeout") return "unreachable";
+  if (size > 1 && (!bucket.success || (daily && !daily.success))) return "short";
+  return { bucket, daily, size };
+}
+
+/** One of the tokens (and quota units) this isolate already holds for the tenant. */
+function spendReserved(held: Reservation, limits: Limits, refundDaily: () => Promise<unknown>): LimitDecision {
+  held.tokens--;
+  if (held.dailyUnits !== null) held.dailyUnits--;
   const now = Date.now();
   const state: LimitState = {
-    burst: {
-      limit: limits.burst,
-      remaining: Math.max(0, bucketResult.remaining),
-      resetMs: Math.max(0, bucketResult.reset - now),
-      window: BUCKET_WINDOW_SECONDS,
-    },
-    daily: dailyResult ? { limit: dailyResult.limit, remaining: Math.max(0, dailyResult.remaining), resetMs: Math.max(0, dailyResult.reset - now) } : null,
+    burst: { limit: limits.burst, remaining: held.bucketRemaining + held.tokens, resetMs: Math.max(0, held.bucketResetAt - now), window: BUCKET_WINDOW_SECONDS },
+    daily:
+      held.dailyRemaining === null || held.dailyUnits === null
+        ? null
+        : { limit: limits.requestsPerDay ?? 0, remaining: held.dailyRemaining + held.dailyUnits, resetMs: Math.max(0, (held.dailyResetAt ?? now) - now) },
   };
-  const refundDaily = () => (daily && dailyResult?.success ? daily.limit(dailyId, { rate: -1 }).catch(() => undefined) : Promise.resolve());
-
-  if (dailyResult && !dailyResult.success) {
-    return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, dailyResult.reset - now), state };
-  }
-  if (!bucketResult.success) {
-    defer(refundDaily());
-    return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, bucketResult.reset - now), state };
-  }
   return { kind: "allowed", state, refundDaily };
 }

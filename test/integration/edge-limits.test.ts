@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { KEY_PREFIX } from "../../src/tenancy/cache-keys.ts";
 import { admin, control, eventually, expectProblem, type ApiResponse } from "../support/api.ts";
 import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
 
@@ -103,6 +104,65 @@ describe("daily quota", () => {
     expect(next.status).toBe(200);
     // 6 admitted in all: the 15 refused by the bucket gave their quota unit back.
     expect(next.headers.get("ratelimit")).toContain('"daily";r=24;');
+  });
+});
+
+describe("tokens taken ahead", () => {
+  async function upstash(command: unknown[]) {
+    const response = await fetch(inject("upstashUrl"), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${inject("upstashToken")}` },
+      body: JSON.stringify(command),
+    });
+    return ((await response.json()) as { result: any }).result;
+  }
+  /** Rate-limit scripts Redis has run so far: every limit check runs its scripts and nothing else does. */
+  async function scriptRuns() {
+    const stats = String(await upstash(["INFO", "commandstats"]));
+    const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    return calls("evalsha") + calls("eval");
+  }
+  const dailyRemaining = (response: ApiResponse) => Number(/"daily";r=(\d+)/.exec(response.headers.get("RateLimit") ?? "")?.[1]);
+  const dailyCounted = async (tenantId: string) =>
+    Number(await upstash(["GET", `${KEY_PREFIX}:tenant:${tenantId}:daily:${Math.floor(Date.now() / 86_400_000)}`]));
+
+  it("asks Upstash once per ten requests for a tenant far below its limits, and the quota still counts exactly what was admitted", async () => {
+    const t = await activeTenant({ plan: "pro" }); // 100 req/s, burst 200, 100 000 a day: ten tokens a round trip
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    const before = await scriptRuns();
+    const remainders: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const response = await t.call("GET", "/v1/me");
+      expect(response.status).toBe(200);
+      remainders.push(dailyRemaining(response));
+    }
+    const runs = (await scriptRuns()) - before;
+    // Two scripts (bucket, quota) per round trip: 5 round trips for 50 requests, plus slack. Request by request it would be 100.
+    expect(runs).toBeLessThanOrEqual(2 * 8);
+    // Clients still see the quota go down by exactly one per request.
+    expect(remainders).toEqual(remainders.map((_, i) => 100_000 - 2 - i));
+    // Upstash counted the 51 admitted and at most the 9 units this isolate still holds...
+    const counted = await dailyCounted(t.id);
+    expect(counted).toBeGreaterThanOrEqual(51);
+    expect(counted).toBeLessThanOrEqual(51 + 9);
+    // ...which go back once they are older than a second: the next round trip returns them and takes ten.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    await eventually(async () => (await dailyCounted(t.id)) === 52 + 9, 5000);
+  });
+
+  it("goes back to one token a request near the limit, so a flood is held to burst + rate × seconds", async () => {
+    // 20 req/s, burst 40: two tokens a round trip while the bucket is full, one at a time once it runs low.
+    const t = await activeTenant({ plan: "pro", overrides: { requestsPerSecond: 20, burst: 40, maxConcurrentRequests: 100 } });
+    const started = Date.now();
+    const responses = await hammer(20, 3000, () => t.call("GET", "/v1/me"));
+    const seconds = (Date.now() - started) / 1000;
+    const admitted = responses.filter((r) => r.status === 200).length;
+    expect(admitted).toBeLessThanOrEqual(40 + Math.ceil(20 * seconds));
+    expect(admitted).toBeGreaterThanOrEqual(40);
+    const refused = responses.filter((r) => r.status !== 200);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const response of refused) expectProblem(response, 429, "rate_limited");
   });
 });
 
