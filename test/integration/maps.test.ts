@@ -137,8 +137,9 @@ describe.each(TIERS)("Maps API on the $tier tier", ({ tier }) => {
       const path = recordPath("cas", "race");
       await t.call("PUT", path, { body: "start" });
       const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => t.call("PUT", path, { body: i, headers: { "If-Match": '"1"' } })));
-      expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
-      expect(answers.filter((answer) => answer.status === 412)).toHaveLength(9);
+      const outcomes = answers.map((answer) => `${answer.status} ${answer.body?.code ?? ""} ${answer.body?.detail ?? ""}`).join("; ");
+      expect(answers.filter((answer) => answer.status === 200), outcomes).toHaveLength(1);
+      expect(answers.filter((answer) => answer.status === 412), outcomes).toHaveLength(9);
       expect((await t.call("GET", path)).body.version).toBe(2);
     });
   });
