@@ -96,7 +96,9 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
   if (held) return spendReserved(held, limits, refundDaily);
 
   const limiters = limitersFor(redis, tenantId, limits, bucketConfig);
-  const size = reservations.sizeFor(tenantId, config, limits);
+  const { size, unspentDaily } = reservations.plan(tenantId, config, limits, Date.now());
+  // Issued in the same tick as the ask, so auto-pipelining sends both in one round trip.
+  if (unspentDaily > 0) defer(limiters.refundDaily(unspentDaily));
   let answer = await askUpstash(limiters, size, defer);
   if (answer === "short") {
     // The last answer promised more than was left (another isolate spent it): one token it is.
@@ -112,7 +114,7 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
   const { bucket, daily, size: taken } = answer;
   const now = Date.now();
   const extra = bucket.success && (!daily || daily.success) ? taken - 1 : 0;
-  const unspentDaily = reservations.record(
+  reservations.record(
     tenantId,
     {
       config,
@@ -121,10 +123,10 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
       dailyRemaining: daily ? Math.max(0, daily.remaining) : null,
       dailyResetAt: daily ? daily.reset : null,
     },
+    taken,
     extra,
     now,
   );
-  if (unspentDaily > 0) defer(limiters.refundDaily(unspentDaily));
 
   const state: LimitState = {
     burst: { limit: limits.burst, remaining: Math.max(0, bucket.remaining) + extra, resetMs: Math.max(0, bucket.reset - now), window: BUCKET_WINDOW_SECONDS },

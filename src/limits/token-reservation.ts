@@ -9,6 +9,8 @@ import type { Limits } from "../plans/catalog.ts";
 export interface Reservation {
   /** The limit configuration the tokens were taken under: a changed limit does not inherit them. */
   readonly config: string;
+  /** Tokens taken by the last round trip (including the one its request spent). */
+  readonly size: number;
   tokens: number;
   /** Quota units still held; null when the tenant has no daily quota. */
   dailyUnits: number | null;
@@ -19,6 +21,8 @@ export interface Reservation {
   dailyRemaining: number | null;
   dailyResetAt: number | null;
 }
+
+export type UpstashRemainders = Pick<Reservation, "config" | "bucketRemaining" | "bucketResetAt" | "dailyRemaining" | "dailyResetAt">;
 
 /** Held tokens are spent within this time or given up: admissions stay close to when they were counted. */
 export const RESERVATION_TTL_MS = 1000;
@@ -31,7 +35,7 @@ const DAILY_HEADROOM = 50;
 const MAX_TRACKED_TENANTS = 10_000;
 
 /**
- * How many tokens one round trip takes for this tenant: a tenth of a second of its refill and a
+ * The most tokens one round trip takes for this tenant: a tenth of a second of its refill and a
  * twentieth of its burst, at most 10. Free-plan tenants (10 req/s, burst 20) take one at a time.
  */
 export function reservationSize(limits: Limits): number {
@@ -45,36 +49,41 @@ export class ReservationBook {
 
   /** The tenant's live reservation under this configuration, if it still holds a token and a unit. */
   usable(tenantId: string, config: string, now: number): Reservation | undefined {
-    const held = this.byTenant.get(tenantId);
-    if (!held || held.config !== config || now - held.takenAt >= RESERVATION_TTL_MS) return undefined;
-    if (held.tokens < 1 || (held.dailyUnits !== null && held.dailyUnits < 1)) return undefined;
+    const held = this.live(tenantId, config, now);
+    if (!held || held.tokens < 1 || (held.dailyUnits !== null && held.dailyUnits < 1)) return undefined;
     return held;
   }
 
   /**
-   * How many tokens to ask Upstash for now: the full size only when the last answer (under this
-   * configuration) left plenty in the bucket and in the day's quota; otherwise one.
+   * The next round trip: how many tokens to ask for, and the quota units of an expired reservation
+   * to give back in the same round trip. The size follows what this isolate actually spends: it
+   * doubles while reservations run out within their second, falls back to what was spent when one
+   * expires, and is one near a limit (the last answer left little in the bucket or the quota).
    */
-  sizeFor(tenantId: string, config: string, limits: Limits): number {
-    const size = reservationSize(limits);
+  plan(tenantId: string, config: string, limits: Limits, now: number): { size: number; unspentDaily: number } {
     const last = this.byTenant.get(tenantId);
-    if (size === 1 || !last || last.config !== config) return 1;
-    if (last.bucketRemaining < BUCKET_HEADROOM * size) return 1;
-    if (limits.requestsPerDay !== null && (last.dailyRemaining === null || last.dailyRemaining < DAILY_HEADROOM * size)) return 1;
-    return size;
+    if (!last || last.config !== config) return { size: 1, unspentDaily: 0 };
+    const expired = now - last.takenAt >= RESERVATION_TTL_MS;
+    let unspentDaily = 0;
+    if (expired && last.dailyUnits !== null && sameDay(last.takenAt, now)) {
+      unspentDaily = last.dailyUnits;
+      last.dailyUnits = 0;
+    }
+    const wanted = expired ? last.size - last.tokens : last.size * 2;
+    const size = Math.max(1, Math.min(wanted, reservationSize(limits)));
+    if (last.bucketRemaining < BUCKET_HEADROOM * size) return { size: 1, unspentDaily };
+    if (limits.requestsPerDay !== null && (last.dailyRemaining === null || last.dailyRemaining < DAILY_HEADROOM * size)) {
+      return { size: 1, unspentDaily };
+    }
+    return { size, unspentDaily };
   }
 
-  /**
-   * Records an answer from Upstash: `extra` tokens (and units) beyond the one the current request
-   * spends are held. Returns daily units of an expired reservation that went unspent, for the
-   * caller to give back to Upstash.
-   */
-  record(tenantId: string, answer: Omit<Reservation, "tokens" | "dailyUnits" | "takenAt">, extra: number, now: number): number {
-    const held = this.byTenant.get(tenantId);
-    const live = held && held.config === answer.config && now - held.takenAt < RESERVATION_TTL_MS ? held : undefined;
-    const unspentDaily = held && !live && held.dailyUnits !== null && sameDay(held.takenAt, now) ? held.dailyUnits : 0;
+  /** Records an answer from Upstash that took `size` tokens; `extra` of them (and as many units) are held. */
+  record(tenantId: string, answer: UpstashRemainders, size: number, extra: number, now: number): void {
+    const live = this.live(tenantId, answer.config, now);
     const next: Reservation = {
       ...answer,
+      size,
       tokens: (live?.tokens ?? 0) + extra,
       dailyUnits: answer.dailyRemaining === null ? null : (live?.dailyUnits ?? 0) + extra,
       takenAt: now,
@@ -82,15 +91,19 @@ export class ReservationBook {
     this.byTenant.delete(tenantId);
     this.byTenant.set(tenantId, next);
     if (this.byTenant.size > MAX_TRACKED_TENANTS) this.byTenant.delete(this.byTenant.keys().next().value!);
-    return unspentDaily;
   }
 
   /** A quota unit back into the tenant's live reservation; false when none is held (give it to Upstash). */
   giveBack(tenantId: string, config: string, now: number): boolean {
-    const held = this.byTenant.get(tenantId);
-    if (!held || held.config !== config || now - held.takenAt >= RESERVATION_TTL_MS || held.dailyUnits === null) return false;
+    const held = this.live(tenantId, config, now);
+    if (!held || held.dailyUnits === null) return false;
     held.dailyUnits++;
     return true;
+  }
+
+  private live(tenantId: string, config: string, now: number): Reservation | undefined {
+    const held = this.byTenant.get(tenantId);
+    return held && held.config === config && now - held.takenAt < RESERVATION_TTL_MS ? held : undefined;
   }
 }
 

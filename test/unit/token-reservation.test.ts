@@ -4,14 +4,28 @@ import type { Limits } from "../../src/plans/catalog.ts";
 
 const limits = (requestsPerSecond: number, burst: number, requestsPerDay: number | null = null) =>
   ({ requestsPerSecond, burst, requestsPerDay }) as Limits;
+const pro = limits(100, 200, 100_000);
 
-const answer = (config: string, bucketRemaining: number, dailyRemaining: number | null) => ({
+const remainders = (bucketRemaining: number, dailyRemaining: number | null, config = "c") => ({
   config,
   bucketRemaining,
   bucketResetAt: 0,
   dailyRemaining,
   dailyResetAt: dailyRemaining === null ? null : 0,
 });
+
+/** Records a round trip that took `size` tokens, the request spending one. */
+const take = (book: ReservationBook, size: number, at: number, bucket = 150, daily: number | null = 90_000) =>
+  book.record("t", remainders(bucket, daily), size, size - 1, at);
+
+/** Spends every held token, as requests in the same isolate would. */
+const spendAll = (book: ReservationBook, at: number) => {
+  while (book.usable("t", "c", at)) {
+    const held = book.usable("t", "c", at)!;
+    held.tokens--;
+    if (held.dailyUnits !== null) held.dailyUnits--;
+  }
+};
 
 describe("reservationSize", () => {
   it("takes one token at a time for small plans and at most ten for large ones", () => {
@@ -24,49 +38,56 @@ describe("reservationSize", () => {
 });
 
 describe("ReservationBook", () => {
-  const pro = limits(100, 200, 100_000);
-
-  it("asks for one token until Upstash has said there is plenty left, then for a full reservation", () => {
+  it("starts with one token and doubles while reservations run out within their second, up to the plan's size", () => {
     const book = new ReservationBook();
-    expect(book.sizeFor("t", "c", pro)).toBe(1);
-    book.record("t", answer("c", 199, 99_999), 0, 0);
-    expect(book.sizeFor("t", "c", pro)).toBe(10);
-    expect(book.sizeFor("t", "other config", pro)).toBe(1);
+    expect(book.plan("t", "c", pro, 0).size).toBe(1);
+    const sizes: number[] = [];
+    let size = 1;
+    for (let at = 0; at < 500; at += 100) {
+      take(book, size, at);
+      spendAll(book, at);
+      size = book.plan("t", "c", pro, at + 50).size;
+      sizes.push(size);
+    }
+    expect(sizes).toEqual([2, 4, 8, 10, 10]);
+    expect(book.plan("t", "other config", pro, 500).size).toBe(1);
   });
 
-  it("goes back to one token when the bucket or the day's quota runs low", () => {
+  it("falls back to what was spent when a reservation expires, and gives its unspent quota units back once", () => {
     const book = new ReservationBook();
-    book.record("t", answer("c", 19, 99_999), 0, 0);
-    expect(book.sizeFor("t", "c", pro)).toBe(1);
-    book.record("t", answer("c", 150, 499), 0, 0);
-    expect(book.sizeFor("t", "c", pro)).toBe(1);
-    book.record("t", answer("c", 150, 500), 0, 0);
-    expect(book.sizeFor("t", "c", pro)).toBe(10);
+    take(book, 10, 0);
+    book.usable("t", "c", 0)!.tokens -= 3; // this request plus 3 more: 4 spent, 6 tokens left
+    book.usable("t", "c", 0)!.dailyUnits! -= 3;
+    const next = book.plan("t", "c", pro, RESERVATION_TTL_MS);
+    expect(next).toEqual({ size: 4, unspentDaily: 6 });
+    expect(book.plan("t", "c", pro, RESERVATION_TTL_MS).unspentDaily).toBe(0);
+  });
+
+  it("takes one token at a time when the bucket or the day's quota runs low", () => {
+    const book = new ReservationBook();
+    take(book, 8, 0, 19);
+    spendAll(book, 0);
+    expect(book.plan("t", "c", pro, 10).size).toBe(1);
+    take(book, 8, 20, 150, 499);
+    spendAll(book, 20);
+    expect(book.plan("t", "c", pro, 30).size).toBe(1);
+    take(book, 8, 40, 150, 500);
+    spendAll(book, 40);
+    expect(book.plan("t", "c", pro, 50).size).toBe(10);
   });
 
   it("spends held tokens only under the same configuration and within their time", () => {
     const book = new ReservationBook();
-    book.record("t", answer("c", 150, 90_000), 9, 1000);
-    const held = book.usable("t", "c", 1000);
-    expect(held?.tokens).toBe(9);
+    take(book, 10, 1000);
+    expect(book.usable("t", "c", 1000)?.tokens).toBe(9);
     expect(book.usable("t", "changed limits", 1000)).toBeUndefined();
     expect(book.usable("t", "c", 1000 + RESERVATION_TTL_MS)).toBeUndefined();
-    held!.tokens = 0;
-    expect(book.usable("t", "c", 1000)).toBeUndefined();
-  });
-
-  it("returns the quota units an expired reservation left unspent, once", () => {
-    const book = new ReservationBook();
-    book.record("t", answer("c", 150, 90_000), 9, 1000);
-    book.usable("t", "c", 1000)!.dailyUnits! -= 4;
-    expect(book.record("t", answer("c", 140, 89_990), 9, 1000 + RESERVATION_TTL_MS)).toBe(5);
-    expect(book.usable("t", "c", 1000 + RESERVATION_TTL_MS)?.dailyUnits).toBe(9);
   });
 
   it("takes a refunded quota unit back into a live reservation, and declines when none is live", () => {
     const book = new ReservationBook();
     expect(book.giveBack("t", "c", 0)).toBe(false);
-    book.record("t", answer("c", 150, 90_000), 9, 0);
+    take(book, 10, 0);
     expect(book.giveBack("t", "c", 10)).toBe(true);
     expect(book.usable("t", "c", 10)?.dailyUnits).toBe(10);
     expect(book.giveBack("t", "c", RESERVATION_TTL_MS)).toBe(false);
