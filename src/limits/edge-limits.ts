@@ -82,29 +82,33 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
 
   const bucketConfig = `bucket:${limits.requestsPerSecond}:${limits.burst}`;
   const config = `${bucketConfig}:daily:${limits.requestsPerDay}`;
+  // A request refused later (scope, status) gives its quota unit back: to this isolate's
+  // reservation when one is held, else to Upstash.
+  const refundDaily = () =>
+    reservations.giveBack(tenantId, config, Date.now()) ? Promise.resolve() : limitersFor(redis, tenantId, limits, bucketConfig).refundDaily(1);
+  // Tokens Upstash already handed this isolate are spent first, even while the bucket is empty;
+  // a request arriving while another one of the tenant asks Upstash waits for that answer's tokens.
+  let held = reservations.usable(tenantId, config, Date.now());
+  const inFlight = held ? undefined : reservations.inFlight(tenantId);
+  if (inFlight) {
+    await inFlight;
+    held = reservations.usable(tenantId, config, Date.now());
+  }
+  if (held) return spendReserved(held, limits, refundDaily);
   // A bucket the ephemeral cache knows is empty decides alone: the quota is not even asked.
   const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${tenantId}:bucket`);
   if (blockedUntil !== undefined && blockedUntil > Date.now()) {
     const state: LimitState = { burst: { limit: limits.burst, remaining: 0, resetMs: blockedUntil - Date.now(), window: BUCKET_WINDOW_SECONDS }, daily: null };
     return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, blockedUntil - Date.now()), state };
   }
-  // A request refused later (scope, status) gives its quota unit back: to this isolate's
-  // reservation when one is held, else to Upstash.
-  const refundDaily = () =>
-    reservations.giveBack(tenantId, config, Date.now()) ? Promise.resolve() : limitersFor(redis, tenantId, limits, bucketConfig).refundDaily(1);
-  const held = reservations.usable(tenantId, config, Date.now());
-  if (held) return spendReserved(held, limits, refundDaily);
 
   const limiters = limitersFor(redis, tenantId, limits, bucketConfig);
   const { size, unspentDaily } = reservations.plan(tenantId, config, limits, Date.now());
   // Issued in the same tick as the ask, so auto-pipelining sends both in one round trip.
   if (unspentDaily > 0) defer(limiters.refundDaily(unspentDaily));
-  let answer = await askUpstash(limiters, size, defer);
-  if (answer === "short") {
-    // The last answer promised more than was left (another isolate spent it): one token it is.
-    await limiters.undo(size);
-    answer = await askUpstash(limiters, 1, defer);
-  }
+  const asking = askWithFallback(limiters, size, defer);
+  reservations.track(tenantId, asking);
+  const answer = await asking;
   if (answer === "unreachable" || answer === "short") {
     upstashBreaker.recordFailure();
     return { kind: "backstop", state: unknownState(limits) };
@@ -171,6 +175,14 @@ function limitersFor(redis: Redis, tenantId: string, limits: Limits, bucketConfi
       await refundDaily(size);
     },
   };
+}
+
+/** Asks for `size` tokens; when the last answer promised more than was left (another isolate spent it), one. */
+async function askWithFallback(limiters: TenantLimiters, size: number, defer: (p: Promise<unknown>) => void): Promise<UpstashAnswer> {
+  const answer = await askUpstash(limiters, size, defer);
+  if (answer !== "short") return answer;
+  await limiters.undo(size);
+  return askUpstash(limiters, 1, defer);
 }
 
 type UpstashAnswer = { bucket: LimitResult; daily: LimitResult | undefined; size: number } | "short" | "unreachable";

@@ -46,6 +46,8 @@ export function reservationSize(limits: Limits): number {
 /** The per-isolate reservations, by tenant. Also remembers the last remainders Upstash reported. */
 export class ReservationBook {
   private readonly byTenant = new Map<string, Reservation>();
+  /** The round trip under way per tenant: requests arriving meanwhile wait for its tokens. */
+  private readonly asking = new Map<string, Promise<unknown>>();
 
   /** The tenant's live reservation under this configuration, if it still holds a token and a unit. */
   usable(tenantId: string, config: string, now: number): Reservation | undefined {
@@ -58,7 +60,8 @@ export class ReservationBook {
    * The next round trip: how many tokens to ask for, and the quota units of an expired reservation
    * to give back in the same round trip. The size follows what this isolate actually spends: it
    * doubles while reservations run out within their second, falls back to what was spent when one
-   * expires, and is one near a limit (the last answer left little in the bucket or the quota).
+   * expires, and is one near a limit (the last answer left little in the bucket or the quota) or
+   * while another request of the tenant is asking too.
    */
   plan(tenantId: string, config: string, limits: Limits, now: number): { size: number; unspentDaily: number } {
     const last = this.byTenant.get(tenantId);
@@ -70,12 +73,25 @@ export class ReservationBook {
       last.dailyUnits = 0;
     }
     const wanted = expired ? last.size - last.tokens : last.size * 2;
-    const size = Math.max(1, Math.min(wanted, reservationSize(limits)));
+    const size = this.asking.has(tenantId) ? 1 : Math.max(1, Math.min(wanted, reservationSize(limits)));
     if (last.bucketRemaining < BUCKET_HEADROOM * size) return { size: 1, unspentDaily };
     if (limits.requestsPerDay !== null && (last.dailyRemaining === null || last.dailyRemaining < DAILY_HEADROOM * size)) {
       return { size: 1, unspentDaily };
     }
     return { size, unspentDaily };
+  }
+
+  /** The tenant's round trip under way in this isolate, if any. */
+  inFlight(tenantId: string): Promise<unknown> | undefined {
+    return this.asking.get(tenantId);
+  }
+
+  /** Marks a round trip (which must not reject) as the tenant's one under way until it settles. */
+  track(tenantId: string, roundTrip: Promise<unknown>): void {
+    this.asking.set(tenantId, roundTrip);
+    void roundTrip.finally(() => {
+      if (this.asking.get(tenantId) === roundTrip) this.asking.delete(tenantId);
+    });
   }
 
   /** Records an answer from Upstash that took `size` tokens; `extra` of them (and as many units) are held. */

@@ -76,6 +76,23 @@ describe("ReservationBook", () => {
     expect(book.plan("t", "c", pro, 50).size).toBe(10);
   });
 
+  it("knows the tenant's round trip under way until it settles, and takes one token beside it", async () => {
+    const book = new ReservationBook();
+    take(book, 8, 0);
+    spendAll(book, 0);
+    let answer!: () => void;
+    const roundTrip = new Promise<void>((resolve) => (answer = resolve));
+    book.track("t", roundTrip);
+    expect(book.inFlight("t")).toBe(roundTrip);
+    expect(book.inFlight("other tenant")).toBeUndefined();
+    expect(book.plan("t", "c", pro, 10).size).toBe(1);
+    answer();
+    await roundTrip;
+    await Promise.resolve();
+    expect(book.inFlight("t")).toBeUndefined();
+    expect(book.plan("t", "c", pro, 10).size).toBe(10);
+  });
+
   it("spends held tokens only under the same configuration and within their time", () => {
     const book = new ReservationBook();
     take(book, 10, 1000);
