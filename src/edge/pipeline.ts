@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { recordAudit } from "../audit/record.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, type ProblemCode } from "../http/problem.ts";
-import { checkEdgeLimits } from "../limits/edge-limits.ts";
+import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
 import { statusRefusal, type AdmitRefusal } from "../runtime/admission.ts";
 import { actorOf, type TenantContext } from "../tenancy/context.ts";
@@ -120,6 +120,7 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
     refuse(refusal.code, refusal.detail, admitted.retryAfterMs);
     return;
   }
+  if (limits.kind === "backstop") oweQuota(tenant.id, tenant.limits);
   if (admitted.context.configVersion > tenant.configVersion) {
     // The runtime object heard of a change before this isolate's cache did: adopt it now.
     tenantContextCache(c.env).set(tenant.id, admitted.context);

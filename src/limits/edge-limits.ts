@@ -70,6 +70,32 @@ function unknownState(limits: Limits): LimitState {
 /** Per isolate: tokens taken ahead for tenants far from their limits (see token-reservation.ts). */
 const reservations = new ReservationBook();
 
+/** Per isolate: quota units of requests admitted while Upstash was away, by tenant and UTC day. */
+const quotaOwed = new Map<string, { units: number; day: number }>();
+const MAX_TENANTS_OWING = 10_000;
+const dayOf = (epochMs: number) => Math.floor(epochMs / 86_400_000);
+
+/**
+ * A request admitted by the runtime object's backstop (Upstash did not answer) still counts
+ * against the day's quota: charged on the tenant's next round trip from this isolate, if that is
+ * the same UTC day, in the same round trip as its limit check (owed again if that fails). Best
+ * effort: lost if the isolate goes away first.
+ */
+export function oweQuota(tenantId: string, limits: Limits, units = 1): void {
+  if (limits.requestsPerDay === null) return;
+  const day = dayOf(Date.now());
+  const owed = quotaOwed.get(tenantId);
+  quotaOwed.set(tenantId, { units: owed && owed.day === day ? owed.units + units : units, day });
+  if (quotaOwed.size > MAX_TENANTS_OWING) quotaOwed.delete(quotaOwed.keys().next().value!);
+}
+
+function takeOwedQuota(tenantId: string): number {
+  const owed = quotaOwed.get(tenantId);
+  if (!owed) return 0;
+  quotaOwed.delete(tenantId);
+  return owed.day === dayOf(Date.now()) ? owed.units : 0;
+}
+
 /**
  * The tenant's token bucket (requestsPerSecond refill, burst capacity) and daily quota, checked
  * together: @upstash/redis auto-pipelines both scripts into one round trip. A tenant far from both
@@ -85,15 +111,9 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
   // A request refused later (scope, status) gives its quota unit back: to this isolate's
   // reservation when one is held, else to Upstash.
   const refundDaily = () =>
-    reservations.giveBack(tenantId, config, Date.now()) ? Promise.resolve() : limitersFor(redis, tenantId, limits, bucketConfig).refundDaily(1);
-  // Tokens Upstash already handed this isolate are spent first, even while the bucket is empty;
-  // a request arriving while another one of the tenant asks Upstash waits for that answer's tokens.
-  let held = reservations.usable(tenantId, config, Date.now());
-  const inFlight = held ? undefined : reservations.inFlight(tenantId);
-  if (inFlight) {
-    await inFlight;
-    held = reservations.usable(tenantId, config, Date.now());
-  }
+    reservations.giveBack(tenantId, config, Date.now()) ? Promise.resolve() : limitersFor(redis, tenantId, limits, bucketConfig).countDaily(-1);
+  // Tokens Upstash already handed this isolate are spent first, even while the bucket is empty.
+  const held = reservations.usable(tenantId, config, Date.now());
   if (held) return spendReserved(held, limits, refundDaily);
   // A bucket the ephemeral cache knows is empty decides alone: the quota is not even asked.
   const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${tenantId}:bucket`);
@@ -104,12 +124,19 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
 
   const limiters = limitersFor(redis, tenantId, limits, bucketConfig);
   const { size, unspentDaily } = reservations.plan(tenantId, config, limits, Date.now());
-  // Issued in the same tick as the ask, so auto-pipelining sends both in one round trip.
-  if (unspentDaily > 0) defer(limiters.refundDaily(unspentDaily));
-  const asking = askWithFallback(limiters, size, defer);
-  reservations.track(tenantId, asking);
-  const answer = await asking;
+  // Issued in the same tick as the ask, so auto-pipelining sends them in one round trip with it.
+  if (unspentDaily > 0) defer(limiters.countDaily(-unspentDaily));
+  const owed = takeOwedQuota(tenantId);
+  if (owed > 0) defer(limiters.countDaily(owed));
+  let answer: UpstashAnswer;
+  try {
+    answer = await askWithFallback(limiters, size, defer);
+  } finally {
+    reservations.asked(tenantId);
+  }
   if (answer === "unreachable" || answer === "short") {
+    // The charge travelled in the same (failed) round trip: the units are still owed.
+    if (owed > 0) oweQuota(tenantId, limits, owed);
     upstashBreaker.recordFailure();
     return { kind: "backstop", state: unknownState(limits) };
   }
@@ -140,7 +167,7 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
     return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, daily.reset - now), state };
   }
   if (!bucket.success) {
-    if (daily) defer(limiters.refundDaily(1));
+    if (daily) defer(limiters.countDaily(-1));
     return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, bucket.reset - now), state };
   }
   return { kind: "allowed", state, refundDaily };
@@ -150,7 +177,8 @@ type LimitResult = Awaited<ReturnType<Ratelimit["limit"]>>;
 
 interface TenantLimiters {
   limit(size: number): Promise<[LimitResult, LimitResult | undefined]>;
-  refundDaily(units: number): Promise<unknown>;
+  /** Adds units to the day's quota count (negative: gives them back); best effort, never retried. */
+  countDaily(units: number): Promise<unknown>;
   /** Gives back what a refused multi-token ask took (the quota counted it) and lifts the blocks it cached. */
   undo(size: number): Promise<unknown>;
 }
@@ -162,17 +190,17 @@ function limitersFor(redis: Redis, tenantId: string, limits: Limits, bucketConfi
   const daily = limits.requestsPerDay === null ? null : limiter(redis, dailyConfig, Ratelimit.fixedWindow(limits.requestsPerDay, "1 d"));
   const bucketId = `${tenantId}:bucket`;
   const dailyId = `${tenantId}:daily`;
-  const refundDaily = (units: number) => (daily ? daily.limit(dailyId, { rate: -units }).catch(() => undefined) : Promise.resolve());
+  const countDaily = (units: number) => (daily ? daily.limit(dailyId, { rate: units }).catch(() => undefined) : Promise.resolve());
   return {
     limit: async (size) => {
       const results = await Promise.all([bucket.limit(bucketId, { rate: size }), ...(daily ? [daily.limit(dailyId, { rate: size })] : [])]);
       return [results[0]!, results[1]];
     },
-    refundDaily,
+    countDaily,
     undo: async (size) => {
       cacheFor(bucketConfig).delete(`${KEY_PREFIX}:tenant:${bucketId}`);
       cacheFor(dailyConfig).delete(`${KEY_PREFIX}:tenant:${dailyId}`);
-      await refundDaily(size);
+      await countDaily(-size);
     },
   };
 }

@@ -46,8 +46,11 @@ export function reservationSize(limits: Limits): number {
 /** The per-isolate reservations, by tenant. Also remembers the last remainders Upstash reported. */
 export class ReservationBook {
   private readonly byTenant = new Map<string, Reservation>();
-  /** The round trip under way per tenant: requests arriving meanwhile wait for its tokens. */
-  private readonly asking = new Map<string, Promise<unknown>>();
+  /**
+   * Round trips under way, per tenant. Requests arriving meanwhile ask for one token each rather
+   * than wait for that answer: in Workers a request must not await another request's I/O.
+   */
+  private readonly asking = new Map<string, number>();
 
   /** The tenant's live reservation under this configuration, if it still holds a token and a unit. */
   usable(tenantId: string, config: string, now: number): Reservation | undefined {
@@ -61,9 +64,11 @@ export class ReservationBook {
    * to give back in the same round trip. The size follows what this isolate actually spends: it
    * doubles while reservations run out within their second, falls back to what was spent when one
    * expires, and is one near a limit (the last answer left little in the bucket or the quota) or
-   * while another request of the tenant is asking too.
+   * while another request of the tenant is asking too. Call `asked` when the round trip is over.
    */
   plan(tenantId: string, config: string, limits: Limits, now: number): { size: number; unspentDaily: number } {
+    const concurrent = this.asking.get(tenantId) ?? 0;
+    this.asking.set(tenantId, concurrent + 1);
     const last = this.byTenant.get(tenantId);
     if (!last || last.config !== config) return { size: 1, unspentDaily: 0 };
     const expired = now - last.takenAt >= RESERVATION_TTL_MS;
@@ -73,7 +78,7 @@ export class ReservationBook {
       last.dailyUnits = 0;
     }
     const wanted = expired ? last.size - last.tokens : last.size * 2;
-    const size = this.asking.has(tenantId) ? 1 : Math.max(1, Math.min(wanted, reservationSize(limits)));
+    const size = concurrent > 0 ? 1 : Math.max(1, Math.min(wanted, reservationSize(limits)));
     if (last.bucketRemaining < BUCKET_HEADROOM * size) return { size: 1, unspentDaily };
     if (limits.requestsPerDay !== null && (last.dailyRemaining === null || last.dailyRemaining < DAILY_HEADROOM * size)) {
       return { size: 1, unspentDaily };
@@ -81,17 +86,11 @@ export class ReservationBook {
     return { size, unspentDaily };
   }
 
-  /** The tenant's round trip under way in this isolate, if any. */
-  inFlight(tenantId: string): Promise<unknown> | undefined {
-    return this.asking.get(tenantId);
-  }
-
-  /** Marks a round trip (which must not reject) as the tenant's one under way until it settles. */
-  track(tenantId: string, roundTrip: Promise<unknown>): void {
-    this.asking.set(tenantId, roundTrip);
-    void roundTrip.finally(() => {
-      if (this.asking.get(tenantId) === roundTrip) this.asking.delete(tenantId);
-    });
+  /** The round trip `plan` was called for is over (answered or not). */
+  asked(tenantId: string): void {
+    const left = (this.asking.get(tenantId) ?? 1) - 1;
+    if (left > 0) this.asking.set(tenantId, left);
+    else this.asking.delete(tenantId);
   }
 
   /** Records an answer from Upstash that took `size` tokens; `extra` of them (and as many units) are held. */
