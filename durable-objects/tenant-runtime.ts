@@ -82,7 +82,10 @@ export class TenantRuntime extends DurableObject<Env> {
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
+    if (request.testDelayMs && this.env.TEST_HOOKS === "1") await sleep(request.testDelayMs);
     const context = this.contexts.offer(request.context);
+    // The edge answered 503 already: a lease now would only sit there until it expired.
+    if (Date.now() > request.deadline) return { ok: false, code: "too_late", retryAfterMs: 1000, context };
     const refusal = statusRefusal(context, request.write);
     if (refusal) return this.refuse(context, refusal, 1000);
     if (request.backstop) {

@@ -4,13 +4,14 @@ import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, type ProblemCode } from "../http/problem.ts";
 import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
-import { statusRefusal, type AdmitRefusal } from "../runtime/admission.ts";
+import { DeadlineExceeded, withTimeout } from "../lib/with-timeout.ts";
+import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "../runtime/admission.ts";
 import { actorOf, type TenantContext } from "../tenancy/context.ts";
 import { runtimeFor } from "../tenancy/runtime.ts";
 import { REALTIME_PATH } from "../realtime/paths.ts";
 import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
-import { simulatesCrash } from "./test-probes.ts";
+import { admissionDelayForTest, simulatesCrash } from "./test-probes.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -25,7 +26,11 @@ const REFUSAL: Record<AdmitRefusal, { code: ProblemCode; detail: string }> = {
   writes_paused: { code: "unavailable", detail: "The tenant's data is moving to its new isolation; writes resume in a moment." },
   concurrency_limited: { code: "concurrency_limited", detail: "Too many requests in flight for this tenant." },
   rate_limited: { code: "rate_limited", detail: "The tenant's request rate is over its limit." },
+  too_late: { code: "unavailable", detail: "The tenant's runtime did not answer in time; retry." },
 };
+
+/** How long a request waits for its runtime object's admission before answering 503. */
+const ADMIT_TIMEOUT_MS = 5000;
 
 export function isWrite(method: string, path: string): boolean {
   return !READ_METHODS.has(method) && !READ_ONLY_POSTS.has(path);
@@ -69,6 +74,11 @@ async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unkno
  * token bucket + daily quota (one round trip), scope, status gate, runtime object admission
  * (status gate again, authoritative, and the concurrency lease). Release and usage after the response.
  */
+/** The runtime object's admission, or DeadlineExceeded: a stuck object must not hang the request. */
+function admitWithin(runtime: ReturnType<typeof runtimeFor>, request: AdmitRequest): Promise<AdmitResult> {
+  return withTimeout(runtime.admit(request) as Promise<AdmitResult>, request.deadline - Date.now(), "runtime admission");
+}
+
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   const defer = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   // Benchmarks only (`npm run bench`, metering on vs off): METERING=off skips usage metering. Default on.
@@ -109,7 +119,17 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   const edgeRefusal = statusRefusal(tenant, write);
   if (edgeRefusal) refuse(REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
-  const admitted = await runtime.admit({ context: tenant, write, backstop: limits.kind === "backstop" });
+  const admitted = await admitWithin(runtime, {
+    context: tenant,
+    write,
+    backstop: limits.kind === "backstop",
+    deadline: Date.now() + ADMIT_TIMEOUT_MS,
+    testDelayMs: admissionDelayForTest(c.env, c.req.header("X-Test-Admit-Delay-Ms")),
+  }).catch((error: unknown) => {
+    if (!(error instanceof DeadlineExceeded)) throw error;
+    console.error(JSON.stringify({ level: "error", message: "runtime admission timed out", requestId: c.get("requestId"), tenantId: tenant.id }));
+    return { ok: false, code: "too_late", retryAfterMs: 1000, context: tenant } as const;
+  });
   if (!admitted.ok) {
     if (admitted.code === "rate_limited") {
       // The runtime object's backstop bucket refused: say so in the headers too.

@@ -28,3 +28,10 @@ export const probeRoutes = new Hono<AppEnv>()
 export function simulatesCrash(env: Env, header: string | undefined): boolean {
   return env.TEST_HOOKS === "1" && header === "1";
 }
+
+/** With TEST_HOOKS, `X-Test-Admit-Delay-Ms` makes the runtime object slow to admit (at most 10 s). */
+export function admissionDelayForTest(env: Env, header: string | undefined): number | undefined {
+  if (env.TEST_HOOKS !== "1" || header === undefined) return undefined;
+  const ms = Number(header);
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 10_000) : undefined;
+}

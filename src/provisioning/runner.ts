@@ -11,7 +11,7 @@ import { claimStep, completeStep, ensureStepRows, failStep, stepStatuses } from 
 import { STEP_NAMES, type StepName } from "./step-names.ts";
 import { STEPS } from "./steps/index.ts";
 import { checkInjectedFault } from "./test-hooks.ts";
-import { withTimeout } from "./with-timeout.ts";
+import { withTimeout } from "../lib/with-timeout.ts";
 
 /** Below the step lease, so a step that hangs fails (and is retried) before anyone may re-claim it. */
 const STEP_TIMEOUT_MS = 30_000;

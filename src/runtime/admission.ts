@@ -6,6 +6,10 @@ export interface AdmitRequest {
   write: boolean;
   /** Upstash did not answer in time: the runtime applies its own token bucket instead. */
   backstop: boolean;
+  /** Epoch ms after which the edge has given up waiting: the runtime then takes no lease. */
+  deadline: number;
+  /** Integration suite only (TEST_HOOKS): the runtime waits this long before admitting. */
+  testDelayMs?: number;
 }
 
 export type AdmitRefusal =
@@ -14,7 +18,8 @@ export type AdmitRefusal =
   | "tenant_deleted"
   | "writes_paused"
   | "concurrency_limited"
-  | "rate_limited";
+  | "rate_limited"
+  | "too_late";
 
 export type AdmitResult =
   | { ok: true; leaseId: string; context: TenantContext }

@@ -1,6 +1,6 @@
 import type { Services } from "../http/app-env.ts";
 import { errorMessage, logEvent } from "../provisioning/log.ts";
-import { withTimeout } from "../provisioning/with-timeout.ts";
+import { withTimeout } from "../lib/with-timeout.ts";
 import { contextFromRow } from "../tenancy/context-from-row.ts";
 import { invalidateCredential, invalidateTenant } from "../tenancy/invalidate.ts";
 import { runtimeFor } from "../tenancy/runtime.ts";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Services } from "../http/app-env.ts";
 import type { Isolation } from "../plans/catalog.ts";
-import { withTimeout } from "../provisioning/with-timeout.ts";
+import { withTimeout } from "../lib/with-timeout.ts";
 import { dropDedicatedSchema } from "../storage/dedicated-schema.ts";
 import { mapRecords } from "../storage/schema.ts";
 import { withTenantData } from "../storage/tenant-data.ts";

@@ -237,6 +237,19 @@ describe("dependency outages", () => {
     expect(recovered).toBe(10_000 - admittedSinceStop);
   });
 
+  it("answers 503 with Retry-After when the runtime object is slow to admit, and leaves no lease behind", async () => {
+    const t = await activeTenant({ plan: "free", overrides: { maxConcurrentRequests: 1 } });
+    const started = Date.now();
+    const slow = await t.call("GET", "/v1/me", { headers: { "X-Test-Admit-Delay-Ms": "7000" } });
+    expectProblem(slow, 503, "unavailable");
+    expect(slow.headers.get("Retry-After")).toBe("1");
+    expect(Date.now() - started).toBeLessThan(6500);
+    // The object gets to the request after the edge gave up, at 7 s: it takes no lease. (A lease
+    // would hold the tenant's single slot for LEASE_TTL_MS, 3 s in the test stack.)
+    await new Promise((resolve) => setTimeout(resolve, 7500 - (Date.now() - started)));
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
+  });
+
   it("survives an eviction of the runtime object mid-run with exact usage", async () => {
     const t = await activeTenant({ plan: "pro" });
     for (let i = 0; i < 5; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
