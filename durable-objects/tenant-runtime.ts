@@ -197,6 +197,8 @@ export class TenantRuntime extends DurableObject<Env> {
     if (!this.usage.hasPending() && !this.outbox.hasPending()) {
       await this.ctx.storage.deleteAlarm();
       this.nextAlarm = null;
+    } else {
+      await this.scheduleAlarm(Date.now() + this.flushInterval());
     }
   }
 
@@ -255,7 +257,9 @@ export class TenantRuntime extends DurableObject<Env> {
     // Benchmarks only (`npm run bench`, metering on vs off): METERING=off counts nothing. Default on.
     if (this.env.METERING === "off") return;
     this.usage.add(tenantId, delta);
-    if (this.nextAlarm === null) void this.scheduleAlarm(Date.now() + this.flushInterval());
+    // Also when the next alarm is a warm pin's, half a minute away: usage is flushed on its own interval.
+    const flushAt = Date.now() + this.flushInterval();
+    if (this.nextAlarm === null || this.nextAlarm > flushAt) void this.scheduleAlarm(flushAt);
   }
 
   /** After failures: 2×, 4×, then 8× the interval (at most a minute), so recovery is never far off. */
