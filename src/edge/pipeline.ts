@@ -79,7 +79,24 @@ function admitWithin(runtime: ReturnType<typeof runtimeFor>, request: AdmitReque
   return withTimeout(runtime.admit(request) as Promise<AdmitResult>, request.deadline - Date.now(), "runtime admission");
 }
 
+/** A request still unanswered after this long is logged with the step it is waiting in. */
+const SLOW_REQUEST_LOG_MS = 10_000;
+
+type Step = "credential" | "limits" | "admission" | "handler";
+
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const progress: { step: Step } = { step: "credential" };
+  const watchdog = setTimeout(() => {
+    console.error(JSON.stringify({ level: "error", message: "request still unanswered", step: progress.step, requestId: c.get("requestId"), path: c.req.path }));
+  }, SLOW_REQUEST_LOG_MS);
+  try {
+    await runDataPlane(c, next, progress);
+  } finally {
+    clearTimeout(watchdog);
+  }
+};
+
+async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progress: { step: Step }): Promise<void> {
   const defer = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   // Benchmarks only (`npm run bench`, metering on vs off): METERING=off skips usage metering. Default on.
   const metering = c.env.METERING !== "off";
@@ -95,6 +112,7 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
 
   const runtime = runtimeFor(c.env, tenant);
+  progress.step = "limits";
   const limits = await checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer);
   const headers = rateLimitHeaders(limits.state, tenant.limits);
   const refuse = (code: ProblemCode, detail: string, retryAfterMs?: number): never => {
@@ -119,6 +137,7 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   const edgeRefusal = statusRefusal(tenant, write);
   if (edgeRefusal) refuse(REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
+  progress.step = "admission";
   const admitted = await admitWithin(runtime, {
     context: tenant,
     write,
@@ -149,6 +168,7 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("tenant", admitted.context);
   c.set("usage", emptyUsage(c.get("requestBytes") ?? (Number(c.req.header("Content-Length") ?? 0) || 0)));
 
+  progress.step = "handler";
   try {
     await next();
   } finally {
@@ -161,4 +181,4 @@ export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
         .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "lease release failed", error: String(error) }))),
     );
   }
-};
+}

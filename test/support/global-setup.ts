@@ -28,10 +28,14 @@ let stack: LocalStack | undefined;
 let control: Server | undefined;
 let stateDir: string | undefined;
 let workerLines: string[] = [];
+/** Requests the Worker itself found stuck: rare and what matters most, so all of them are kept. */
+let stuckLines: string[] = [];
+const STUCK = /request still unanswered|runtime admission timed out/;
 
 export async function setup(project: TestProject): Promise<void> {
   stateDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-test-"));
   workerLines = [];
+  stuckLines = [];
   stack = await startLocalStack({
     port: await freePort(),
     stateDir,
@@ -48,6 +52,7 @@ export async function setup(project: TestProject): Promise<void> {
     workerLog: (line) => {
       workerLines.push(line);
       if (workerLines.length > 2000) workerLines.shift();
+      if (STUCK.test(line)) stuckLines.push(line);
       if (process.env.TENANTRY_WORKER_LOG) console.log(`[worker] ${line}`);
     },
   });
@@ -90,10 +95,13 @@ export async function setup(project: TestProject): Promise<void> {
 /** CI sets TENANTRY_WORKER_ERRORS so that a failed run shows what the Worker logged as errors. */
 function printWorkerErrors(): void {
   if (!process.env.TENANTRY_WORKER_ERRORS) return;
+  const clean = (line: string) => line.replace(/\x1b\[[0-9;]*m/g, "").slice(0, 600);
+  if (stuckLines.length > 0) console.log(`worker requests found stuck (${stuckLines.length}):`);
+  for (const line of stuckLines) console.log(`  ${clean(line)}`);
   const errors = workerLines.filter((line) => line.includes('"level":"error"')).slice(-30);
   if (errors.length === 0) return;
   console.log(`worker errors (last ${errors.length}, outage tests cause some on purpose):`);
-  for (const line of errors) console.log(`  ${line.replace(/\x1b\[[0-9;]*m/g, "").slice(0, 600)}`);
+  for (const line of errors) console.log(`  ${clean(line)}`);
 }
 
 export async function teardown(): Promise<void> {
