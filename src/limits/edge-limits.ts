@@ -128,12 +128,7 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
   if (unspentDaily > 0) defer(limiters.countDaily(-unspentDaily));
   const owed = takeOwedQuota(tenantId);
   if (owed > 0) defer(limiters.countDaily(owed));
-  let answer: UpstashAnswer;
-  try {
-    answer = await askWithFallback(limiters, size, defer);
-  } finally {
-    reservations.asked(tenantId);
-  }
+  const answer = await askWithFallback(limiters, size, defer);
   if (answer === "unreachable" || answer === "short") {
     // The charge travelled in the same (failed) round trip: the units are still owed.
     if (owed > 0) oweQuota(tenantId, limits, owed);

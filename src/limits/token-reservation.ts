@@ -46,11 +46,6 @@ export function reservationSize(limits: Limits): number {
 /** The per-isolate reservations, by tenant. Also remembers the last remainders Upstash reported. */
 export class ReservationBook {
   private readonly byTenant = new Map<string, Reservation>();
-  /**
-   * Round trips under way, per tenant. Requests arriving meanwhile ask for one token each rather
-   * than wait for that answer: in Workers a request must not await another request's I/O.
-   */
-  private readonly asking = new Map<string, number>();
 
   /** The tenant's live reservation under this configuration, if it still holds a token and a unit. */
   usable(tenantId: string, config: string, now: number): Reservation | undefined {
@@ -63,12 +58,11 @@ export class ReservationBook {
    * The next round trip: how many tokens to ask for, and the quota units of an expired reservation
    * to give back in the same round trip. The size follows what this isolate actually spends: it
    * doubles while reservations run out within their second, falls back to what was spent when one
-   * expires, and is one near a limit (the last answer left little in the bucket or the quota) or
-   * while another request of the tenant is asking too. Call `asked` when the round trip is over.
+   * expires, and is one near a limit (the last answer left little in the bucket or the quota).
+   * Requests that ask at the same time each ask for themselves: in Workers a request must not
+   * await another request's I/O, and a short answer falls back to one token anyway.
    */
   plan(tenantId: string, config: string, limits: Limits, now: number): { size: number; unspentDaily: number } {
-    const concurrent = this.asking.get(tenantId) ?? 0;
-    this.asking.set(tenantId, concurrent + 1);
     const last = this.byTenant.get(tenantId);
     if (!last || last.config !== config) return { size: 1, unspentDaily: 0 };
     const expired = now - last.takenAt >= RESERVATION_TTL_MS;
@@ -78,19 +72,12 @@ export class ReservationBook {
       last.dailyUnits = 0;
     }
     const wanted = expired ? last.size - last.tokens : last.size * 2;
-    const size = concurrent > 0 ? 1 : Math.max(1, Math.min(wanted, reservationSize(limits)));
+    const size = Math.max(1, Math.min(wanted, reservationSize(limits)));
     if (last.bucketRemaining < BUCKET_HEADROOM * size) return { size: 1, unspentDaily };
     if (limits.requestsPerDay !== null && (last.dailyRemaining === null || last.dailyRemaining < DAILY_HEADROOM * size)) {
       return { size: 1, unspentDaily };
     }
     return { size, unspentDaily };
-  }
-
-  /** The round trip `plan` was called for is over (answered or not). */
-  asked(tenantId: string): void {
-    const left = (this.asking.get(tenantId) ?? 1) - 1;
-    if (left > 0) this.asking.set(tenantId, left);
-    else this.asking.delete(tenantId);
   }
 
   /** Records an answer from Upstash that took `size` tokens; `extra` of them (and as many units) are held. */
