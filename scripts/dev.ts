@@ -1,5 +1,8 @@
 // `npm run dev`: the whole platform on this machine (PostgreSQL, Redis behind the Upstash REST
 // bridge, the Neon WebSocket bridge, migrations, wrangler dev), stopped together on Ctrl-C.
+import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT, startLocalStack } from "./stack/local-stack.js";
 
@@ -16,11 +19,32 @@ if (Boolean(upstashUrl) !== Boolean(upstashToken)) {
   process.exit(2);
 }
 
+/** Whether accounts other than the owner may pass through `dir` and every folder above it. */
+async function othersCanTraverse(dir: string): Promise<boolean> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (((await stat(current)).mode & 0o001) === 0) return false;
+    if (path.dirname(current) === current) return true;
+  }
+}
+
+/**
+ * One state folder per port: a second `npm run dev` on another PORT shares nothing with the first.
+ * It lives in `.local/` unless root runs us from a folder the unprivileged database account cannot
+ * pass through (a checkout in a `mktemp -d` folder): then in the temp folder, named by checkout.
+ */
+async function stateDirFor(port: number): Promise<string> {
+  const inCheckout = path.join(PROJECT_ROOT, ".local", `dev-${port}`);
+  if (process.getuid?.() !== 0 || (await othersCanTraverse(PROJECT_ROOT))) return inCheckout;
+  const checkout = createHash("sha256").update(PROJECT_ROOT).digest("hex").slice(0, 12);
+  return path.join(os.tmpdir(), `tenantry-dev-${checkout}-${port}`);
+}
+
 const log = (line: string) => console.log(`[tenantry] ${line}`);
+const stateDir = await stateDirFor(port);
+log(`state in ${stateDir}`);
 const stack = await startLocalStack({
   port,
-  // One state folder per port: a second `npm run dev` on another PORT shares nothing with the first.
-  stateDir: path.join(PROJECT_ROOT, ".local", `dev-${port}`),
+  stateDir,
   adminToken: process.env.ADMIN_TOKEN,
   databaseUrl: process.env.DATABASE_URL,
   upstash: upstashUrl && upstashToken ? { url: upstashUrl, token: upstashToken } : undefined,
