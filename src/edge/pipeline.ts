@@ -69,11 +69,6 @@ async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unkno
   return byTicket;
 }
 
-/**
- * The data plane's front door, in order: credential → tenant (cached), X-Tenant-Id check, Upstash
- * token bucket + daily quota (one round trip), scope, status gate, runtime object admission
- * (status gate again, authoritative, and the concurrency lease). Release and usage after the response.
- */
 /** The runtime object's admission, or DeadlineExceeded: a stuck object must not hang the request. */
 function admitWithin(runtime: ReturnType<typeof runtimeFor>, request: AdmitRequest): Promise<AdmitResult> {
   return withTimeout(runtime.admit(request) as Promise<AdmitResult>, request.deadline - Date.now(), "runtime admission");
@@ -84,6 +79,11 @@ const SLOW_REQUEST_LOG_MS = 10_000;
 
 type Step = "credential" | "limits" | "admission" | "handler";
 
+/**
+ * The data plane's front door, in order: credential → tenant (cached), X-Tenant-Id check, Upstash
+ * token bucket + daily quota (one round trip), scope, status gate, runtime object admission
+ * (status gate again, authoritative, and the concurrency lease). Release and usage after the response.
+ */
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   const progress: { step: Step } = { step: "credential" };
   const watchdog = setTimeout(() => {
