@@ -257,9 +257,8 @@ export class TenantRuntime extends DurableObject<Env> {
     // Benchmarks only (`npm run bench`, metering on vs off): METERING=off counts nothing. Default on.
     if (this.env.METERING === "off") return;
     this.usage.add(tenantId, delta);
-    // While a warm pin's alarm is set, usage waits for it (up to 30 s): pulling the alarm in to the
-    // flush interval made Worker requests fail locally after a PostgreSQL restart (see DESIGN-NOTES).
-    if (this.nextAlarm === null) void this.scheduleAlarm(Date.now() + this.flushInterval());
+    const flushAt = Date.now() + this.flushInterval();
+    if (this.nextAlarm === null || this.nextAlarm > flushAt) void this.scheduleAlarm(flushAt);
   }
 
   /** After failures: 2×, 4×, then 8× the interval (at most a minute), so recovery is never far off. */

@@ -75,6 +75,14 @@ describe("usage metering", () => {
     // USAGE_FLUSH_INTERVAL_MS is 500 ms in the test stack.
     await eventually(async () => (await admin("GET", `/v1/tenants/${t.id}/usage?granularity=day`)).body.totals.requests === 2, 10_000, 200);
   });
+
+  it("flushes a dedicated tenant's usage on the same interval, although its object's next alarm is the warm pin's", async () => {
+    const t = await activeTenant({ plan: "enterprise" });
+    expect(t.tenant.isolation).toBe("dedicated");
+    // The object was just pinned: its alarm is 30 s away. Usage must not wait for it.
+    for (let i = 0; i < 2; i++) await t.call("GET", "/v1/me");
+    await eventually(async () => (await admin("GET", `/v1/tenants/${t.id}/usage?granularity=day`)).body.totals.requests === 2, 5000, 200);
+  });
 });
 
 describe("GET /v1/tenants/{id}/usage", () => {
