@@ -114,14 +114,15 @@ export interface ProblemDocument {
 
 export function problemDocument(error: ApiError, requestId: string): ProblemDocument {
   const { headers: _headers, ...members } = error.extras;
+  // Helpful members first: the standard ones always win (a client may rely on `status` and `code` alone).
   const doc: ProblemDocument = {
+    ...members,
     type: `/problems/${error.code}`,
     title: TITLE[error.code],
     status: error.status,
     detail: error.message,
     code: error.code,
     requestId,
-    ...members,
   };
   if (isRetryable(error.status)) doc.retryAfterMs = Math.max(1, Math.ceil(error.extras.retryAfterMs ?? 1000));
   return doc;

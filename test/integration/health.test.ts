@@ -15,7 +15,7 @@ describe("GET /v1/health", () => {
     await control("postgres/stop");
     try {
       const down = await call("GET", "/v1/health");
-      expect(down.status).toBe(503);
+      expectProblem(down, 503, "unavailable");
       expect(down.body.checks.postgres.status).toBe("down");
       expect(down.body.checks.redis.status).toBe("ok");
       expect(Number(down.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
@@ -29,7 +29,7 @@ describe("GET /v1/health", () => {
     await control("redis/stop");
     try {
       const down = await call("GET", "/v1/health");
-      expect(down.status).toBe(503);
+      expectProblem(down, 503, "unavailable");
       expect(down.body.checks.redis.status).toBe("down");
     } finally {
       await control("redis/start");

@@ -88,6 +88,7 @@ export function expectProblem(response: ApiResponse, status: number, code: strin
   for (const member of ["type", "title", "status", "detail", "code", "requestId"]) {
     if (!(member in problem)) throw new Error(`problem lacks ${member}: ${response.text}`);
   }
+  if (problem.status !== status || problem.type !== `/problems/${code}`) throw new Error(`problem's status or type disagrees: ${response.text}`);
   if (status === 429 || status === 503) {
     const retryAfter = Number(response.headers.get("retry-after"));
     if (!(retryAfter >= 1) || typeof problem.retryAfterMs !== "number") throw new Error(`retryable problem without Retry-After: ${response.text}`);
