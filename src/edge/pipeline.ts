@@ -80,8 +80,8 @@ const SLOW_REQUEST_LOG_MS = 10_000;
 type Step = "credential" | "limits" | "admission" | "handler";
 
 /**
- * The data plane's front door, in order: credential → tenant (cached), X-Tenant-Id check, Upstash
- * token bucket + daily quota (one round trip), scope, status gate, runtime object admission
+ * The data plane's front door, in order: credential → tenant (cached), Upstash token bucket + daily
+ * quota (one round trip), X-Tenant-Id check, scope, status gate, runtime object admission
  * (status gate again, authoritative, and the concurrency lease). Release and usage after the response.
  */
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -105,12 +105,6 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   c.set("credential", credential);
   c.set("tenant", tenant);
 
-  const named = c.req.header("X-Tenant-Id");
-  if (named !== undefined && named !== tenant.id) {
-    await auditMismatch(c, tenant, named);
-    throw new ApiError("tenant_mismatch", "The credential belongs to another tenant than X-Tenant-Id names.");
-  }
-
   const runtime = runtimeFor(c.env, tenant);
   progress.step = "limits";
   const limits = await checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer);
@@ -128,6 +122,12 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
       retryAfterMs: limits.retryAfterMs,
       limit: limits.code === "quota_exceeded" ? (tenant.limits.requestsPerDay ?? 0) : tenant.limits.burst,
     });
+  }
+
+  const named = c.req.header("X-Tenant-Id");
+  if (named !== undefined && named !== tenant.id) {
+    await auditMismatch(c, tenant, named);
+    refuse("tenant_mismatch", "The credential belongs to another tenant than X-Tenant-Id names.");
   }
 
   const write = isWrite(c.req.method, c.req.path);
@@ -166,14 +166,15 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     Object.assign(headers, rateLimitHeaders(limits.state, admitted.context.limits));
   }
   c.set("tenant", admitted.context);
-  c.set("usage", emptyUsage(c.get("requestBytes") ?? (Number(c.req.header("Content-Length") ?? 0) || 0)));
+  c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
 
   progress.step = "handler";
   try {
     await next();
   } finally {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-    const usage = c.get("usage");
+    // The body guard runs after this middleware: what it measured is known only now.
+    const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
     if (simulatesCrash(c.env, c.req.header("X-Test-Skip-Release"))) return;
     defer(
       (metering ? responseBytes(c.res) : Promise.resolve(0))

@@ -36,7 +36,6 @@ export function createApp() {
 
   app.use("*", requestId);
   app.use("*", services);
-  app.use("/v1/*", jsonBody(isNdjsonImport));
 
   // Control plane: admin token on every route but health.
   app.use("/v1/tenants/*", adminAuth);
@@ -49,6 +48,10 @@ export function createApp() {
     app.use(path, dataPlane);
   }
   app.use(PROBE_PATH, probesEnabled, dataPlane);
+
+  // Bodies are checked once the caller is known: a bad credential is 401 whatever its body, and a
+  // tenant's bad body still passes its limits and carries its RateLimit headers.
+  app.use("/v1/*", jsonBody(isNdjsonImport));
 
   app.route("/", healthRoutes);
   app.route("/", meRoutes);

@@ -40,6 +40,7 @@ describe("tenant resolution at the edge", () => {
     const b = await activeTenant();
     const response = await a.call("GET", "/v1/me", { headers: { "X-Tenant-Id": b.id } });
     expectProblem(response, 403, "tenant_mismatch");
+    expect(response.headers.get("ratelimit")).toMatch(/^"burst";r=\d+;t=\d+/);
     expect((await a.call("GET", "/v1/me", { headers: { "X-Tenant-Id": a.id } })).status).toBe(200);
     const audit = await admin("GET", `/v1/tenants/${a.id}/audit?action=security.tenant_mismatch`);
     expect(audit.status).toBe(200);

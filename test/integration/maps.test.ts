@@ -91,7 +91,16 @@ describe.each(TIERS)("Maps API on the $tier tier", ({ tier }) => {
     it("refuses a body that is not a storable JSON value", async () => {
       const put = (rawBody: string, contentType = "application/json") => t.call("PUT", recordPath("values", "bad"), { rawBody, headers: { "Content-Type": contentType } });
       expectProblem(await put("hello", "text/plain"), 415, "unsupported_media_type");
-      expectProblem(await put("{"), 400, "invalid_request");
+      const malformed = expectProblem(await put("{"), 400, "invalid_request");
+      expect(malformed).toMatchObject({ errors: [{ path: "body" }] });
+      // A body refused is still a data-plane response of the tenant's: limits applied, headers set.
+      for (const refused of [await put("{"), await put("hello", "text/plain")]) {
+        expect(refused.headers.get("ratelimit")).toMatch(/^"burst";r=\d+;t=\d+/);
+        expect(refused.headers.get("ratelimit-policy")).toContain('"burst"');
+      }
+      // The caller comes first: a bad credential is 401 whatever the body.
+      const stranger = await call("PUT", recordPath("values", "bad"), { token: "tk_unknown", rawBody: "{", headers: { "Content-Type": "application/json" } });
+      expectProblem(stranger, 401, "unauthenticated");
       expectProblem(await put("[1,]"), 400, "invalid_request");
       expectProblem(await put(""), 400, "invalid_request");
       expectProblem(await t.call("PUT", recordPath("values", "bad")), 400, "invalid_request");
