@@ -15,6 +15,7 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) {
     if (error.status === 413) return new ApiError("payload_too_large", "Request body is too large.");
+    if (error.status === 415) return new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
     return new ApiError("invalid_request", error.message || "The request is invalid.");
   }
   const state = sqlState(error);

@@ -5,7 +5,8 @@ import { ApiError } from "./problem.ts";
 /** No body on any route may exceed this, before any plan limit is considered. */
 export const PLATFORM_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+/** The grammar @hono/zod-openapi's body validators accept too, so every route agrees on what is JSON. */
+const JSON_TYPE = /^application\/([a-z0-9.-]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 
 export function isJsonContentType(value: string | undefined): boolean {

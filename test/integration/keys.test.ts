@@ -95,7 +95,12 @@ describe("API keys", () => {
       expectProblem(await post(body), 400, "invalid_request");
     }
     expectProblem(await admin("POST", `/v1/tenants/${tenant.id}/keys`, { rawBody: "name", headers: { "Content-Type": "text/plain" } }), 415, "unsupported_media_type");
+    for (const type of ["application/json;", "application/json ;charset=utf-8", "application/jsonx"]) {
+      expectProblem(await admin("POST", `/v1/tenants/${tenant.id}/keys`, { rawBody: '{"name":"k"}', headers: { "Content-Type": type } }), 415, "unsupported_media_type");
+    }
+    expect((await admin("POST", `/v1/tenants/${tenant.id}/keys`, { rawBody: '{"name":"k"}', headers: { "Content-Type": "application/json; charset=utf-8" } })).status).toBe(201);
     expectProblem(await admin("POST", `/v1/tenants/${tenant.id}/keys`, { token: null, body: { name: "x" } }), 401, "unauthenticated");
+    expectProblem(await admin("POST", `/v1/tenants/${tenant.id}/keys`, { token: null, rawBody: "{", headers: { "Content-Type": "application/json" } }), 401, "unauthenticated");
     expectProblem(await admin("GET", `/v1/tenants/${tenant.id}/keys`, { token: "wrong" }), 401, "unauthenticated");
   });
 
