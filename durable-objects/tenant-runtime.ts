@@ -9,7 +9,7 @@ import { ContextStore } from "../src/runtime/context-store.ts";
 import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "../src/runtime/lease-table.ts";
 import { UsageCounters, type UsageDelta } from "../src/runtime/usage-counters.ts";
 import { UsageOutbox } from "../src/runtime/usage-outbox.ts";
-import { executeFrame } from "../src/realtime/executor.ts";
+import { admitFrame, executeFrame, type ExecutorDependencies } from "../src/realtime/executor.ts";
 import { readHandoff } from "../src/realtime/forward.ts";
 import { RealtimeHub } from "../src/realtime/hub.ts";
 import type { ChangeEvent } from "../src/realtime/protocol.ts";
@@ -54,21 +54,21 @@ export class TenantRuntime extends DurableObject<Env> {
       this.usage = new UsageCounters(ctx.storage.sql);
       this.outbox = new UsageOutbox(ctx.storage, this.usage, ctx.id.toString());
       this.tickets = new TicketLedger(ctx.storage.sql);
+      const frames: ExecutorDependencies = {
+        context: (tenantId) => this.contexts.get(tenantId),
+        db: () => (this.database ??= openDatabase(this.env)).db,
+        redis: () => openRedis(this.env),
+        backstop: this.backstop,
+        count: (tenantId, delta) => this.count(tenantId, delta),
+        defer: (promise) => this.ctx.waitUntil(promise),
+        writing: (tenantId, delta) => this.realtimeWrites.set(tenantId, (this.realtimeWrites.get(tenantId) ?? 0) + delta),
+      };
       this.hub = new RealtimeHub(ctx, {
-        execute: (state, frame) =>
-          executeFrame(
-            {
-              context: (tenantId) => this.contexts.get(tenantId),
-              db: () => (this.database ??= openDatabase(this.env)).db,
-              redis: () => openRedis(this.env),
-              backstop: this.backstop,
-              count: (tenantId, delta) => this.count(tenantId, delta),
-              defer: (promise) => this.ctx.waitUntil(promise),
-              writing: (tenantId, delta) => this.realtimeWrites.set(tenantId, (this.realtimeWrites.get(tenantId) ?? 0) + delta),
-            },
-            state,
-            frame,
-          ),
+        execute: (state, frame) => executeFrame(frames, state, frame),
+        admitRead: async (state) => {
+          const admission = await admitFrame(frames, state, false);
+          return admission.ok ? undefined : admission.error;
+        },
         count: (tenantId, delta) => this.count(tenantId, delta),
       });
       this.nextAlarm = await ctx.storage.getAlarm();

@@ -28,15 +28,16 @@ const GATE_MESSAGES = {
   tenant_deleted: "The tenant no longer exists.",
 } as const;
 
+type Admission = { ok: true; context: TenantContext } | { ok: false; error: ErrorBody };
+
 /**
- * One get/set/delete frame, held to the same rules as a REST request: status gate, scope,
- * token bucket and daily quota (Upstash, or the runtime's own bucket when Upstash is away),
- * then the same Maps store. Metered as a message and as the operation it carries.
+ * Any frame (subscriptions too), held to the same rules as a REST request: status gate, scope,
+ * token bucket and daily quota (Upstash, or the runtime's own bucket when Upstash is away).
+ * Metered as a message.
  */
-export async function executeFrame(deps: ExecutorDependencies, state: SocketState, frame: DataFrame): Promise<OperationOutcome> {
+export async function admitFrame(deps: ExecutorDependencies, state: SocketState, write: boolean): Promise<Admission> {
   const context = deps.context(state.tenantId);
   if (!context) return failure({ code: "unavailable", message: "The tenant's runtime state is being rebuilt; retry.", retryAfterMs: 1000 });
-  const write = frame.op !== "get";
   deps.count(context.id, { messages: 1 });
 
   const gate = statusRefusal(context, write);
@@ -64,14 +65,25 @@ export async function executeFrame(deps: ExecutorDependencies, state: SocketStat
       return failure({ code: "rate_limited", message: "The tenant's request rate is over its limit.", retryAfterMs: taken.retryAfterMs });
     }
   }
+  return { ok: true, context };
+}
 
+/** One get/set/delete frame: admitted like a request, then the same Maps store; metered as the operation it carries. */
+export async function executeFrame(deps: ExecutorDependencies, state: SocketState, frame: DataFrame): Promise<OperationOutcome> {
+  const write = frame.op !== "get";
+  const admission = await admitFrame(deps, state, write);
+  if (!admission.ok) return admission;
+  const { context } = admission;
   if (write) deps.writing(context.id, 1);
   try {
     const outcome = await run(deps.db(), context, frame);
     deps.count(context.id, write ? { writeOps: 1 } : { readOps: 1 });
     return outcome;
   } catch (error) {
-    if (error instanceof ApiError) return failure({ code: error.code, message: error.message });
+    if (error instanceof ApiError) {
+      const retryAfterMs = error.extras.retryAfterMs;
+      return failure({ code: error.code, message: error.message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+    }
     return failure({ code: "unavailable", message: "A dependency is unavailable; retry later.", retryAfterMs: 1000 });
   } finally {
     if (write) deps.writing(context.id, -1);
@@ -101,11 +113,12 @@ async function run(db: Database, context: TenantContext, frame: DataFrame): Prom
       return {
         ok: true,
         result: { map: frame.map, key: frame.key },
-        change: { map: frame.map, key: frame.key, op: "delete", value: null, version: removed.version },
+        // As over REST: a deletion is a write, its event carries the version after the last one.
+        change: { map: frame.map, key: frame.key, op: "delete", value: null, version: removed.version + 1 },
       };
     }
   }
 }
 
 const ok = (result: unknown): OperationOutcome => ({ ok: true, result });
-const failure = (error: ErrorBody): OperationOutcome => ({ ok: false, error });
+const failure = (error: ErrorBody): { ok: false; error: ErrorBody } => ({ ok: false, error });

@@ -18,6 +18,8 @@ export type OperationOutcome = { ok: true; result: unknown; change?: ChangeEvent
 export interface HubDependencies {
   /** Runs a get/set/delete for the socket's tenant under the same limits as a request. */
   execute(state: SocketState, frame: DataFrame): Promise<OperationOutcome>;
+  /** Holds a (un)subscribe to the same limits as a read request: undefined when admitted. */
+  admitRead(state: SocketState): Promise<ErrorBody | undefined>;
   count(tenantId: string, delta: UsageDelta): void;
 }
 
@@ -57,8 +59,15 @@ export class RealtimeHub {
     }
     const frame = parsed.frame;
     if (frame.op === "subscribe" || frame.op === "unsubscribe") {
-      this.deps.count(state.tenantId, { messages: 1 });
-      const subscriptions = new Set(state.subscriptions);
+      const refused = await this.deps.admitRead(state);
+      if (refused) {
+        ws.send(replyError(frame.id, refused));
+        return;
+      }
+      // Other frames of this socket may have changed its subscriptions meanwhile: read them again.
+      const current = ws.deserializeAttachment() as SocketState | null;
+      if (!current) return;
+      const subscriptions = new Set(current.subscriptions);
       if (frame.op === "subscribe") {
         if (!subscriptions.has(frame.map) && subscriptions.size >= MAX_SUBSCRIPTIONS) {
           ws.send(replyError(frame.id, { code: "limit_exceeded", message: `At most ${MAX_SUBSCRIPTIONS} subscriptions per connection.` }));
@@ -68,7 +77,7 @@ export class RealtimeHub {
       } else {
         subscriptions.delete(frame.map);
       }
-      ws.serializeAttachment({ ...state, subscriptions: [...subscriptions] } satisfies SocketState);
+      ws.serializeAttachment({ ...current, subscriptions: [...subscriptions] } satisfies SocketState);
       ws.send(replyOk(frame.id, { map: frame.map }));
       return;
     }

@@ -34,7 +34,7 @@ export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
 
 export function parseFrame(data: string | ArrayBuffer): ParsedFrame {
   if (typeof data !== "string") return invalid(null, "Frames are JSON text, not binary.");
-  if (data.length > MAX_FRAME_BYTES) return invalid(null, `Frames are at most ${MAX_FRAME_BYTES} bytes.`);
+  if (data.length > MAX_FRAME_BYTES) return { ok: false, id: null, error: { code: "payload_too_large", message: `Frames are at most ${MAX_FRAME_BYTES} bytes.` } };
   let json: unknown;
   try {
     json = JSON.parse(data);

@@ -47,7 +47,12 @@ describe("realtime protocol", () => {
     expect((await t.call("GET", "/v1/maps/todos/a")).body.value).toEqual([1, "two"]);
 
     expect(await writer.request({ op: "delete", map: "todos", key: "a" })).toMatchObject({ ok: true, result: { map: "todos", key: "a" } });
-    expect(await watcher.next(isEvent)).toMatchObject({ event: "change", map: "todos", key: "a", op: "delete", value: null });
+    // A deletion is a write: version 3, as a REST delete of version 2 would announce too.
+    expect(await watcher.next(isEvent)).toEqual({ event: "change", map: "todos", key: "a", op: "delete", value: null, version: 3 });
+    await t.call("PUT", "/v1/maps/todos/a", { body: 1 });
+    expect(await watcher.next(isEvent)).toMatchObject({ op: "set", version: 1 });
+    expect((await t.call("DELETE", "/v1/maps/todos/a")).status).toBe(204);
+    expect(await watcher.next(isEvent)).toEqual({ event: "change", map: "todos", key: "a", op: "delete", value: null, version: 2 });
     expect(await writer.request({ op: "get", map: "todos", key: "a" })).toMatchObject({ ok: false, error: { code: "not_found" } });
 
     expect(await watcher.request({ op: "unsubscribe", map: "todos" })).toMatchObject({ ok: true, result: { map: "todos" } });
@@ -94,6 +99,21 @@ describe("realtime protocol", () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await c.request({ op: "get", map: "m", key: "k0" })).ok).toBe(true);
+  });
+
+  it("holds subscriptions to the rate limit too, and keeps every subscription sent at once", async () => {
+    const t = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 1, burst: 4 } });
+    const c = await client({ token: t.key });
+    const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => c.request({ op: "subscribe", map: `m${i}` })));
+    const admitted = replies.filter((r) => r.ok).map((r) => r.result.map as string);
+    expect(admitted).toHaveLength(3); // the upgrade itself took one token
+    for (const reply of replies.filter((r) => !r.ok)) expect(reply.error).toMatchObject({ code: "rate_limited", retryAfterMs: expect.any(Number) });
+    // Every admitted subscription holds, although the frames were handled interleaved. (The bucket
+    // is widened first, so the REST writes that show it are not refused themselves.)
+    expect((await admin("PATCH", `/v1/tenants/${t.id}`, { body: { overrides: { requestsPerSecond: 100, burst: 200 } } })).status).toBe(200);
+    for (const map of admitted) await eventually(async () => (await t.call("PUT", `/v1/maps/${map}/k`, { body: map })).status === 200, 3000);
+    await eventually(async () => c.received.filter(isEvent).length === admitted.length, 3000);
+    expect(c.received.filter(isEvent).map((event) => event.map).sort()).toEqual([...admitted].sort());
   });
 
   it("refuses writes of a read-only credential and of a suspended tenant, message by message", async () => {
