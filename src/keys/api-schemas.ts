@@ -33,6 +33,6 @@ export const ApiKeySchema = z.object({ ...KeyFields, revokedAt: z.string().nulla
 export const ApiKeyListSchema = z.object({ data: z.array(ApiKeySchema) }).openapi("ApiKeyList");
 
 export const KeyPathParams = z.object({
-  id: z.string().max(128).openapi({ param: { name: "id", in: "path" } }),
-  keyId: z.string().max(128).openapi({ param: { name: "keyId", in: "path" } }),
+  id: z.string().openapi({ param: { name: "id", in: "path" } }),
+  keyId: z.string().openapi({ param: { name: "keyId", in: "path" } }),
 });

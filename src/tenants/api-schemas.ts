@@ -121,7 +121,7 @@ export const CreatedTenantSchema = z
 
 export const TenantIdParam = z.object({
   // Any string: a malformed id is simply a tenant that does not exist (404), not a 400.
-  id: z.string().max(128).openapi({ param: { name: "id", in: "path" }, example: "ten_01jh5k7x9q0000000000000000" }),
+  id: z.string().openapi({ param: { name: "id", in: "path" }, example: "ten_01jh5k7x9q0000000000000000" }),
 });
 
 export const ListTenantsQuery = z.object({

@@ -83,6 +83,11 @@ describe("tenants", () => {
     expect((problem.errors as any[])[0].path).toBe("body.plan");
     expectProblem(await admin("GET", "/v1/tenants?limit=0"), 400, "invalid_request");
     expectProblem(await admin("GET", "/v1/tenants/ten_00000000000000000000000000"), 404, "not_found");
+    // Any id that names no tenant is simply not found, however long or odd.
+    for (const id of ["x".repeat(300), "ten_%E2%9C%93", "%20"]) {
+      expectProblem(await admin("GET", `/v1/tenants/${id}`), 404, "not_found");
+      expectProblem(await admin("DELETE", `/v1/tenants/${id}/keys/${"k".repeat(300)}`), 404, "not_found");
+    }
   });
 
   it("requires the admin token on every control-plane route", async () => {
