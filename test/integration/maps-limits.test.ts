@@ -138,7 +138,8 @@ describe.each(TIERS)("Maps capacity limits on the $tier tier", ({ tier }) => {
         const key = `c${i % 6}`;
         return i % 3 === 2 ? t.call("DELETE", recordPath("churn", key)) : t.call("PUT", recordPath("churn", key), { body: "v".repeat(i) });
       });
-      for (const answer of await Promise.all(churn)) expect([200, 204, 404], JSON.stringify(answer.body)).toContain(answer.status);
+      const unexpected = (await Promise.all(churn)).filter((answer) => ![200, 204, 404].includes(answer.status));
+      expect(unexpected.map((answer) => `${answer.status} ${answer.text}`)).toEqual([]);
 
       const listed = (await t.call("GET", "/v1/maps/churn")).body.data as Array<{ key: string; value: string }>;
       const expectedBytes = listed.reduce((sum, record) => sum + record.key.length + JSON.stringify(record.value).length, 0);

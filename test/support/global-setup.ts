@@ -30,7 +30,7 @@ let stateDir: string | undefined;
 let workerLines: string[] = [];
 /** Requests the Worker itself found stuck: rare and what matters most, so all of them are kept. */
 let stuckLines: string[] = [];
-const STUCK = /request still unanswered|runtime admission timed out/;
+const STUCK = /request still unanswered|runtime admission timed out"/;
 
 export async function setup(project: TestProject): Promise<void> {
   stateDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-test-"));
