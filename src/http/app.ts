@@ -13,6 +13,7 @@ import { secretRoutes } from "../secrets/routes.ts";
 import { testHookRoutes } from "../provisioning/test-hook-routes.ts";
 import { controlPlaneRoutes } from "../tenants/control-plane.ts";
 import { tenantRoutes } from "../tenants/routes.ts";
+import { drainBody } from "./drain-body.ts";
 import { handleError } from "./errors.ts";
 import { jsonBody } from "./json-body.ts";
 import { ApiError, toProblemResponse } from "./problem.ts";
@@ -35,6 +36,7 @@ export function createApp() {
   const app = createRouter();
 
   app.use("*", requestId);
+  app.use("*", drainBody);
   app.use("*", services);
 
   // Control plane: admin token on every route but health.
