@@ -1,5 +1,5 @@
 // `npm run dev`: the whole platform on this machine (PostgreSQL, Redis behind the Upstash REST
-// bridge, the Neon WebSocket bridge, migrations, wrangler dev), stopped together on Ctrl-C.
+// bridge, the Neon WebSocket bridge, migrations, the Worker in workerd), stopped together on Ctrl-C.
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import os from "node:os";

@@ -1,11 +1,11 @@
 // Where the CPU goes: CPU time of every process of the stack (the tree under the stack host:
-// workerd, wrangler's Node process, the host with the Upstash and Neon bridges, PostgreSQL, Redis)
+// workerd, the Worker's host (Miniflare's Node process), the host with the Upstash and Neon bridges, PostgreSQL, Redis)
 // and of this process (the load generator), from /proc. Linux only; elsewhere nothing is recorded.
 // Exited children (PostgreSQL backends come and go with connections) count through their parent's
 // cutime/cstime once reaped, so per-connection backends are not lost.
 import { readdirSync, readFileSync } from "node:fs";
 
-export type CpuGroup = "workerd" | "wrangler" | "bridges" | "postgres" | "redis" | "loadgen" | "other";
+export type CpuGroup = "workerd" | "workerHost" | "bridges" | "postgres" | "redis" | "loadgen" | "other";
 /** Per group, plus `machine`: CPU time of every process on the machine (from /proc/stat). */
 export type CpuKey = CpuGroup | "machine";
 export type CpuTimes = Partial<Record<CpuKey, number>>;
@@ -29,7 +29,7 @@ function classify(args: string, name: string): CpuGroup {
   if (/postgres/.test(name) || /postgres/.test(args)) return "postgres";
   if (/redis-server/.test(args)) return "redis";
   if (/stack-host/.test(args)) return "bridges";
-  if (/wrangler|esbuild/.test(args)) return "wrangler";
+  if (/worker-host|wrangler|esbuild/.test(args)) return "workerHost";
   return "other";
 }
 

@@ -4,15 +4,14 @@
 // would delay every Redis and Postgres round trip of the Worker behind autocannon's own work,
 // which no deployment has. Here they get their own event loop, as PostgreSQL, Redis and workerd do.
 //
-// The Worker runs from a bundle made once at start (`wrangler deploy --dry-run`), not from the
-// sources: wrangler dev rebuilds and reloads on every source change, and other engineers edit the
-// tree while benchmarks run. One run measures one version of the code.
+// The Worker runs from a bundle made once at start (scripts/stack/worker-host.ts), and restarts
+// reuse it: other engineers edit the tree while benchmarks run, and one run measures one version
+// of the code.
 //
 // Protocol (IPC): → { type: "ready", baseUrl, adminToken } once healthy; ← { cmd: "vars", id, vars }
 // rewrites the Worker's variables and restarts it (data stays); ← { cmd: "stop" } stops everything.
 // The stack is stopped on stop, SIGTERM, SIGINT and when the parent goes away (IPC disconnect).
-import { execFile } from "node:child_process";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PROJECT_ROOT, startLocalStack, type LocalStack } from "../../scripts/stack/local-stack.ts";
 
@@ -81,33 +80,11 @@ process.on("message", (message: HostRequest) => {
   }
 });
 
-/** Bundles the Worker of `template` once; returns a config that runs that bundle as is. */
-async function frozenConfig(template: string): Promise<string> {
-  const outdir = path.join(stateDir!, "bundle");
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [path.join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir, "--config", template],
-      { cwd: PROJECT_ROOT, timeout: 180_000, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
-      (error, _stdout, stderr) => (error ? reject(new Error(`bundling the benchmark Worker failed: ${stderr || String(error)}`)) : resolve()),
-    );
-  });
-  const bundle = (await readdir(outdir)).find((file) => file.endsWith(".js"));
-  if (!bundle) throw new Error(`no bundle in ${outdir}`);
-  const text = await readFile(template, "utf8");
-  if (!/^main\s*=.*$/m.test(text)) throw new Error(`${template} has no main`);
-  const frozen = text.replace(/^main\s*=.*$/m, `main = ${JSON.stringify(path.join(outdir, bundle))}\nno_bundle = true`);
-  const file = path.join(stateDir!, "wrangler.frozen.toml");
-  await writeFile(file, frozen);
-  return file;
-}
-
 try {
-  send({ type: "log", line: "bundling the benchmark Worker (wrangler deploy --dry-run)" });
   stack = await startLocalStack({
     port,
     stateDir,
-    config: await frozenConfig(config),
+    config,
     log: (line) => send({ type: "log", line }),
     workerLog: (line) => {
       if (process.env.BENCH_WORKER_LOG === "1") console.log(`[worker] ${line}`);

@@ -12,7 +12,7 @@ export interface BenchStack {
   adminToken: string;
   /** The Upstash REST endpoint the Worker uses (the local bridge in front of Redis). */
   upstash: { url: string; token: string };
-  /** Pid of the host process that owns PostgreSQL, Redis, the bridges and wrangler dev. */
+  /** Pid of the host process that owns PostgreSQL, Redis, the bridges and the Worker. */
   pid: number;
   /** Rewrites Worker variables (null removes one) and restarts the Worker; data is kept. */
   setVars(vars: Record<string, string | null>): Promise<void>;

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { applyMigrations, ensureOwnerRole } from "./migrate.js";
 import { startNeonBridge, type NeonBridgeHandle } from "./neon-bridge.js";
 import { startPgBouncer, type PgBouncerHandle } from "./pgbouncer.js";
-import { freePort } from "./ports.js";
 import { startPostgres, type PostgresHandle } from "./postgres.js";
 import { startRedis, type RedisHandle } from "./redis.js";
 import { spawnServer, stopServer, type ServerProcess } from "./server-process.js";
@@ -161,29 +160,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...options.vars,
     };
     const envFile = path.join(options.stateDir, "worker.env");
+    // The host bundles the Worker into an empty folder; restarts reuse that bundle.
+    const bundleDir = path.join(options.stateDir, "bundle");
+    await rm(bundleDir, { recursive: true, force: true });
     const writeEnvFile = () =>
       writeFile(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
     await writeEnvFile();
 
-    // Inherited by wrangler: no telemetry, no interactive prompts.
+    // Inherited by wrangler (which bundles the Worker): no telemetry, no interactive prompts.
     process.env.WRANGLER_SEND_METRICS = "false";
     process.env.CI ??= "true";
     const launchWorker = async (): Promise<ServerProcess> => {
-      log("starting the Worker (wrangler dev)");
+      log("bundling the Worker and starting it in workerd (Miniflare)");
       const worker = await spawnServer({
         command: nodeBinary(),
         args: [
-          path.join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js"),
-          "dev",
+          "--import", "tsx",
+          path.join(PROJECT_ROOT, "scripts/stack/worker-host.ts"),
           ...(options.config ? ["--config", options.config] : []),
-          "--ip", "127.0.0.1",
           "--port", String(options.port),
-          "--inspector-port", String(await freePort()),
           "--persist-to", path.join(options.stateDir, "wrangler"),
           "--env-file", envFile,
-          "--show-interactive-dev-session=false",
-          "--test-scheduled",
-          "--log-level", "log",
+          "--bundle-dir", bundleDir,
         ],
         cwd: PROJECT_ROOT,
         emergencySignal: "SIGKILL",
@@ -230,7 +228,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 async function waitForHealth(baseUrl: string, worker: ServerProcess): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (worker.hasExited()) throw new Error(`wrangler dev exited:\n${worker.recentOutput()}`);
+    if (worker.hasExited()) throw new Error(`the Worker's host exited:\n${worker.recentOutput()}`);
     try {
       const response = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(3000) });
       if (response.status === 200) return;

@@ -132,10 +132,10 @@ export async function injectFault(target: { tenantId: string } | { tenantName: s
   if (response.status !== 204) throw new Error(`fault: ${response.status} ${response.text}`);
 }
 
-/** Runs the Worker's cron handler now (wrangler dev --test-scheduled). */
+/** Runs the Worker's cron handler now (Miniflare's trigger route, local stack only). */
 export async function triggerScheduled(): Promise<void> {
-  const response = await fetch(`${baseUrl()}/__scheduled?cron=${encodeURIComponent("*/5 * * * *")}`);
-  if (response.status !== 200) throw new Error(`/__scheduled: ${response.status} ${await response.text()}`);
+  const response = await fetch(`${baseUrl()}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/5 * * * *")}`);
+  if (response.status !== 200) throw new Error(`scheduled handler: ${response.status} ${await response.text()}`);
   await response.text();
 }
 
