@@ -184,7 +184,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           "--bundle-dir", bundleDir,
         ],
         cwd: PROJECT_ROOT,
-        emergencySignal: "SIGKILL",
+        emergencySignal: "SIGTERM",
+        processGroup: true,
         ...(options.workerLog ? { log: options.workerLog } : {}),
       });
       await waitForHealth(`http://127.0.0.1:${options.port}`, worker);

@@ -3,6 +3,8 @@ import { spawn } from "node:child_process";
 /** A long-running server we spawned ourselves and therefore stop by its pid. */
 export interface ServerProcess {
   readonly pid: number;
+  /** What signals go to: the pid, or minus it for a server run in its own process group. */
+  readonly signalTarget: number;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<void>;
   hasExited(): boolean;
@@ -22,9 +24,15 @@ export interface SpawnServerOptions {
   log?: (line: string) => void;
   /** Sent if our own Node process exits while the server still runs, so nothing is left behind. */
   emergencySignal: NodeJS.Signals;
+  /**
+   * Run it in a process group of its own and signal the whole group: for a server that starts
+   * processes of its own (the Worker's host starts workerd), so a kill leaves none of them behind.
+   */
+  processGroup?: boolean;
 }
 
 const RECENT_LINES = 40;
+/** Pid (negative: a process group) → the signal to send if our own process exits first. */
 const liveServers = new Map<number, NodeJS.Signals>();
 let exitHookInstalled = false;
 
@@ -32,6 +40,7 @@ export async function spawnServer(opts: SpawnServerOptions): Promise<ServerProce
   const child = spawn(opts.command, opts.args, {
     cwd: opts.cwd ?? "/",
     stdio: ["ignore", "pipe", "pipe"],
+    detached: opts.processGroup === true,
     ...(opts.env === undefined ? {} : { env: opts.env }),
     ...(opts.uid === undefined ? {} : { uid: opts.uid }),
     ...(opts.gid === undefined ? {} : { gid: opts.gid }),
@@ -46,10 +55,11 @@ export async function spawnServer(opts: SpawnServerOptions): Promise<ServerProce
   forwardLines(child.stderr, onLine);
 
   let exited = false;
+  let target = 0;
   const exitedPromise = new Promise<void>((resolve) => {
     child.once("exit", () => {
       exited = true;
-      if (child.pid !== undefined) liveServers.delete(child.pid);
+      liveServers.delete(target);
       resolve();
     });
   });
@@ -57,10 +67,12 @@ export async function spawnServer(opts: SpawnServerOptions): Promise<ServerProce
     child.once("spawn", () => resolve(child.pid ?? 0));
     child.once("error", reject);
   });
-  liveServers.set(pid, opts.emergencySignal);
+  target = opts.processGroup ? -pid : pid;
+  if (!exited) liveServers.set(target, opts.emergencySignal);
   installExitHook();
   return {
     pid,
+    signalTarget: target,
     exited: exitedPromise,
     hasExited: () => exited,
     recentOutput: () => recent.join("\n"),
@@ -70,14 +82,17 @@ export async function spawnServer(opts: SpawnServerOptions): Promise<ServerProce
 /** Sends `signal`, waits for exit, and escalates to SIGKILL after `graceMs`. */
 export async function stopServer(server: ServerProcess, signal: NodeJS.Signals, graceMs = 10_000): Promise<void> {
   if (server.hasExited()) return;
-  sendSignal(server.pid, signal);
+  sendSignal(server.signalTarget, signal);
   const timedOut = await Promise.race([
     server.exited.then(() => false),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
   ]);
   if (timedOut) {
-    sendSignal(server.pid, "SIGKILL");
+    sendSignal(server.signalTarget, "SIGKILL");
     await server.exited;
+  } else if (server.signalTarget < 0) {
+    // The group's leader is gone; anything it left behind goes too.
+    sendSignal(server.signalTarget, "SIGKILL");
   }
 }
 
