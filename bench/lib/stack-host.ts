@@ -85,6 +85,7 @@ try {
     port,
     stateDir,
     config,
+    requestLog: false,
     log: (line) => send({ type: "log", line }),
     workerLog: (line) => {
       if (process.env.BENCH_WORKER_LOG === "1") console.log(`[worker] ${line}`);

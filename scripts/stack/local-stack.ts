@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   workerLog?: (line: string) => void;
   /** Wrangler config of the Worker (passed as `--config`); default: the project's wrangler.toml. */
   config?: string;
+  /** Log a line per request the Worker answers (default true; benchmarks turn it off). */
+  requestLog?: boolean;
 }
 
 export interface LocalStack {
@@ -182,6 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           "--persist-to", path.join(options.stateDir, "wrangler"),
           "--env-file", envFile,
           "--bundle-dir", bundleDir,
+          ...(options.requestLog === false ? ["--no-request-log"] : []),
         ],
         cwd: PROJECT_ROOT,
         emergencySignal: "SIGTERM",

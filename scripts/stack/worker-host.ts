@@ -13,7 +13,7 @@
 // version of the code however the sources change meanwhile. Its bindings come from the same
 // wrangler config, so this runs what ships.
 //
-// Usage: worker-host.ts --config <wrangler.toml> --port <n> --persist-to <dir> --env-file <file> --bundle-dir <dir>
+// Usage: worker-host.ts --config <wrangler.toml> --port <n> --persist-to <dir> --env-file <file> --bundle-dir <dir> [--no-request-log]
 import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     "persist-to": { type: "string" },
     "env-file": { type: "string" },
     "bundle-dir": { type: "string" },
+    "no-request-log": { type: "boolean" },
   },
 });
 const config = args.config ?? path.join(PROJECT_ROOT, "wrangler.toml");
@@ -86,6 +87,8 @@ const mf = new Miniflare({
   // GET /cdn-cgi/handler/scheduled?cron=… runs the cron handler now (local only, like `wrangler dev --test-scheduled`).
   unsafeTriggerHandlers: true,
   log: new Log(LogLevel.INFO),
+  // Each request line travels from workerd to this process: CPU a benchmark should not count.
+  logRequests: !args["no-request-log"],
 });
 
 let stopping = false;
