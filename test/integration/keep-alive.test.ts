@@ -13,7 +13,14 @@ function send(method: string, path: string, token: string, body?: string): Promi
   const url = new URL(baseUrl());
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { agent, host: url.hostname, port: url.port, method, path, headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(body)) } : {}) },
+      },
       (response) => {
         response.resume();
         response.on("end", () => resolve({ status: response.statusCode ?? 0, socket: request.socket }));
@@ -37,13 +44,14 @@ describe("kept-alive connections", () => {
       ["PUT", "/v1/maps/m/k", readOnly.body.token as string, '"no write scope"'], // 403
       ["GET", "/v1/maps/m/k", t.key, undefined], // 404
       ["PUT", "/v1/maps/m/k", t.key, '"stored"'], // 200
+      ["PUT", "/v1/maps/m/big", t.key, JSON.stringify("x".repeat(3 * 1024 * 1024))], // 413, refused on its declared length
       ["GET", "/v1/maps/m/k", t.key, undefined], // 200
     ] as const) {
       const answer = await send(method, path, token, body);
       answers.push(answer.status);
       sockets.add(answer.socket);
     }
-    expect(answers).toEqual([401, 404, 403, 404, 200, 200]);
+    expect(answers).toEqual([401, 404, 403, 404, 200, 413, 200]);
     // All of it over one connection: none was closed under the client.
     expect(sockets.size).toBe(1);
   });
