@@ -1,6 +1,7 @@
 // `npm run dev`: the whole platform on this machine (PostgreSQL, Redis behind the Upstash REST
 // bridge, the Neon WebSocket bridge, migrations, the Worker in workerd), stopped together on Ctrl-C.
 import { createHash } from "node:crypto";
+import { watch } from "node:fs";
 import { stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -67,18 +68,52 @@ Tenantry is ready.
 `);
 
 let stopping = false;
+let reloading: Promise<void> | undefined;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log(`${signal}: stopping every process this started`);
+  await reloading?.catch(() => {});
   await stack.stop();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
-void stack.worker.exited.then(() => {
-  if (!stopping) {
-    log("the Worker exited unexpectedly; stopping");
-    void shutdown("worker exit");
+
+function watchWorker(): void {
+  const worker = stack.worker;
+  // After a failed reload no Worker runs until the next save that bundles.
+  if (worker.hasExited()) return;
+  void worker.exited.then(() => {
+    if (!stopping && !reloading && stack.worker === worker) {
+      log("the Worker exited unexpectedly; stopping");
+      void shutdown("worker exit");
+    }
+  });
+}
+watchWorker();
+
+// Edits to the Worker's sources: bundle again and restart it (a second or two; data stays).
+let reloadTimer: NodeJS.Timeout | undefined;
+const reload = () => {
+  if (stopping) return;
+  if (reloading) {
+    reloadTimer = setTimeout(reload, 300);
+    return;
   }
-});
+  log("sources changed: bundling and restarting the Worker");
+  reloading = stack.reloadWorker().then(
+    () => log("the Worker runs the new code"),
+    (error: unknown) => log(`reload failed (fix the code and save again): ${error instanceof Error ? error.message : String(error)}`),
+  );
+  void reloading.finally(() => {
+    reloading = undefined;
+    watchWorker();
+  });
+};
+for (const dir of ["src", "workers", "durable-objects"]) {
+  watch(path.join(PROJECT_ROOT, dir), { recursive: true }, () => {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(reload, 300);
+  });
+}

@@ -56,6 +56,8 @@ export interface LocalStack {
    * starts it again with `vars` changed (a value of null removes the variable).
    */
   restartWorker(vars?: Record<string, string | null>): Promise<void>;
+  /** Bundles the sources again and restarts the Worker on the new bundle (data stays). */
+  reloadWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -219,6 +221,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }
         await writeEnvFile();
         await stopServer(worker, "SIGTERM", 5_000);
+        worker = await launchWorker();
+      },
+      async reloadWorker() {
+        await stopServer(worker, "SIGTERM", 5_000);
+        await rm(bundleDir, { recursive: true, force: true });
         worker = await launchWorker();
       },
       stop: stopAll,
