@@ -93,7 +93,7 @@ function watchWorker(): void {
 }
 watchWorker();
 
-// Edits to the Worker's sources: bundle again and restart it (a second or two; data stays).
+// Edits to the Worker's sources: bundle again and restart it (about ten seconds; data stays).
 let reloadTimer: NodeJS.Timeout | undefined;
 const reload = () => {
   if (stopping) return;

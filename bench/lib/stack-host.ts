@@ -11,7 +11,6 @@
 // Protocol (IPC): → { type: "ready", baseUrl, adminToken } once healthy; ← { cmd: "vars", id, vars }
 // rewrites the Worker's variables and restarts it (data stays); ← { cmd: "stop" } stops everything.
 // The stack is stopped on stop, SIGTERM, SIGINT and when the parent goes away (IPC disconnect).
-import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PROJECT_ROOT, startLocalStack, type LocalStack } from "../../scripts/stack/local-stack.ts";
 
@@ -46,17 +45,11 @@ process.on("SIGTERM", () => void stop(0));
 process.on("SIGINT", () => void stop(0));
 process.on("disconnect", () => void stop(0));
 
-/** The Worker's variables live in stateDir/worker.env (written by startLocalStack); restart re-reads it. */
 async function setVars(vars: Record<string, string | null>): Promise<void> {
   if (!stack) throw new Error("the stack is not up");
-  const file = path.join(stateDir!, "worker.env");
-  const lines = (await readFile(file, "utf8")).split("\n").filter((line) => line.trim() !== "");
-  const kept = lines.filter((line) => !Object.hasOwn(vars, line.slice(0, line.indexOf("="))));
-  for (const [name, value] of Object.entries(vars)) if (value !== null) kept.push(`${name}=${JSON.stringify(value)}`);
-  await writeFile(file, kept.join("\n") + "\n", { mode: 0o600 });
   restarting = true;
   try {
-    await stack.restartWorker();
+    await stack.restartWorker(vars);
   } finally {
     restarting = false;
   }

@@ -10,6 +10,7 @@ import { startPostgres, type PostgresHandle } from "./postgres.js";
 import { startRedis, type RedisHandle } from "./redis.js";
 import { spawnServer, stopServer, type ServerProcess } from "./server-process.js";
 import { startUpstashBridge, type UpstashBridgeHandle } from "./upstash-bridge.js";
+import { writeEnvFile } from "./env-file.js";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -167,15 +168,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The host bundles the Worker into an empty folder; restarts reuse that bundle.
     const bundleDir = path.join(options.stateDir, "bundle");
     await rm(bundleDir, { recursive: true, force: true });
-    const writeEnvFile = () =>
-      writeFile(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
-    await writeEnvFile();
+    await writeEnvFile(envFile, vars);
 
     // Inherited by wrangler (which bundles the Worker): no telemetry, no interactive prompts.
     process.env.WRANGLER_SEND_METRICS = "false";
     process.env.CI ??= "true";
     const launchWorker = async (): Promise<ServerProcess> => {
-      log("bundling the Worker and starting it in workerd (Miniflare)");
+      log("starting the Worker in workerd (Miniflare), bundled once per stack start or reload");
       const worker = await spawnServer({
         command: nodeBinary(),
         args: [
@@ -199,6 +198,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let worker = await launchWorker();
     stoppers.push(() => stopServer(worker, "SIGTERM", 5_000));
+    const restartWorker = async (changes: Record<string, string | null> = {}) => {
+      for (const [name, value] of Object.entries(changes)) {
+        if (value === null) delete vars[name];
+        else vars[name] = value;
+      }
+      await writeEnvFile(envFile, vars);
+      await stopServer(worker, "SIGTERM", 5_000);
+      worker = await launchWorker();
+    };
 
     return {
       baseUrl: `http://127.0.0.1:${options.port}`,
@@ -214,19 +222,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       get worker() {
         return worker;
       },
-      async restartWorker(changes = {}) {
-        for (const [name, value] of Object.entries(changes)) {
-          if (value === null) delete vars[name];
-          else vars[name] = value;
-        }
-        await writeEnvFile();
-        await stopServer(worker, "SIGTERM", 5_000);
-        worker = await launchWorker();
-      },
+      restartWorker,
       async reloadWorker() {
-        await stopServer(worker, "SIGTERM", 5_000);
+        // The running host has its bundle loaded already; the next one finds the folder empty.
         await rm(bundleDir, { recursive: true, force: true });
-        worker = await launchWorker();
+        await restartWorker();
       },
       stop: stopAll,
     };

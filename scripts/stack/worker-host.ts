@@ -15,11 +15,12 @@
 //
 // Usage: worker-host.ts --config <wrangler.toml> --port <n> --persist-to <dir> --env-file <file> --bundle-dir <dir> [--no-request-log]
 import { execFile } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { readEnvFile } from "./env-file.ts";
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -60,16 +61,6 @@ async function bundle(outdir: string): Promise<string> {
 async function findModule(dir: string): Promise<string | undefined> {
   const module = (await readdir(dir).catch(() => [])).find((file) => file.endsWith(".js"));
   return module && path.join(dir, module);
-}
-
-/** `NAME="json string"` lines, as local-stack.ts writes them. */
-async function readEnvFile(file: string): Promise<Record<string, string>> {
-  const vars: Record<string, string> = {};
-  for (const line of (await readFile(file, "utf8")).split("\n")) {
-    const at = line.indexOf("=");
-    if (at > 0) vars[line.slice(0, at)] = JSON.parse(line.slice(at + 1)) as string;
-  }
-  return vars;
 }
 
 const scriptPath = await bundle(args["bundle-dir"]!);

@@ -24,10 +24,10 @@ const healthRoute = createRoute({
 
 export const healthRoutes = createRouter().openapi(healthRoute, async (c) => {
   const checks = await runHealthChecks(c.get("services"));
-  c.header("Cache-Control", "no-store");
   if (checks.postgres.status !== "ok" || checks.redis.status !== "ok") {
     const down = Object.entries(checks).flatMap(([name, check]) => (check.status === "ok" ? [] : [name]));
     throw new ApiError("unavailable", `Not ready to serve: ${down.join(" and ")} down.`, { retryAfterMs: 1000, checks, headers: { "Cache-Control": "no-store" } });
   }
+  c.header("Cache-Control", "no-store");
   return c.json({ status: "ok" as const, checks }, 200);
 });
