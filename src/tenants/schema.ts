@@ -14,6 +14,10 @@ export const tenants = pgTable(
     overrides: jsonb("overrides").$type<Record<string, unknown>>().notNull().default({}),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     migration: jsonb("migration").$type<Record<string, unknown> | null>(),
+    /** v1.1: the tenant's gateway origin override, `{ origin, timeoutMs }`. */
+    gateway: jsonb("gateway").$type<{ origin: string; timeoutMs: number } | null>(),
+    /** v1.1: where billing exports go, `{ stripeCustomerId }`. */
+    billing: jsonb("billing").$type<{ stripeCustomerId: string } | null>(),
     /** Bumped on every change that edges must see; cached tenant contexts compare against it. */
     configVersion: integer("config_version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
