@@ -15,6 +15,12 @@ declare namespace Cloudflare {
     LEASE_TTL_MS?: string;
     /** Tests only: "1" mounts test hooks (fault injection, probes). Never set in a deployment. */
     TEST_HOOKS?: string;
+    /** Comma-separated delays (ms) before each webhook retry; default the contract's 5 s … 6 h. Tests compress it. */
+    WEBHOOK_RETRY_SCHEDULE_MS?: string;
+    /** How long a webhook receiver has to answer 2xx (default 15000). */
+    WEBHOOK_TIMEOUT_MS?: string;
+    /** An endpoint whose every attempt failed for this long is disabled (default 3 days). */
+    WEBHOOK_DISABLE_AFTER_MS?: string;
     /** Benchmarks only: "off" disables usage metering (metering on vs off). */
     METERING?: string;
   }

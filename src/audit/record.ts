@@ -1,5 +1,6 @@
 import type { Database, Transaction } from "../db/client.ts";
 import { newId } from "../lib/ids.ts";
+import { isEventAction, writeAuditEvents } from "../webhooks/audit-events.ts";
 import { auditEvents } from "./schema.ts";
 
 export type AuditAction =
@@ -21,7 +22,8 @@ export type AuditAction =
   | "secret.read"
   | "secret.written"
   | "secret.deleted"
-  | "security.tenant_mismatch";
+  | "security.tenant_mismatch"
+  | "webhook.disabled";
 
 export interface AuditEntry {
   tenantId: string;
@@ -31,9 +33,21 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Entries of one call get ascending ids in the order given, so "newest first" keeps their order. */
+/**
+ * Entries of one call get ascending ids in the order given, so "newest first" keeps their order.
+ * Changes that are also webhook events get their outbox rows here, in the same transaction (a
+ * savepoint when `db` is already one), so an event exists exactly when its change committed.
+ */
 export async function recordAudit(db: Database | Transaction, ...entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  if (!entries.some(isEventAction)) return insertAudit(db, entries);
+  await db.transaction(async (tx) => {
+    await insertAudit(tx, entries);
+    await writeAuditEvents(tx, entries);
+  });
+}
+
+async function insertAudit(db: Database | Transaction, entries: AuditEntry[]): Promise<void> {
   const ids = entries.map(() => newId("evt")).sort();
   await db.insert(auditEvents).values(
     entries.map((entry, index) => ({

@@ -13,6 +13,7 @@ import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-cre
 import { tenantContextCache } from "./tenant-loader.ts";
 import { admissionDelayForTest, simulatesCrash } from "./test-probes.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
+import { noteQuotaExhausted } from "../webhooks/quota-exhausted.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -116,6 +117,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
 
   if (limits.kind === "refused") {
     if (metering) defer(runtime.record(tenant.id, { rejected: 1 }));
+    if (limits.code === "quota_exceeded") defer(noteQuotaExhausted(c.env, services.redis, tenant));
     const detail = limits.code === "quota_exceeded" ? "The tenant's daily request quota is used up." : REFUSAL.rate_limited.detail;
     throw new ApiError(limits.code, detail, {
       headers,

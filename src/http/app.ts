@@ -13,6 +13,8 @@ import { secretRoutes } from "../secrets/routes.ts";
 import { testHookRoutes } from "../provisioning/test-hook-routes.ts";
 import { controlPlaneRoutes } from "../tenants/control-plane.ts";
 import { tenantRoutes } from "../tenants/routes.ts";
+import { relayAfterWrite } from "../webhooks/relay-kick.ts";
+import { webhookRoutes } from "../webhooks/routes.ts";
 import { drainBody } from "./drain-body.ts";
 import { handleError } from "./errors.ts";
 import { jsonBody } from "./json-body.ts";
@@ -43,6 +45,10 @@ export function createApp() {
   app.use("/v1/tenants/*", adminAuth);
   app.use("/v1/plans", adminAuth);
   app.use("/v1/admin/*", adminAuth);
+  app.use("/v1/webhooks/*", adminAuth);
+  // Events a control-plane write put in the outbox leave after the response.
+  app.use("/v1/tenants/*", relayAfterWrite);
+  app.use("/v1/webhooks/*", relayAfterWrite);
 
   // Data plane: tenant credential, limits and the runtime object's admission on every route.
   // (In Hono, "/x/*" also matches "/x" itself: one pattern per prefix, or the pipeline runs twice.)
@@ -67,6 +73,7 @@ export function createApp() {
   app.route("/", secretRoutes);
   app.route("/", secretAdminRoutes);
   app.route("/", controlPlaneRoutes);
+  app.route("/", webhookRoutes);
   app.route("/", testHookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });

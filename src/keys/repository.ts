@@ -6,22 +6,9 @@ import { newId } from "../lib/ids.ts";
 import { tenants } from "../tenants/schema.ts";
 import { generateApiKey, SCOPES, type Scope } from "./api-keys.ts";
 import { apiKeys } from "./schema.ts";
+import { iso, keyView } from "./view.ts";
 
-type KeyRow = typeof apiKeys.$inferSelect;
-
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
-export function keyView(row: KeyRow) {
-  return {
-    id: row.id,
-    name: row.name,
-    scopes: row.scopes as Scope[],
-    start: row.start,
-    expiresAt: iso(row.expiresAt),
-    createdAt: row.createdAt.toISOString(),
-    revokedAt: iso(row.revokedAt),
-  };
-}
+export { keyView };
 
 /** Scopes in their canonical order. */
 const normalizeScopes = (scopes: readonly Scope[] | undefined): Scope[] => SCOPES.filter((scope) => (scopes ?? SCOPES).includes(scope));

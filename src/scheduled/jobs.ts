@@ -5,6 +5,7 @@ import { errorMessage, logEvent } from "../provisioning/log.ts";
 import { idempotencyKeys } from "../tenants/schema.ts";
 import { purgeExpiredTenants } from "./purge-expired.ts";
 import { sweepStalledProvisioning } from "./sweep-provisioning.ts";
+import { pruneWebhookLog, runWebhookJobs } from "../webhooks/jobs.ts";
 
 async function job(name: string, now: Date, work: () => Promise<unknown>): Promise<void> {
   try {
@@ -20,13 +21,16 @@ async function expireIdempotencyKeys(services: Services, now: Date): Promise<num
   return expired.length;
 }
 
-/** Cron: retention purges, provisioning sweeps, expired idempotency records. Each job is idempotent and bounded. */
+/** Cron: retention purges, provisioning sweeps, expired idempotency records, webhooks. Each job is idempotent and bounded. */
 export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
   const scope = openServices(env);
   try {
     await job("purge-expired-tenants", now, () => purgeExpiredTenants(env, scope.services, now));
     await job("sweep-stalled-provisioning", now, () => sweepStalledProvisioning(env, scope.services, now));
     await job("expire-idempotency-keys", now, () => expireIdempotencyKeys(scope.services, now));
+    // Last: the jobs above may have written events (tenant.purged).
+    await job("webhooks", now, () => runWebhookJobs(env, scope.services.db, now));
+    await job("prune-webhook-log", now, () => pruneWebhookLog(scope.services.db, now));
   } finally {
     await scope.close();
   }

@@ -8,6 +8,7 @@ import { logEvent } from "../provisioning/log.ts";
 import { purgeTenantResources } from "./purge-resources.ts";
 import { findTenantRow } from "./repository.ts";
 import { tenants } from "./schema.ts";
+import { writeTenantPurged } from "../webhooks/audit-events.ts";
 
 /**
  * Removes a deleted tenant for good: runtime state, Upstash keys, dedicated schema and role, map
@@ -23,6 +24,7 @@ export async function purgeTenant(env: Env, services: Services, tenantId: string
   const keys = await services.db.select({ hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.tenantId, tenantId));
   await purgeTenantResources(env, services, { id: row.id, isolation: row.isolation as Isolation, region: row.region }, keys.map((key) => key.hash));
   await services.db.transaction(async (tx) => {
+    await writeTenantPurged(tx, tenantId);
     await tx.delete(usageMinutes).where(eq(usageMinutes.tenantId, tenantId));
     await tx.delete(usageBatches).where(eq(usageBatches.tenantId, tenantId));
     await tx.delete(revokedTokens).where(eq(revokedTokens.tenantId, tenantId));
