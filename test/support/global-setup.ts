@@ -48,6 +48,10 @@ export async function setup(project: TestProject): Promise<void> {
       JWT_SECRET: "integration-tests-only-jwt-secret-0123456789",
       // Known to the rotation test, which restarts the Worker with a new one.
       MASTER_KEY: TEST_MASTER_KEY,
+      // Webhooks: the contract's 5 s … 6 h retries, 15 s deadline and 3-day disabling, compressed.
+      WEBHOOK_RETRY_SCHEDULE_MS: "1000,2000,3000",
+      WEBHOOK_TIMEOUT_MS: "1500",
+      WEBHOOK_DISABLE_AFTER_MS: "8000",
     },
     workerLog: (line) => {
       workerLines.push(line);
