@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS "webhook_endpoints" (
 	"secret_box" text NOT NULL,
 	"previous_secret_box" text,
 	"previous_secret_expires_at" timestamp with time zone,
+	"secret_key_id" text NOT NULL,
 	"failing_since" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
+import { resealWebhookSecrets } from "../webhooks/reseal.ts";
 import { rotateMasterKeyBatch } from "./rotation.ts";
 
 const RotateBody = z
@@ -22,7 +23,7 @@ const rotateRoute = createRoute({
   method: "post",
   path: "/v1/admin/rotate-master-key",
   tags: ["secrets"],
-  summary: "Re-wrap one batch of tenant data keys under the current MASTER_KEY (call until remaining is 0)",
+  summary: "Re-wrap one batch of tenant data keys (and re-seal webhook secrets) under the current MASTER_KEY (call until remaining is 0)",
   security: ADMIN_SECURITY,
   request: { body: { required: false, content: { "application/json": { schema: RotateBody } } } },
   responses: {
@@ -34,5 +35,9 @@ const rotateRoute = createRoute({
 export const rotationRoutes = createRouter()
   .openapi(rotateRoute, async (c) => {
     const body = c.req.valid("json") as z.infer<typeof RotateBody> | undefined;
-    return c.json(await rotateMasterKeyBatch(c.get("services").db, c.env, body?.batchSize ?? 100), 200);
+    const { db } = c.get("services");
+    const report = await rotateMasterKeyBatch(db, c.env, body?.batchSize ?? 100);
+    // Webhook signing secrets are sealed under the master key too: they count until re-sealed.
+    const webhooks = await resealWebhookSecrets(db, c.env);
+    return c.json({ ...report, remaining: report.remaining + webhooks.remaining }, 200);
   });

@@ -5,7 +5,7 @@ import { newId } from "../lib/ids.ts";
 import type { CreateWebhookInput, UpdateWebhookInput } from "./api-schemas.ts";
 import { writeEvents } from "./outbox.ts";
 import { webhookDeliveries, webhookEndpoints } from "./schema.ts";
-import { newWebhookSecret, sealSecret } from "./secrets.ts";
+import { newWebhookSecret, openSecret, sealingKeyId, sealSecret } from "./secrets.ts";
 import { PREVIOUS_SECRET_TTL_MS } from "./settings.ts";
 import { checkEndpointUrl } from "./url-rules.ts";
 
@@ -50,7 +50,14 @@ export async function createEndpoint(db: Database, env: Env, input: CreateWebhoo
   const secret = newWebhookSecret();
   const [row] = await db
     .insert(webhookEndpoints)
-    .values({ id, url, events: input.events, description: input.description ?? null, secretBox: await sealSecret(env, id, secret) })
+    .values({
+      id,
+      url,
+      events: input.events,
+      description: input.description ?? null,
+      secretBox: await sealSecret(env, id, secret),
+      secretKeyId: await sealingKeyId(env),
+    })
     .returning();
   return { ...endpointView(row!), secret };
 }
@@ -93,7 +100,9 @@ export async function rotateSecret(db: Database, env: Env, id: string): Promise<
     .update(webhookEndpoints)
     .set({
       secretBox: await sealSecret(env, id, secret),
-      previousSecretBox: current.secretBox,
+      // Sealed again so both boxes are under the current master key.
+      previousSecretBox: await sealSecret(env, id, await openSecret(env, id, current.secretBox)),
+      secretKeyId: await sealingKeyId(env),
       previousSecretExpiresAt: new Date(Date.now() + PREVIOUS_SECRET_TTL_MS),
       updatedAt: sql`now()`,
     })

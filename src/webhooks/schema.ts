@@ -16,6 +16,8 @@ export const webhookEndpoints = pgTable("webhook_endpoints", {
   /** After a rotation, the old secret also signs until `previousSecretExpiresAt`. */
   previousSecretBox: text("previous_secret_box"),
   previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true, mode: "date" }),
+  /** The master key both boxes are sealed under (`mk_…`): a master-key rotation re-seals the others. */
+  secretKeyId: text("secret_key_id").notNull(),
   /** First failed attempt since the last delivered one; null while deliveries succeed. */
   failingSince: timestamp("failing_since", { withTimezone: true, mode: "date" }),
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),

@@ -1,5 +1,6 @@
 import { fromBase64, toBase64 } from "../lib/encoding.ts";
 import { open, seal } from "../lib/sealed-box.ts";
+import { masterKeyId } from "../secrets/master-keys.ts";
 
 const PURPOSE = "webhook-secret";
 const PREFIX = "whsec_";
@@ -18,6 +19,11 @@ export function newWebhookSecret(): string {
 /** Sealed under the MASTER_KEY, bound to the endpoint: a box moved to another row does not open. */
 export function sealSecret(env: MasterKeys, endpointId: string, secret: string): Promise<string> {
   return seal(env.MASTER_KEY, PURPOSE, secret, endpointId);
+}
+
+/** The id (`mk_…`) of the master key `sealSecret` uses now. */
+export function sealingKeyId(env: MasterKeys): Promise<string> {
+  return masterKeyId("MASTER_KEY", env.MASTER_KEY);
 }
 
 /** During a master-key rotation, boxes sealed under the retired key still open. */
