@@ -32,6 +32,7 @@ export const EVENT_OF_AUDIT_ACTION: Partial<Record<AuditAction, EventType>> = {
   "tenant.deleted": "tenant.deleted",
   "tenant.purged": "tenant.purged",
   "tenant.isolation_changed": "tenant.isolation_changed",
+  "tenant.promotion_recommended": "tenant.promotion_recommended",
   "key.created": "key.created",
   "key.revoked": "key.revoked",
 };
