@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
 import { newId } from "../lib/ids.ts";
 import { subscribes, type EventType } from "./event-types.ts";
@@ -53,10 +53,4 @@ export async function writeEvents(db: Queryable, events: OutboxEvent[], now = ne
     .onConflictDoNothing({ target: webhookEvents.dedupeKey })
     .returning({ id: webhookEvents.id });
   return written.map((row) => row.id);
-}
-
-/** True when an event with this dedupe key exists (cheap check before building its data). */
-export async function eventExists(db: Queryable, dedupeKey: string): Promise<boolean> {
-  const rows = await db.execute(sql`select 1 from webhook_events where dedupe_key = ${dedupeKey} limit 1`);
-  return rows.rows.length > 0;
 }
