@@ -1,51 +1,15 @@
-// Helpers of the control-plane suites: direct looks into Postgres and Upstash, test hooks, waits.
+// Helpers of the control-plane suites: direct looks into Upstash, test hooks, waits, audit and usage.
+// Postgres helpers are in postgres.ts.
 import { Redis } from "@upstash/redis";
-import pg from "pg";
-import { afterAll, inject } from "vitest";
-import { admin, baseUrl, createTenant, eventually } from "./api.ts";
+import { expect, inject } from "vitest";
+import { admin, baseUrl, eventually } from "./api.ts";
+import { activeTenant } from "./tenants.ts";
+
 
 /** The JWT_SECRET global-setup gives the Worker. */
 export const TEST_JWT_SECRET = "integration-tests-only-jwt-secret-0123456789";
 
-let pool: pg.Pool | undefined;
 let redis: Redis | undefined;
-
-export function database(): pg.Pool {
-  if (!pool) {
-    pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 4 });
-    afterAll(async () => {
-      await pool?.end();
-      pool = undefined;
-    });
-  }
-  return pool;
-}
-
-export async function sql<T extends pg.QueryResultRow = any>(text: string, values: unknown[] = []): Promise<T[]> {
-  return (await database().query<T>(text, values)).rows;
-}
-
-export async function count(text: string, values: unknown[] = []): Promise<number> {
-  const [row] = await sql<{ n: string }>(`select count(*)::text as n from (${text}) as counted`, values);
-  return Number(row?.n ?? 0);
-}
-
-/** Rows of the shared map_records table as the tenant sees them (row-level security binds even the owner). */
-export async function sharedMapRecordCount(tenantId: string): Promise<number> {
-  const client = await database().connect();
-  try {
-    await client.query("begin");
-    await client.query("select set_config('role', 'tenantry_app', true), set_config('app.tenant_id', $1, true)", [tenantId]);
-    const result = await client.query<{ n: string }>("select count(*)::text as n from map_records where tenant_id = $1", [tenantId]);
-    await client.query("commit");
-    return Number(result.rows[0]?.n ?? 0);
-  } catch (error) {
-    await client.query("rollback").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 export function upstash(): Redis {
   redis ??= new Redis({ url: inject("upstashUrl"), token: inject("upstashToken"), enableTelemetry: false });
@@ -64,20 +28,6 @@ export async function redisKeys(pattern: string): Promise<string[]> {
 }
 
 export const tenantRedisKeys = (tenantId: string) => redisKeys(`tenantry:tenant:${tenantId}*`);
-
-/** Dedicated schema and role names, as src/storage/dedicated-names.ts derives them. */
-export function dedicatedNames(tenantId: string) {
-  const suffix = tenantId.slice("ten_".length);
-  return { schema: `t_${suffix}`, role: `t_${suffix}_rw` };
-}
-
-export async function schemaCount(tenantId: string): Promise<number> {
-  return count("select 1 from pg_namespace where nspname = $1", [dedicatedNames(tenantId).schema]);
-}
-
-export async function roleCount(tenantId: string): Promise<number> {
-  return count("select 1 from pg_roles where rolname = $1", [dedicatedNames(tenantId).role]);
-}
 
 export async function getTenant(id: string): Promise<any> {
   const response = await admin("GET", `/v1/tenants/${id}`);
@@ -100,10 +50,18 @@ export async function waitForRun(id: string, state: "succeeded" | "failed", time
   }, timeoutMs);
 }
 
+/** An active tenant and its first API key, as POST /v1/tenants answered them. */
 export async function createActive(body: Record<string, unknown> = {}) {
-  const created = await createTenant({ name: `t-${Math.random().toString(36).slice(2, 8)}`, plan: "pro", ...body });
-  const tenant = await waitForStatus(created.tenant.id, "active");
-  return { ...created, tenant };
+  const { tenant, apiKey } = await activeTenant(body);
+  return { tenant, apiKey };
+}
+
+/** Flushes the tenant's usage to Postgres and returns its totals for today. */
+export async function flushedUsageTotals(tenant: { id: string }) {
+  expect((await admin("POST", `/v1/tenants/${tenant.id}/usage/flush`)).status).toBe(200);
+  const response = await admin("GET", `/v1/tenants/${tenant.id}/usage?granularity=day`);
+  expect(response.status).toBe(200);
+  return response.body.totals;
 }
 
 export async function auditEvents(tenantId: string, action?: string): Promise<any[]> {

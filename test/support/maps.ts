@@ -1,10 +1,9 @@
-// Shared by the maps suites: both isolation tiers, raw HTTP for paths fetch would normalise, and
-// direct Postgres access (owner role, the URL the stack migrated with).
+// Shared by the maps suites: both isolation tiers and raw HTTP for paths fetch would normalise.
 import http from "node:http";
-import pg from "pg";
-import { expect, inject } from "vitest";
+import { expect } from "vitest";
 import { admin, baseUrl, type ApiResponse } from "./api.ts";
 import { activeTenant, type ActiveTenant } from "./tenants.ts";
+
 
 export const TIERS = [
   { tier: "shared", plan: "pro" },
@@ -66,28 +65,6 @@ export function rawCall(
     });
     request.on("error", reject);
     request.end(options.body);
-  });
-}
-
-export async function withOwner<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: inject("databaseUrl") });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Runs `work` in a transaction that is always rolled back: nothing it does outlives it. */
-export function inRolledBackTransaction<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  return withOwner(async (client) => {
-    await client.query("begin");
-    try {
-      return await work(client);
-    } finally {
-      await client.query("rollback");
-    }
   });
 }
 

@@ -1,28 +1,8 @@
 // Direct Postgres access for the secrets suites: what an attacker with a database dump, or an
 // operator with SQL, could see and do. Owner role (the URL the stack migrated with).
 import pg from "pg";
-import { inject } from "vitest";
+import { asTenant } from "./postgres.ts";
 
-export function ownerPool(): pg.Pool {
-  return new pg.Pool({ connectionString: inject("databaseUrl"), max: 3 });
-}
-
-/** Runs `work` inside the tenant's row-level-security scope, the way the Worker does. */
-export async function asTenant<T>(pool: pg.Pool, tenantId: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
-    await client.query("select set_config('role', 'tenantry_app', true), set_config('app.tenant_id', $1, true)", [tenantId]);
-    const result = await work(client);
-    await client.query("commit");
-    return result;
-  } catch (error) {
-    await client.query("rollback").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 export interface SecretRow {
   tenant_id: string;

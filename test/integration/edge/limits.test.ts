@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { KEY_PREFIX } from "../../../src/tenancy/cache-keys.ts";
 import { admin, control, eventually, expectProblem, type ApiResponse } from "../../support/api.ts";
+import { flushedUsageTotals } from "../../support/control-plane.ts";
 import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
 /** Bounded load: `clients` concurrent loops calling `request` until `durationMs` has passed. */
@@ -24,13 +25,6 @@ async function floodMe(t: ActiveTenant, clients: number, durationMs: number) {
   return { responses, seconds, admitted, refused: responses.filter((r) => r.status !== 200) };
 }
 
-async function usage(t: ActiveTenant) {
-  expect((await admin("POST", `/v1/tenants/${t.id}/usage/flush`)).status).toBe(200);
-  const response = await admin("GET", `/v1/tenants/${t.id}/usage?granularity=day`);
-  expect(response.status).toBe(200);
-  return response.body.totals;
-}
-
 describe("token bucket", () => {
   it("admits at most burst + rate × seconds under 50 concurrent clients, and every refusal is well-formed", async () => {
     const t = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 5, burst: 10, maxConcurrentRequests: 100 } });
@@ -48,7 +42,7 @@ describe("token bucket", () => {
       expect(problem.retryAfterMs).toBeGreaterThan(0);
       expect(response.headers.get("ratelimit")).toMatch(/^"burst";r=0;t=\d+/);
     }
-    const totals = await usage(t);
+    const totals = await flushedUsageTotals(t);
     expect(totals.requests).toBe(admitted);
     expect(totals.rejected).toBe(refused.length);
   });
@@ -98,7 +92,7 @@ describe("daily quota", () => {
       expect(problem.limit).toBe(25);
       expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(1);
     }
-    const totals = await usage(t);
+    const totals = await flushedUsageTotals(t);
     expect(totals.requests).toBe(25);
     expect(totals.rejected).toBe(15);
   });
@@ -257,7 +251,7 @@ describe("dependency outages", () => {
     for (let i = 0; i < 5; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
     await control("worker/restart");
     for (let i = 0; i < 5; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
-    const totals = await usage(t);
+    const totals = await flushedUsageTotals(t);
     expect(totals.requests).toBe(10);
   });
 });

@@ -7,7 +7,8 @@ import { listMapHeaders, rebuildMapHeaders, tenantStorage } from "../../../src/s
 import { putEntry } from "../../../src/storage/maps/operations.ts";
 import { prepareValue } from "../../../src/storage/maps/value.ts";
 import type { ActiveTenant } from "../../support/tenants.ts";
-import { inRolledBackTransaction, putAll, tenantOn } from "../../support/maps.ts";
+import { putAll, tenantOn } from "../../support/maps.ts";
+import { inRolledBackTransaction } from "../../support/postgres.ts";
 
 describe("map header rows", () => {
   let t: ActiveTenant;

@@ -12,7 +12,8 @@ import { deleteEntry, getEntry, listEntries, listMaps, putEntry } from "../../..
 import { prepareValue } from "../../../src/storage/maps/value.ts";
 import { admin, call, expectProblem, type ApiResponse } from "../../support/api.ts";
 import type { ActiveTenant } from "../../support/tenants.ts";
-import { inRolledBackTransaction, rawCall, recordPath, tenantOn, type Tier } from "../../support/maps.ts";
+import { rawCall, recordPath, tenantOn, type Tier } from "../../support/maps.ts";
+import { inRolledBackTransaction } from "../../support/postgres.ts";
 
 const PAIRS: Array<{ name: string; a: Tier; b: Tier }> = [
   { name: "two shared tenants", a: "shared", b: "shared" },

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { admin, call, expectProblem } from "../../support/api.ts";
 import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
-import { dumpEverything, ownerPool, secretRow } from "../../support/secrets-db.ts";
+import { dumpEverything, secretRow } from "../../support/secrets-db.ts";
+import { ownerPool } from "../../support/postgres.ts";
 
 const pool = ownerPool();
 const HEADER = "X-Tenant-Wrapping-Key";

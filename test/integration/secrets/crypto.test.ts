@@ -3,7 +3,8 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { admin, adminToken, baseUrl, call, createTenant, expectProblem } from "../../support/api.ts";
 import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
-import { asTenant, dumpEverything, ownerPool, secretRow, writeSecretRow } from "../../support/secrets-db.ts";
+import { dumpEverything, secretRow, writeSecretRow } from "../../support/secrets-db.ts";
+import { asTenant, ownerPool } from "../../support/postgres.ts";
 
 const pool = ownerPool();
 

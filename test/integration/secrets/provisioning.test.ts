@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { activeTenant } from "../../support/tenants.ts";
-import { ownerPool } from "../../support/secrets-db.ts";
+import { ownerPool } from "../../support/postgres.ts";
 
 const pool = ownerPool();
 afterAll(() => pool.end());

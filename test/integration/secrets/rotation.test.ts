@@ -12,7 +12,7 @@ import { useTenantWrappingKey } from "../../../src/secrets/byok-service.ts";
 import { masterKeyRing } from "../../../src/secrets/master-keys.ts";
 import { rotateMasterKeyBatch } from "../../../src/secrets/rotation.ts";
 import { readSecret, storeSecret } from "../../../src/secrets/service.ts";
-import { asTenant, ownerPool } from "../../support/secrets-db.ts";
+import { asTenant, ownerPool } from "../../support/postgres.ts";
 
 const pool = ownerPool();
 const db = drizzle(pool, { schema }) as unknown as Database;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { admin, call, expectProblem } from "../../support/api.ts";
 import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
-import { asTenant, ownerPool } from "../../support/secrets-db.ts";
+import { asTenant, ownerPool } from "../../support/postgres.ts";
 
 const pool = ownerPool();
 let a: ActiveTenant;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { admin, expectProblem } from "../../support/api.ts";
-import { count } from "../../support/control-plane.ts";
+import { count } from "../../support/postgres.ts";
 
 const unique = (prefix: string) => `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
 const create = (body: unknown, key?: string) => admin("POST", "/v1/tenants", { body, headers: key ? { "Idempotency-Key": key } : {} });

@@ -1,31 +1,11 @@
-import pg from "pg";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { admin, eventually, expectProblem } from "../../support/api.ts";
 import { connect } from "../../support/realtime-client.ts";
+import { schemaCount, sharedMapRecordCount } from "../../support/postgres.ts";
 import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
-const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 2 });
-afterAll(() => pool.end());
-
-const schemaOf = (tenantId: string) => `t_${tenantId.slice(4)}`;
-
-async function schemaExists(tenantId: string): Promise<boolean> {
-  const result = await pool.query("select 1 from pg_namespace where nspname = $1", [schemaOf(tenantId)]);
-  return result.rowCount === 1;
-}
-
-async function sharedRows(tenantId: string): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
-    await client.query("select set_config('role', 'tenantry_app', true), set_config('app.tenant_id', $1, true)", [tenantId]);
-    const result = await client.query<{ n: number }>("select count(*)::int as n from public.map_records where tenant_id = $1", [tenantId]);
-    await client.query("rollback");
-    return result.rows[0]!.n;
-  } finally {
-    client.release();
-  }
-}
+const schemaExists = async (tenantId: string) => (await schemaCount(tenantId)) === 1;
+const sharedRows = sharedMapRecordCount;
 
 async function migrate(t: ActiveTenant, level: "shared" | "dedicated", expectState: "succeeded" | "failed" = "succeeded") {
   const started = await admin("POST", `/v1/tenants/${t.id}/isolation`, { body: { level } });

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { admin, call, createTenant, eventually, expectProblem } from "../../support/api.ts";
-import { auditEvents, createActive, sql } from "../../support/control-plane.ts";
+import { auditEvents, createActive } from "../../support/control-plane.ts";
+import { sql } from "../../support/postgres.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 

@@ -1,23 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { admin, call, control, createTenant, eventually, expectProblem } from "../../support/api.ts";
-import {
-  auditEvents,
-  count,
-  createActive,
-  dedicatedNames,
-  getTenant,
-  injectFault,
-  redisKeys,
-  roleCount,
-  schemaCount,
-  sharedMapRecordCount,
-  sql,
-  stepsByName,
-  tenantRedisKeys,
-  triggerScheduled,
-  upstash,
-  waitForRun,
-} from "../../support/control-plane.ts";
+import { auditEvents, createActive, getTenant, injectFault, redisKeys, stepsByName, tenantRedisKeys, triggerScheduled, upstash, waitForRun } from "../../support/control-plane.ts";
+import { asTenant, count, database, dedicatedNames, roleCount, schemaCount, sharedMapRecordCount, sql } from "../../support/postgres.ts";
 
 const patch = (id: string, body: unknown) => admin("PATCH", `/v1/tenants/${id}`, { body });
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -260,15 +244,9 @@ describe("DELETE /v1/tenants/{id}", () => {
 
   it("hard-deletes a shared tenant's map records through its row-level-security scope", async () => {
     const { tenant } = await createActive({ plan: "free" });
-    const client = await (await import("../../support/control-plane.ts")).database().connect();
-    try {
-      await client.query("begin");
-      await client.query("select set_config('role', 'tenantry_app', true), set_config('app.tenant_id', $1, true)", [tenant.id]);
-      await client.query("insert into map_records (tenant_id, map, key, value, version, bytes) values ($1, 'todos', 'a', '1', 1, 1)", [tenant.id]);
-      await client.query("commit");
-    } finally {
-      client.release();
-    }
+    await asTenant(database(), tenant.id, (client) =>
+      client.query("insert into map_records (tenant_id, map, key, value, version, bytes) values ($1, 'todos', 'a', '1', 1, 1)", [tenant.id]),
+    );
     expect(await sharedMapRecordCount(tenant.id)).toBe(1);
     // Soft-deleted first: hard delete works on a deleted tenant too.
     expect((await admin("DELETE", `/v1/tenants/${tenant.id}`)).status).toBe(202);

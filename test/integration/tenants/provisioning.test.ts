@@ -1,24 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { admin, createTenant, expectProblem } from "../../support/api.ts";
-import {
-  auditEvents,
-  count,
-  createActive,
-  dedicatedNames,
-  deliver,
-  getTenant,
-  injectFault,
-  roleCount,
-  schemaCount,
-  sharedMapRecordCount,
-  sleep,
-  sql,
-  stepsByName,
-  tenantRedisKeys,
-  triggerScheduled,
-  waitForRun,
-  waitForStatus,
-} from "../../support/control-plane.ts";
+import { auditEvents, createActive, deliver, getTenant, injectFault, sleep, stepsByName, tenantRedisKeys, triggerScheduled, waitForRun, waitForStatus } from "../../support/control-plane.ts";
+import { count, dedicatedNames, roleCount, schemaCount, sharedMapRecordCount, sql } from "../../support/postgres.ts";
 
 const STEPS = ["database", "cache", "configuration", "runtime", "smoke_test"];
 const uniqueName = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;

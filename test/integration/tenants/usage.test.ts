@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { admin, control, eventually, expectProblem } from "../../support/api.ts";
+import { flushedUsageTotals } from "../../support/control-plane.ts";
 import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
-
-async function flushedTotals(t: ActiveTenant) {
-  expect((await admin("POST", `/v1/tenants/${t.id}/usage/flush`)).status).toBe(200);
-  return (await admin("GET", `/v1/tenants/${t.id}/usage?granularity=day`)).body.totals;
-}
 
 describe("usage metering", () => {
   it("counts admitted requests, refusals, operations and bytes exactly", async () => {
@@ -17,7 +13,7 @@ describe("usage metering", () => {
     const rest = await Promise.all(Array.from({ length: 10 }, () => t.call("GET", "/v1/me")));
     expect(rest.filter((r) => r.status === 200)).toHaveLength(3);
 
-    const totals = await flushedTotals(t);
+    const totals = await flushedUsageTotals(t);
     expect(totals.requests).toBe(12);
     expect(totals.rejected).toBe(7);
     expect(totals.readOps).toBe(4);
@@ -31,16 +27,16 @@ describe("usage metering", () => {
     for (let i = 0; i < 7; i++) await t.call("GET", "/v1/me");
     const flushes = await Promise.all(Array.from({ length: 5 }, () => admin("POST", `/v1/tenants/${t.id}/usage/flush`)));
     expect(flushes.every((r) => r.status === 200 && r.body.flushed === true)).toBe(true);
-    expect((await flushedTotals(t)).requests).toBe(7);
-    expect((await flushedTotals(t)).requests).toBe(7);
+    expect((await flushedUsageTotals(t)).requests).toBe(7);
+    expect((await flushedUsageTotals(t)).requests).toBe(7);
     await t.call("GET", "/v1/me");
-    expect((await flushedTotals(t)).requests).toBe(8);
+    expect((await flushedUsageTotals(t)).requests).toBe(8);
   });
 
   it("loses nothing while Postgres is down and counts nothing twice after it returns", async () => {
     const t = await activeTenant();
     for (let i = 0; i < 3; i++) await t.call("GET", "/v1/me");
-    expect((await flushedTotals(t)).requests).toBe(3);
+    expect((await flushedUsageTotals(t)).requests).toBe(3);
     for (let i = 0; i < 4; i++) await t.call("GET", "/v1/me");
     await control("postgres/stop");
     try {
@@ -50,7 +46,7 @@ describe("usage metering", () => {
       await control("postgres/start");
     }
     await eventually(async () => (await admin("POST", `/v1/tenants/${t.id}/usage/flush`)).status === 200, 15_000, 250);
-    expect((await flushedTotals(t)).requests).toBe(7);
+    expect((await flushedUsageTotals(t)).requests).toBe(7);
   });
 
   it("flushes by alarm again soon after an outage, without being asked", async () => {
