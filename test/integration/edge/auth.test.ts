@@ -5,7 +5,7 @@ import { activeTenant } from "../../support/tenants.ts";
 const STRUCTURED_POLICY = /^"burst";q=\d+;w=1(, "daily";q=\d+;w=86400)?$/;
 const STRUCTURED_STATE = /^"burst";r=\d+;t=\d+(, "daily";r=\d+;t=\d+)?$/;
 
-describe("tenant resolution at the edge", () => {
+describe("tenant credentials at the edge (GET /v1/me)", () => {
   it("GET /v1/me answers with the key's tenant, limits, features and rate-limit headers", async () => {
     const t = await activeTenant({ plan: "pro" });
     const response = await t.call("GET", "/v1/me");

@@ -11,7 +11,7 @@ describe.each(TIERS)("Maps API on the $tier tier", ({ tier }) => {
     t = await tenantOn(tier);
   });
 
-  describe("put, get, delete", () => {
+  describe("PUT, GET, DELETE /v1/maps/{map}/{key}", () => {
     it("creates at version 1, adds 1 per write, and tags every answer with the version", async () => {
       const created = await t.call("PUT", recordPath("profiles", "ada"), { body: { name: "Ada" } });
       expect(created.status).toBe(200);
@@ -51,7 +51,7 @@ describe.each(TIERS)("Maps API on the $tier tier", ({ tier }) => {
     });
   });
 
-  describe("values", () => {
+  describe("PUT /v1/maps/{map}/{key}: values", () => {
     const values: Array<[string, unknown]> = [
       ["null", null],
       ["true", true],
@@ -111,7 +111,7 @@ describe.each(TIERS)("Maps API on the $tier tier", ({ tier }) => {
     });
   });
 
-  describe("If-Match", () => {
+  describe("PUT and DELETE /v1/maps/{map}/{key}: If-Match", () => {
     it("writes only at the expected version", async () => {
       const path = recordPath("cas", "counter");
       await t.call("PUT", path, { body: 0 });
@@ -153,7 +153,7 @@ describe.each(TIERS)("Maps API on the $tier tier", ({ tier }) => {
     });
   });
 
-  describe("keys", () => {
+  describe("/v1/maps/{map}/{key}: keys", () => {
     const keys = [
       "a/b",
       "/leading/slash/",
@@ -235,7 +235,7 @@ describe.each(TIERS)("Maps API on the $tier tier", ({ tier }) => {
     });
   });
 
-  describe("map names", () => {
+  describe("/v1/maps/{map}: map names", () => {
     it.each(["a.b", "a%20b", "%C3%A9", "x".repeat(65), "a%2Fb", "%ZZ"])("refuse %s with 400 on every route", async (map) => {
       expectProblem(await rawCall("PUT", `/v1/maps/${map}/k`, t.key, { body: "1" }), 400, "invalid_request");
       expectProblem(await rawCall("GET", `/v1/maps/${map}/k`, t.key), 400, "invalid_request");
@@ -251,7 +251,7 @@ describe.each(TIERS)("Maps API on the $tier tier", ({ tier }) => {
     });
   });
 
-  describe("lists", () => {
+  describe("GET /v1/maps/{map}: lists", () => {
     it("return keys in ascending byte order of their UTF-8 encoding", async () => {
       const keys = ["😀", "é", "a", "B", "~", "\u00ff", "\uffff", "\u{10000}", "Z", "0", " ", "ab", "a\u{10FFFF}", "aa"];
       await putAll(t, "order", keys.map((key, i) => [key, i]));

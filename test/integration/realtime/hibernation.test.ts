@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { connect } from "../../support/realtime-client.ts";
 import { activeTenant } from "../../support/tenants.ts";
 
-describe("realtime across hibernation", () => {
+describe("GET /v1/realtime across hibernation", () => {
   it("keeps a connection's subscriptions when its runtime object hibernates and wakes", async () => {
     const t = await activeTenant({ plan: "enterprise" });
     const c = await connect({ token: t.key });

@@ -25,7 +25,7 @@ async function refusedUpgrade(options: Parameters<typeof connect>[0]) {
 
 const isEvent = (m: any) => m.event === "change";
 
-describe("realtime protocol", () => {
+describe("GET /v1/realtime: the protocol", () => {
   it("answers subscribe, set, get, delete and sends change events for REST and realtime writes", async () => {
     const t = await activeTenant();
     const watcher = await client({ token: t.key });
@@ -148,7 +148,7 @@ describe("realtime protocol", () => {
   });
 });
 
-describe("realtime access", () => {
+describe("POST /v1/realtime/tickets and GET /v1/realtime: access", () => {
   it("issues single-use tickets that work without an Authorization header", async () => {
     const t = await activeTenant();
     const issued = await t.call("POST", "/v1/realtime/tickets");

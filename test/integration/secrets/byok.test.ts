@@ -28,7 +28,7 @@ const read = (tenant: ActiveTenant, name: string, key?: string) =>
 const write = (tenant: ActiveTenant, name: string, value: string, key?: string) =>
   tenant.call("PUT", `/v1/secrets/${name}`, { body: { value }, headers: key ? { [HEADER]: key } : {} });
 
-describe("bring your own wrapping key (enterprise)", () => {
+describe("PUT and DELETE /v1/tenants/{id}/byok (bring your own wrapping key, enterprise)", () => {
   it("is refused for other plans, unknown tenants, malformed input and without the admin token", async () => {
     expectProblem(await setByok(pro.id, { keyId: "k1", key: newKey() }), 403, "upgrade_required");
     expectProblem(await setByok("ten_01jh5k7x9q0000000000000000", { keyId: "k1", key: newKey() }), 404, "not_found");

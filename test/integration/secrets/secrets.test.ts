@@ -25,7 +25,7 @@ async function auditOf(tenantId: string, action: string) {
   return rows;
 }
 
-describe("secrets: round trips", () => {
+describe("PUT, GET, DELETE /v1/secrets/{name} and GET /v1/secrets: round trips", () => {
   it("stores, reads, replaces and deletes a secret", async () => {
     const written = await put(a, "exchange.api-key_1", { value: "sk_live_first" });
     expect(written.status).toBe(200);

@@ -68,7 +68,7 @@ async function expectAcknowledgedWrites(t: ActiveTenant, acknowledged: Map<strin
   }
 }
 
-describe("online isolation migration", () => {
+describe("POST /v1/tenants/{id}/isolation (online isolation migration)", () => {
   it("demotes and promotes under a concurrent writer without losing an acknowledged write", async () => {
     const t = await activeTenant({ plan: "enterprise" });
     expect(t.tenant.isolation).toBe("dedicated");
@@ -172,7 +172,7 @@ describe("online isolation migration", () => {
   }, 90_000);
 });
 
-describe("export and import", () => {
+describe("GET /v1/tenants/{id}/export and POST /v1/tenants/{id}/import", () => {
   it("round-trips a tenant: the import's export equals the original's", async () => {
     const source = await activeTenant({ plan: "pro" });
     const values = [null, 0, -1.5, "123", "", [1, [2]], { nested: { "é": "😀" } }, true];

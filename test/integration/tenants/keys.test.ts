@@ -6,7 +6,7 @@ import { sql } from "../../support/postgres.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-describe("API keys", () => {
+describe("POST /v1/tenants/{id}/keys, GET /v1/tenants/{id}/keys, DELETE /v1/tenants/{id}/keys/{keyId}", () => {
   it("creates a key whose secret is shown once and stored only as its SHA-256", async () => {
     const { tenant } = await createTenant();
     const response = await admin("POST", `/v1/tenants/${tenant.id}/keys`, { body: { name: "ci" } });

@@ -22,7 +22,7 @@ async function effects(tenantId: string) {
   };
 }
 
-describe("provisioning", () => {
+describe("provisioning (queue consumer, scheduled sweep) and POST /v1/tenants/{id}/provision", () => {
   it("takes a shared tenant from pending to active through five recorded steps", async () => {
     const created = await createTenant({ name: uniqueName("shared"), plan: "pro" });
     expect(created.tenant.status).toBe("pending");

@@ -15,7 +15,7 @@ const CONTROL_PLANE = [
   ["get", "/v1/tenants/{id}/audit"],
 ] as const;
 
-describe("tenants", () => {
+describe("POST /v1/tenants, GET /v1/tenants, GET /v1/tenants/{id}", () => {
   it("keeps any short region name, and places enterprise tenants by location hints", async () => {
     const named = await admin("POST", "/v1/tenants", { body: { name: "Named", plan: "enterprise", region: "EU-West-1" } });
     expect(named.status).toBe(202);

@@ -3,7 +3,7 @@ import { admin, control, eventually, expectProblem } from "../../support/api.ts"
 import { flushedUsageTotals } from "../../support/control-plane.ts";
 import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
-describe("usage metering", () => {
+describe("usage metering and POST /v1/tenants/{id}/usage/flush", () => {
   it("counts admitted requests, refusals, operations and bytes exactly", async () => {
     const t = await activeTenant({ plan: "pro", overrides: { requestsPerDay: 12 } });
     for (let i = 0; i < 4; i++) expect((await t.call("PUT", `/v1/maps/m/k${i}`, { body: { i } })).status).toBe(200);
