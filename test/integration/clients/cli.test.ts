@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adminToken, baseUrl } from "../support/api.ts";
+import { adminToken, baseUrl } from "../../support/api.ts";
 
 const BIN = path.resolve("cli/bin/tenantry.js");
 let configDir: string;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { admin, adminToken, call, expectProblem } from "../support/api.ts";
-import { fetchOpenApi, fillPath, operationsOf, planeOf, type Operation } from "../support/openapi-operations.ts";
-import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
+import { admin, adminToken, call, expectProblem } from "../../support/api.ts";
+import { fetchOpenApi, fillPath, operationsOf, planeOf, type Operation } from "../../support/openapi-operations.ts";
+import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
 /**
  * Every operation the OpenAPI document says is secured is walked with no credential, a garbage

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { admin, baseUrl, eventually, expectProblem } from "../support/api.ts";
-import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
+import { admin, baseUrl, eventually, expectProblem } from "../../support/api.ts";
+import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
 const MINUTE_MS = 60_000;
 const GiB = 1024 ** 3;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { admin, adminToken, call, type ApiResponse } from "../support/api.ts";
-import { fetchOpenApi, fillPath, operationsOf, pathParams, planeOf, type Operation } from "../support/openapi-operations.ts";
-import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
+import { admin, adminToken, call, type ApiResponse } from "../../support/api.ts";
+import { fetchOpenApi, fillPath, operationsOf, pathParams, planeOf, type Operation } from "../../support/openapi-operations.ts";
+import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
 /**
  * Hostile values in every route's path, query and body, driven by /openapi.json. Whatever the input,

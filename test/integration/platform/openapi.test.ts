@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchOpenApi, operationsOf, planeOf } from "../support/openapi-operations.ts";
+import { fetchOpenApi, operationsOf, planeOf } from "../../support/openapi-operations.ts";
 
 const run = promisify(execFile);
 const REDOCLY = path.resolve("node_modules/.bin/redocly");

@@ -1,7 +1,7 @@
 // @tenantry/sdk against the local stack: real calls, real 429s and 503s, real realtime reconnects.
 import { afterAll, describe, expect, it } from "vitest";
-import { createAdminClient, createTenantClient, TenantryError, type ChangeEvent, type Tenant } from "../../sdk/src/index.ts";
-import { adminToken, baseUrl, control, eventually } from "../support/api.ts";
+import { createAdminClient, createTenantClient, TenantryError, type ChangeEvent, type Tenant } from "../../../sdk/src/index.ts";
+import { adminToken, baseUrl, control, eventually } from "../../support/api.ts";
 
 const admin = () => createAdminClient({ baseUrl: baseUrl(), token: adminToken() });
 const name = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
