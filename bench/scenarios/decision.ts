@@ -20,8 +20,8 @@ import { keyRecordCache, tenantContextCache } from "../../src/edge/tenant-loader
 import type { Services } from "../../src/http/app-env.ts";
 import { hashApiKey } from "../../src/keys/api-keys.ts";
 import { checkEdgeLimits } from "../../src/limits/edge-limits.ts";
-import { effectiveLimits, planFeatures, type Limits, type PlanId } from "../../src/plans/catalog.ts";
-import type { TenantContext } from "../../src/tenancy/context.ts";
+import { effectiveLimits, planFeatures, type Limits, type PlanId } from "../../src/core/plans.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
 import { sleep } from "../lib/admin.ts";
 import { figure, type Scenario } from "../lib/scenario.ts";
 import { round, summarize } from "../lib/stats.ts";

@@ -12,12 +12,12 @@ import { jsonBody } from "../../src/http/json-body.ts";
 import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
 import { requestId } from "../../src/http/request-id.ts";
 import { createRouter } from "../../src/http/router.ts";
-import { services } from "../../src/http/services.ts";
+import { services } from "../../src/services/open-services.ts";
 import { meRoutes } from "../../src/me/routes.ts";
 import { mapRoutes } from "../../src/storage/maps/routes.ts";
-import { contextFromRow } from "../../src/tenancy/context-from-row.ts";
-import type { TenantContext } from "../../src/tenancy/context.ts";
-import { tenants } from "../../src/tenants/schema.ts";
+import { contextFromRow } from "../../src/core/context-from-row.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
+import { tenants } from "../../src/core/tenant-table.ts";
 
 const fixedContexts = new Map<string, TenantContext>();
 

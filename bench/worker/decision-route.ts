@@ -10,8 +10,8 @@ import { keyRecordCache, tenantContextCache } from "../../src/edge/tenant-loader
 import type { Services } from "../../src/http/app-env.ts";
 import { hashApiKey } from "../../src/keys/api-keys.ts";
 import { checkEdgeLimits } from "../../src/limits/edge-limits.ts";
-import { effectiveLimits, planFeatures } from "../../src/plans/catalog.ts";
-import type { TenantContext } from "../../src/tenancy/context.ts";
+import { effectiveLimits, planFeatures } from "../../src/core/plans.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
 
 const UNREACHABLE_URL = "http://127.0.0.1:9";
 const API_KEY = "tk_BenchDecisionWorkerd11111111111111";

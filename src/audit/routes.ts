@@ -5,7 +5,7 @@ import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { decodeCursor, encodeCursor } from "../lib/cursor.ts";
 import { TenantIdParam } from "../tenants/api-schemas.ts";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { listAuditEvents } from "./query.ts";
 
 const AuditQuery = z.object({

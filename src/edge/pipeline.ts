@@ -5,13 +5,13 @@ import { ApiError, type ProblemCode } from "../http/problem.ts";
 import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
 import { DeadlineExceeded, withTimeout } from "../lib/with-timeout.ts";
-import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "../runtime/admission.ts";
-import { actorOf, type TenantContext } from "../tenancy/context.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
+import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "../../durable-objects/tenant-runtime/admission.ts";
+import { actorOf, type TenantContext } from "../core/tenant-context.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { REALTIME_PATH } from "../realtime/paths.ts";
 import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
-import { admissionDelayForTest, simulatesCrash } from "./test-probes.ts";
+import { admissionDelayForTest, simulatesCrash } from "../test-hooks/request-hooks.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

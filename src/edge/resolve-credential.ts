@@ -3,7 +3,7 @@ import { bearerCredential } from "../auth/bearer.ts";
 import type { Services } from "../http/app-env.ts";
 import { ApiError } from "../http/problem.ts";
 import { hashApiKey, looksLikeApiKey, SCOPES, type Scope } from "../keys/api-keys.ts";
-import type { Credential, TenantContext } from "../tenancy/context.ts";
+import type { Credential, TenantContext } from "../core/tenant-context.ts";
 import { verifyTicket } from "../realtime/tickets.ts";
 import { IsolateCache } from "./isolate-cache.ts";
 import { findKeyRecord, findTenantContext } from "./tenant-loader.ts";

@@ -1,7 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
-import type { RequestUsage } from "../runtime/admission.ts";
-import type { Credential, TenantContext } from "../tenancy/context.ts";
+import type { RequestUsage } from "../../durable-objects/tenant-runtime/admission.ts";
+import type { Credential, TenantContext } from "../core/tenant-context.ts";
 
 /** Services built once per request, lazily: nothing connects until a handler asks. */
 export interface Services {

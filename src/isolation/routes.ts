@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { effectiveLimits, type Isolation, type LimitOverrides, type PlanId } from "../plans/catalog.ts";
+import { effectiveLimits, type Isolation, type LimitOverrides, type PlanId } from "../core/plans.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
 import { RegionSchema, TenantIdParam, TenantSchema } from "../tenants/api-schemas.ts";
 import { findTenantRow, findTenantView } from "../tenants/repository.ts";

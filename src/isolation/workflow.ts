@@ -1,10 +1,10 @@
 import { recordAudit } from "../audit/record.ts";
 import type { Services } from "../http/app-env.ts";
-import { checkInjectedFault } from "../provisioning/test-hooks.ts";
+import { checkInjectedFault } from "../test-hooks/faults.ts";
 import { dropDedicatedSchema, ensureDedicatedSchema } from "../storage/dedicated-schema.ts";
 import type { TenantDataScope } from "../storage/tenant-data.ts";
-import { contextFromRow } from "../tenancy/context-from-row.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
+import { contextFromRow } from "../core/context-from-row.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { publishTenantChange } from "../tenants/publish-change.ts";
 import type { TenantRow } from "../tenants/view.ts";
 import { MIGRATION_STEPS, type MigrationRecord, type MigrationStep } from "./migration-record.ts";

@@ -3,7 +3,7 @@ import { recordAudit } from "../audit/record.ts";
 import type { Database, Transaction } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { newId } from "../lib/ids.ts";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { generateApiKey, SCOPES, type Scope } from "./api-keys.ts";
 import { apiKeys } from "./schema.ts";
 

@@ -1,5 +1,5 @@
 import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 export const apiKeys = pgTable(
   "api_keys",

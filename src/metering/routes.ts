@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { TenantIdParam } from "../tenants/api-schemas.ts";
 import { findTenantRow } from "../tenants/repository.ts";
 import { usageSeries, usageTotals, type Granularity } from "./usage-query.ts";

@@ -1,12 +1,12 @@
 import type { Services } from "../http/app-env.ts";
-import { openServices } from "../http/services.ts";
+import { openServices } from "../services/open-services.ts";
 import { retryDelaySeconds } from "./backoff.ts";
 import { markProvisioningFailed } from "./dead-letter.ts";
-import { errorMessage, logEvent } from "./log.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import { abandonMigration, migrate } from "../isolation/queue.ts";
 import { isProvisioningMessage, type ProvisionMessage, type ProvisioningQueueMessage } from "./messages.ts";
 import { runProvisioning } from "./runner.ts";
-import { testHooksEnabled } from "./test-hooks.ts";
+import { testHooksEnabled } from "../test-hooks/faults.ts";
 
 const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 

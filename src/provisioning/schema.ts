@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 /** One provisioning run per tenant: the latest attempt at bringing it to `active`. */
 export const provisioningRuns = pgTable(

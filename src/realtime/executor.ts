@@ -2,12 +2,12 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { checkEdgeLimits } from "../limits/edge-limits.ts";
-import { statusRefusal } from "../runtime/admission.ts";
-import type { BackstopBuckets } from "../runtime/backstop-bucket.ts";
-import type { UsageDelta } from "../runtime/usage-counters.ts";
+import { statusRefusal } from "../../durable-objects/tenant-runtime/admission.ts";
+import type { BackstopBuckets } from "../../durable-objects/tenant-runtime/backstop-bucket.ts";
+import type { UsageDelta } from "../../durable-objects/tenant-runtime/usage-counters.ts";
 import { mapStore } from "../storage/maps/store.ts";
 import { prepareValue } from "../storage/maps/value.ts";
-import type { TenantContext } from "../tenancy/context.ts";
+import type { TenantContext } from "../core/tenant-context.ts";
 import type { OperationOutcome, SocketState } from "./hub.ts";
 import type { DataFrame, ErrorBody } from "./protocol.ts";
 

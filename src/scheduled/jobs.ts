@@ -1,8 +1,8 @@
 import { lt } from "drizzle-orm";
 import type { Services } from "../http/app-env.ts";
-import { openServices } from "../http/services.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
-import { idempotencyKeys } from "../tenants/schema.ts";
+import { openServices } from "../services/open-services.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
+import { idempotencyKeys } from "../core/tenant-table.ts";
 import { purgeExpiredTenants } from "./purge-expired.ts";
 import { sweepStalledProvisioning } from "./sweep-provisioning.ts";
 

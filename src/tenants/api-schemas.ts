@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../plans/catalog.ts";
+import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../core/plans.ts";
 
 export const TENANT_STATUSES = ["pending", "provisioning", "active", "suspended", "failed", "deleted"] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];

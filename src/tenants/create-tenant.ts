@@ -3,13 +3,13 @@ import type { Database } from "../db/client.ts";
 import { apiKeys } from "../keys/schema.ts";
 import { generateApiKey, type Scope } from "../keys/api-keys.ts";
 import { newId } from "../lib/ids.ts";
-import { PLANS } from "../plans/catalog.ts";
+import { PLANS } from "../core/plans.ts";
 import { provisioningRuns } from "../provisioning/schema.ts";
 import { ensureStepRows } from "../provisioning/step-store.ts";
 import type { CreateTenantInput } from "./api-schemas.ts";
 import { claimIdempotencyKey, rememberResponse, requestFingerprint, type StoredResponse } from "./idempotency.ts";
 import { findTenantView } from "./repository.ts";
-import { tenants } from "./schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 export interface CreateTenantResult {
   response: StoredResponse;

@@ -3,7 +3,7 @@ import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import { DeleteTenantQuery, TenantIdParam, TenantSchema, UpdateTenantBody } from "./api-schemas.ts";
 import { retentionDays, softDeleteTenant } from "./delete-tenant.ts";
 import { publishTenantChange } from "./publish-change.ts";

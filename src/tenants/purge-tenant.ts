@@ -3,11 +3,11 @@ import { auditEvents } from "../audit/schema.ts";
 import type { Services } from "../http/app-env.ts";
 import { apiKeys, revokedTokens } from "../keys/schema.ts";
 import { usageBatches, usageMinutes } from "../metering/schema.ts";
-import type { Isolation } from "../plans/catalog.ts";
-import { logEvent } from "../provisioning/log.ts";
+import type { Isolation } from "../core/plans.ts";
+import { logEvent } from "../lib/log.ts";
 import { purgeTenantResources } from "./purge-resources.ts";
 import { findTenantRow } from "./repository.ts";
-import { tenants } from "./schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 /**
  * Removes a deleted tenant for good: runtime state, Upstash keys, dedicated schema and role, map

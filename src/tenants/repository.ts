@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
 import { provisioningRuns, provisioningSteps } from "../provisioning/schema.ts";
-import { tenants } from "./schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { tenantView, type TenantRow, type TenantView } from "./view.ts";
 
 type Queryable = Database | Transaction;

@@ -8,7 +8,7 @@ import { canonicalJson } from "../lib/canonical-json.ts";
 import { resetPlanDependentSteps } from "../provisioning/step-store.ts";
 import { MetadataSchema, type TenantStatus, type UpdateTenantInput } from "./api-schemas.ts";
 import { changedMembers, isJsonObject, mergePatch } from "./merge-patch.ts";
-import { tenants } from "./schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { statusTransition } from "./transitions.ts";
 import type { TenantRow } from "./view.ts";
 

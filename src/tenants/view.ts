@@ -1,7 +1,7 @@
-import type { LimitOverrides, PlanId } from "../plans/catalog.ts";
-import { contextFromRow } from "../tenancy/context-from-row.ts";
+import type { LimitOverrides, PlanId } from "../core/plans.ts";
+import { contextFromRow } from "../core/context-from-row.ts";
 import type { provisioningRuns, provisioningSteps } from "../provisioning/schema.ts";
-import type { tenants } from "./schema.ts";
+import type { tenants } from "../core/tenant-table.ts";
 import type { TenantStatus } from "./api-schemas.ts";
 
 export type TenantRow = typeof tenants.$inferSelect;

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { KEY_PREFIX } from "../../src/tenancy/cache-keys.ts";
+import { KEY_PREFIX } from "../../src/cache/tenant-keys.ts";
 import { admin, control, eventually, expectProblem, type ApiResponse } from "../support/api.ts";
 import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
 

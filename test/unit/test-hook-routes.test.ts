@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { handleError } from "../../src/http/errors.ts";
 import { createRouter } from "../../src/http/router.ts";
-import { testHookRoutes } from "../../src/provisioning/test-hook-routes.ts";
+import { testHookRoutes } from "../../src/test-hooks/routes.ts";
 
 function app() {
   const router = createRouter();

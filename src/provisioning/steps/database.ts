@@ -1,4 +1,4 @@
-import { planFeatures, type PlanId } from "../../plans/catalog.ts";
+import { planFeatures, type PlanId } from "../../core/plans.ts";
 import { ensureTenantDataKey } from "../../secrets/data-keys.ts";
 import { ensureDedicatedSchema } from "../../storage/dedicated-schema.ts";
 import { tenantConfigs } from "../schema.ts";

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Isolation } from "../../plans/catalog.ts";
+import type { Isolation } from "../../core/plans.ts";
 import { mapRecords } from "../../storage/schema.ts";
 import { withTenantData } from "../../storage/tenant-data.ts";
 import type { Step } from "./step-context.ts";

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { openRedis } from "../cache/redis.ts";
 import { openDatabase, type DatabaseHandle } from "../db/client.ts";
-import type { AppEnv, Services } from "./app-env.ts";
+import type { AppEnv, Services } from "../http/app-env.ts";
 
 export interface ServiceScope {
   services: Services;

@@ -1,4 +1,4 @@
-import type { Feature, Isolation, Limits, PlanId } from "../plans/catalog.ts";
+import type { Feature, Isolation, Limits, PlanId } from "./plans.ts";
 import type { Scope } from "../keys/api-keys.ts";
 import type { TenantStatus } from "../tenants/api-schemas.ts";
 

@@ -1,4 +1,4 @@
-import type { UsageCounts } from "../metering/usage-counts.ts";
+import type { UsageCounts } from "../../src/metering/usage-counts.ts";
 
 /**
  * Usage per tenant and minute, counted in the runtime object's SQLite storage (so eviction loses

@@ -1,4 +1,4 @@
-import type { TenantContext } from "../tenancy/context.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
 
 export interface AdmitRequest {
   /** The edge's copy; the runtime keeps whichever of its own and this one is newer. */

@@ -1,21 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
-import { openRedis } from "../src/cache/redis.ts";
-import { openDatabase, type DatabaseHandle } from "../src/db/client.ts";
-import { ApiError, toProblemResponse } from "../src/http/problem.ts";
-import { applyUsageBatch } from "../src/metering/usage-sink.ts";
-import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RequestUsage } from "../src/runtime/admission.ts";
-import { BackstopBuckets } from "../src/runtime/backstop-bucket.ts";
-import { ContextStore } from "../src/runtime/context-store.ts";
-import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "../src/runtime/lease-table.ts";
-import { UsageCounters, type UsageDelta } from "../src/runtime/usage-counters.ts";
-import { UsageOutbox } from "../src/runtime/usage-outbox.ts";
-import { admitFrame, executeFrame, type ExecutorDependencies } from "../src/realtime/executor.ts";
-import { readHandoff } from "../src/realtime/forward.ts";
-import { RealtimeHub } from "../src/realtime/hub.ts";
-import type { ChangeEvent } from "../src/realtime/protocol.ts";
-import { TicketLedger } from "../src/runtime/ticket-ledger.ts";
-import type { MapChange } from "../src/storage/maps/change-events.ts";
-import type { TenantContext } from "../src/tenancy/context.ts";
+import { openRedis } from "../../src/cache/redis.ts";
+import { openDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
+import { applyUsageBatch } from "../../src/metering/usage-sink.ts";
+import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RequestUsage } from "./admission.ts";
+import { BackstopBuckets } from "./backstop-bucket.ts";
+import { ContextStore } from "./context-store.ts";
+import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "./lease-table.ts";
+import { UsageCounters, type UsageDelta } from "./usage-counters.ts";
+import { UsageOutbox } from "./usage-outbox.ts";
+import { admitFrame, executeFrame, type ExecutorDependencies } from "../../src/realtime/executor.ts";
+import { readHandoff } from "../../src/realtime/forward.ts";
+import { RealtimeHub } from "../../src/realtime/hub.ts";
+import type { ChangeEvent } from "../../src/realtime/protocol.ts";
+import { TicketLedger } from "./ticket-ledger.ts";
+import type { MapChange } from "../../src/storage/maps/change-events.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
 
 /** How often a warm-pinned (dedicated) runtime wakes itself so it is never cold. */
 const WARM_PIN_INTERVAL_MS = 30_000;

@@ -6,9 +6,9 @@ import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { MIGRATION_FAULTS } from "../isolation/migration-record.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
-import { STEP_NAMES } from "./step-names.ts";
-import { faultKey, testHooksEnabled } from "./test-hooks.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
+import { STEP_NAMES } from "../provisioning/step-names.ts";
+import { faultKey, testHooksEnabled } from "./faults.ts";
 
 /** Without TEST_HOOKS=1 these routes do not exist. */
 const onlyWithTestHooks: MiddlewareHandler<AppEnv> = async (c, next) => {

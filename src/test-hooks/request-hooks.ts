@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../http/problem.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 
 /**
  * Data-plane probes for the integration suite (TEST_HOOKS=1 only; 404 otherwise): a request that

@@ -1,25 +1,25 @@
-import { adminAuth } from "../auth/admin-auth.ts";
-import { dataPlane } from "../edge/pipeline.ts";
-import { PROBE_PATH, probeRoutes, probesEnabled } from "../edge/test-probes.ts";
-import { healthRoutes } from "../health/routes.ts";
-import { meRoutes } from "../me/routes.ts";
-import { isolationRoutes } from "../isolation/routes.ts";
-import { meteringRoutes } from "../metering/routes.ts";
-import { realtimeRoutes } from "../realtime/routes.ts";
-import { planRoutes } from "../plans/routes.ts";
-import { mapRoutes } from "../storage/maps/routes.ts";
-import { secretAdminRoutes } from "../secrets/admin-routes.ts";
-import { secretRoutes } from "../secrets/routes.ts";
-import { testHookRoutes } from "../provisioning/test-hook-routes.ts";
-import { controlPlaneRoutes } from "../tenants/control-plane.ts";
-import { tenantRoutes } from "../tenants/routes.ts";
-import { drainBody } from "./drain-body.ts";
-import { handleError } from "./errors.ts";
-import { jsonBody } from "./json-body.ts";
-import { ApiError, toProblemResponse } from "./problem.ts";
-import { requestId } from "./request-id.ts";
-import { createRouter } from "./router.ts";
-import { services } from "./services.ts";
+import { adminAuth } from "./auth/admin-auth.ts";
+import { dataPlane } from "./edge/pipeline.ts";
+import { PROBE_PATH, probeRoutes, probesEnabled } from "./test-hooks/request-hooks.ts";
+import { healthRoutes } from "./health/routes.ts";
+import { meRoutes } from "./me/routes.ts";
+import { isolationRoutes } from "./isolation/routes.ts";
+import { meteringRoutes } from "./metering/routes.ts";
+import { realtimeRoutes } from "./realtime/routes.ts";
+import { planRoutes } from "./plans/routes.ts";
+import { mapRoutes } from "./storage/maps/routes.ts";
+import { secretAdminRoutes } from "./routers/tenant.ts";
+import { secretRoutes } from "./secrets/routes.ts";
+import { testHookRoutes } from "./test-hooks/routes.ts";
+import { controlPlaneRoutes } from "./routers/admin.ts";
+import { tenantRoutes } from "./tenants/routes.ts";
+import { drainBody } from "./http/drain-body.ts";
+import { handleError } from "./http/errors.ts";
+import { jsonBody } from "./http/json-body.ts";
+import { ApiError, toProblemResponse } from "./http/problem.ts";
+import { requestId } from "./http/request-id.ts";
+import { createRouter } from "./http/router.ts";
+import { services } from "./services/open-services.ts";
 
 const OPENAPI_INFO = {
   openapi: "3.1.0",

@@ -1,4 +1,4 @@
-import type { UsageBatch } from "../metering/usage-sink.ts";
+import type { UsageBatch } from "../../src/metering/usage-sink.ts";
 import type { UsageCounters, UsageRow } from "./usage-counters.ts";
 
 /**

@@ -3,7 +3,7 @@ import { createRouter } from "../http/router.ts";
 import { keyRoutes } from "../keys/routes.ts";
 import { provisioningRoutes } from "../provisioning/routes.ts";
 import { tokenRoutes } from "../tokens/routes.ts";
-import { lifecycleRoutes } from "./lifecycle-routes.ts";
+import { lifecycleRoutes } from "../tenants/lifecycle-routes.ts";
 
 /** The control plane's routes beyond create/get/list: lifecycle, provisioning, keys, tokens, audit. */
 export const controlPlaneRoutes = createRouter()

@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { KEY_PREFIX } from "../tenancy/cache-keys.ts";
+import { KEY_PREFIX } from "../cache/tenant-keys.ts";
 
 /**
  * Test-only switches, live only when the Worker runs with TEST_HOOKS=1 (the integration suite sets
