@@ -1,5 +1,5 @@
 import type { Isolation } from "../../src/core/plans.ts";
-import { REGIONS } from "../../src/tenants/api-schemas.ts";
+import { REGIONS } from "../../src/core/tenant.ts";
 
 export interface RuntimePlacement {
   id: string;

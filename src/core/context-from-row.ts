@@ -1,6 +1,6 @@
 import { effectiveLimits, planFeatures, type Isolation, type LimitOverrides, type PlanId } from "./plans.ts";
-import type { TenantStatus } from "../tenants/api-schemas.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantStatus } from "./tenant.ts";
+import type { TenantRow } from "./tenant.ts";
 import type { TenantContext } from "./tenant-context.ts";
 
 /** The data plane's view of a tenant, from its row: the one place this mapping is made. */

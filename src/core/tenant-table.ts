@@ -32,14 +32,3 @@ export const tenants = pgTable(
     index("tenants_purge_idx").on(t.purgeAfter).where(sql`${t.purgeAfter} is not null`),
   ],
 );
-
-/** Replays of `POST /v1/tenants` with the same `Idempotency-Key` within 24 h. */
-export const idempotencyKeys = pgTable("idempotency_keys", {
-  key: text("key").primaryKey(),
-  requestHash: text("request_hash").notNull(),
-  /** The full first response (it holds the API key secret), AES-GCM encrypted. */
-  responseCiphertext: text("response_ciphertext"),
-  responseStatus: integer("response_status"),
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
-});

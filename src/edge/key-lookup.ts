@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Scope } from "../keys/api-keys.ts";
+import type { Scope } from "../core/tenant-context.ts";
 import { apiKeys } from "../keys/schema.ts";
 
 /** What an edge needs to know about an API key, cacheable (no secret, no hash). */

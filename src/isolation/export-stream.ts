@@ -3,7 +3,7 @@ import { openDatabase } from "../db/client.ts";
 import { HEADER_KEY } from "../storage/maps/headers.ts";
 import { mapRecords } from "../storage/schema.ts";
 import { withTenantData } from "../storage/tenant-data.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 
 export const EXPORT_FORMAT_VERSION = 1;
 const PAGE = 500;

@@ -5,7 +5,7 @@ import { ApiError } from "../http/problem.ts";
 import { newId } from "../lib/ids.ts";
 import { planFeatures, type Isolation, type PlanId } from "../core/plans.ts";
 import { tenants } from "../core/tenant-table.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { isMigrationRunning, newMigration, type MigrationRecord } from "./migration-record.ts";
 import { loadTenant, migrationOf } from "./migration-store.ts";
 

@@ -6,7 +6,7 @@ import type { TenantDataScope } from "../storage/tenant-data.ts";
 import { contextFromRow } from "../core/context-from-row.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { publishTenantChange } from "../tenants/publish-change.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { MIGRATION_STEPS, type MigrationRecord, type MigrationStep } from "./migration-record.ts";
 import { copyWatermark, loadTenant, migrationOf, saveMigration } from "./migration-store.ts";
 import { copyRecords, deleteAllRecords, fingerprint, removeVanished } from "./record-copy.ts";

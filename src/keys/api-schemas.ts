@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { SCOPES } from "./api-keys.ts";
+import { SCOPES } from "../core/tenant-context.ts";
 
 export const ScopesSchema = z
   .array(z.enum(SCOPES))

@@ -4,7 +4,8 @@ import type { Database, Transaction } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { newId } from "../lib/ids.ts";
 import { tenants } from "../core/tenant-table.ts";
-import { generateApiKey, SCOPES, type Scope } from "./api-keys.ts";
+import { generateApiKey } from "./api-keys.ts";
+import { SCOPES, type Scope } from "../core/tenant-context.ts";
 import { apiKeys } from "./schema.ts";
 
 type KeyRow = typeof apiKeys.$inferSelect;

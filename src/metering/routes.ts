@@ -3,7 +3,7 @@ import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
-import { TenantIdParam } from "../tenants/api-schemas.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { findTenantRow } from "../tenants/repository.ts";
 import { usageSeries, usageTotals, type Granularity } from "./usage-query.ts";
 

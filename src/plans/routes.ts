@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { LimitsSchema } from "../tenants/api-schemas.ts";
+import { LimitsSchema } from "../core/tenant.ts";
 import { PLAN_IDS, PLANS, planView } from "../core/plans.ts";
 
 const PlanSchema = z

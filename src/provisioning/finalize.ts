@@ -3,7 +3,7 @@ import { recordAudit } from "../audit/record.ts";
 import type { Services } from "../http/app-env.ts";
 import { publishTenantChange } from "../tenants/publish-change.ts";
 import { tenants } from "../core/tenant-table.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { provisioningRuns } from "./schema.ts";
 import { hasUnfinishedSteps } from "./step-store.ts";
 

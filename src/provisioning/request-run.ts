@@ -3,7 +3,7 @@ import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { tenants } from "../core/tenant-table.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { provisioningRuns } from "./schema.ts";
 import { ensureStepRows, hasUnfinishedSteps } from "./step-store.ts";
 

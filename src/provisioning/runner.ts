@@ -3,7 +3,7 @@ import type { Services } from "../http/app-env.ts";
 import type { Isolation } from "../core/plans.ts";
 import { purgeTenantResources } from "../tenants/purge-resources.ts";
 import { findTenantRow } from "../tenants/repository.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { finalizeRun, type FinalizeOutcome } from "./finalize.ts";
 import { errorMessage, logEvent } from "../lib/log.ts";
 import { provisioningRuns } from "./schema.ts";

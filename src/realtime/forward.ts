@@ -1,4 +1,4 @@
-import type { Scope } from "../keys/api-keys.ts";
+import type { Scope } from "../core/tenant-context.ts";
 import type { TenantContext } from "../core/tenant-context.ts";
 
 /**

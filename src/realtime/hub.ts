@@ -1,4 +1,4 @@
-import type { Scope } from "../keys/api-keys.ts";
+import type { Scope } from "../core/tenant-context.ts";
 import type { UsageDelta } from "../../durable-objects/tenant-runtime/usage-counters.ts";
 import { changeEvent, parseFrame, replyError, replyOk, type ChangeEvent, type DataFrame, type ErrorBody } from "./protocol.ts";
 

@@ -2,7 +2,7 @@ import { lt } from "drizzle-orm";
 import type { Services } from "../http/app-env.ts";
 import { openServices } from "../services/open-services.ts";
 import { errorMessage, logEvent } from "../lib/log.ts";
-import { idempotencyKeys } from "../core/tenant-table.ts";
+import { idempotencyKeys } from "../tenants/idempotency-schema.ts";
 import { purgeExpiredTenants } from "./purge-expired.ts";
 import { sweepStalledProvisioning } from "./sweep-provisioning.ts";
 

@@ -1,22 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../core/plans.ts";
-
-export const TENANT_STATUSES = ["pending", "provisioning", "active", "suspended", "failed", "deleted"] as const;
-export type TenantStatus = (typeof TENANT_STATUSES)[number];
-
-/** Cloudflare Durable Object location hints: where a dedicated tenant's runtime lives. */
-export const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
-
-/**
- * Any short region name is kept with the tenant; one of the location hints (REGIONS) also places
- * a dedicated tenant's runtime object near it.
- */
-export const RegionSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "Use a short region name such as weur or enam (letters, digits, dashes).")
-  .openapi({ description: `A location hint (${REGIONS.join(", ")}) places dedicated runtimes near it; other names are kept as given.`, example: "weur" });
+import { LimitsSchema, RegionSchema, TENANT_STATUSES } from "../core/tenant.ts";
 
 const MAX_LIMIT_VALUE = 1e12;
 
@@ -62,19 +46,6 @@ export const CreateTenantBody = z
   .openapi("CreateTenant");
 export type CreateTenantInput = z.infer<typeof CreateTenantBody>;
 
-export const LimitsSchema = z
-  .object({
-    requestsPerSecond: z.number(),
-    burst: z.number(),
-    requestsPerDay: z.number().nullable(),
-    maxConcurrentRequests: z.number(),
-    maxMaps: z.number().nullable(),
-    maxStorageBytes: z.number().nullable(),
-    maxConnections: z.number(),
-    maxValueBytes: z.number(),
-  })
-  .openapi("Limits");
-
 const ProvisioningStepSchema = z.object({
   name: z.string(),
   status: z.enum(["pending", "running", "succeeded", "failed"]),
@@ -118,11 +89,6 @@ export const CreatedTenantSchema = z
     apiKey: z.object({ id: z.string(), key: z.string(), scopes: z.array(z.enum(["read", "write"])) }),
   })
   .openapi("CreatedTenant");
-
-export const TenantIdParam = z.object({
-  // Any string: a malformed id is simply a tenant that does not exist (404), not a 400.
-  id: z.string().openapi({ param: { name: "id", in: "path" }, example: "ten_01jh5k7x9q0000000000000000" }),
-});
 
 export const ListTenantsQuery = z.object({
   status: z.enum(TENANT_STATUSES).optional(),

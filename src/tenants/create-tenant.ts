@@ -1,7 +1,8 @@
 import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys } from "../keys/schema.ts";
-import { generateApiKey, type Scope } from "../keys/api-keys.ts";
+import { generateApiKey } from "../keys/api-keys.ts";
+import { type Scope } from "../core/tenant-context.ts";
 import { newId } from "../lib/ids.ts";
 import { PLANS } from "../core/plans.ts";
 import { provisioningRuns } from "../provisioning/schema.ts";

@@ -4,7 +4,7 @@ import { withTimeout } from "../lib/with-timeout.ts";
 import { contextFromRow } from "../core/context-from-row.ts";
 import { invalidateCredential, invalidateTenant } from "../cache/invalidate.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
-import type { TenantRow } from "./view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 
 const RUNTIME_PUSH_TIMEOUT_MS = 2000;
 

@@ -2,7 +2,8 @@ import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
 import { provisioningRuns, provisioningSteps } from "../provisioning/schema.ts";
 import { tenants } from "../core/tenant-table.ts";
-import { tenantView, type TenantRow, type TenantView } from "./view.ts";
+import { tenantView, type TenantView } from "./view.ts";
+import { type TenantRow } from "../core/tenant.ts";
 
 type Queryable = Database | Transaction;
 

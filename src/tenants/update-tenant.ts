@@ -6,11 +6,12 @@ import { fieldErrors } from "../http/validation.ts";
 import { ApiError } from "../http/problem.ts";
 import { canonicalJson } from "../lib/canonical-json.ts";
 import { resetPlanDependentSteps } from "../provisioning/step-store.ts";
-import { MetadataSchema, type TenantStatus, type UpdateTenantInput } from "./api-schemas.ts";
+import { MetadataSchema, type UpdateTenantInput } from "./api-schemas.ts";
+import { type TenantStatus } from "../core/tenant.ts";
 import { changedMembers, isJsonObject, mergePatch } from "./merge-patch.ts";
 import { tenants } from "../core/tenant-table.ts";
 import { statusTransition } from "./transitions.ts";
-import type { TenantRow } from "./view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 
 export interface UpdateResult {
   row: TenantRow;

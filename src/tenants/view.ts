@@ -1,10 +1,8 @@
 import type { LimitOverrides, PlanId } from "../core/plans.ts";
 import { contextFromRow } from "../core/context-from-row.ts";
 import type { provisioningRuns, provisioningSteps } from "../provisioning/schema.ts";
-import type { tenants } from "../core/tenant-table.ts";
-import type { TenantStatus } from "./api-schemas.ts";
+import type { TenantRow, TenantStatus } from "../core/tenant.ts";
 
-export type TenantRow = typeof tenants.$inferSelect;
 export type ProvisioningRunRow = typeof provisioningRuns.$inferSelect;
 export type ProvisioningStepRow = typeof provisioningSteps.$inferSelect;
 

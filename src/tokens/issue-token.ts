@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { base58 } from "../lib/encoding.ts";
-import { SCOPES, type Scope } from "../keys/api-keys.ts";
+import { SCOPES, type Scope } from "../core/tenant-context.ts";
 import { tenants } from "../core/tenant-table.ts";
 import { DEFAULT_TOKEN_TTL_SECONDS } from "./api-schemas.ts";
 
