@@ -1,25 +1,13 @@
-import { adminAuth } from "./auth/admin-auth.ts";
-import { dataPlane } from "./edge/pipeline.ts";
-import { PROBE_PATH, probeRoutes, probesEnabled } from "./test-hooks/request-hooks.ts";
+// The composition root: the one place every router is mounted. Read this first.
 import { healthRoutes } from "./health/routes.ts";
-import { meRoutes } from "./me/routes.ts";
-import { isolationRoutes } from "./isolation/routes.ts";
-import { meteringRoutes } from "./metering/routes.ts";
-import { realtimeRoutes } from "./realtime/routes.ts";
-import { planRoutes } from "./plans/routes.ts";
-import { mapRoutes } from "./storage/maps/routes.ts";
-import { secretAdminRoutes } from "./routers/tenant.ts";
-import { secretRoutes } from "./secrets/routes.ts";
-import { testHookRoutes } from "./test-hooks/routes.ts";
-import { controlPlaneRoutes } from "./routers/admin.ts";
-import { tenantRoutes } from "./tenants/routes.ts";
 import { drainBody } from "./http/drain-body.ts";
 import { handleError } from "./http/errors.ts";
-import { jsonBody } from "./http/json-body.ts";
 import { ApiError, toProblemResponse } from "./http/problem.ts";
 import { requestId } from "./http/request-id.ts";
 import { createRouter } from "./http/router.ts";
-import { services } from "./services/open-services.ts";
+import { services } from "./http/services.ts";
+import { adminRouter } from "./routers/admin.ts";
+import { tenantRouter } from "./routers/tenant.ts";
 
 const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -30,44 +18,24 @@ const OPENAPI_INFO = {
   },
 };
 
-const isNdjsonImport = (path: string) => /^\/v1\/tenants\/[^/]+\/import$/.test(path);
+export interface AppOptions {
+  /** Mount the integration suite's hooks (src/test-hooks/); only with TEST_HOOKS=1. */
+  testHooks: boolean;
+}
 
-export function createApp() {
+/**
+ * Public routes (health, /openapi.json), then one router per guard: the admin router (admin token)
+ * and the tenant router (credential, limits, runtime admission). A route joins a router, never the app.
+ */
+export function createApp(options: AppOptions = { testHooks: false }) {
   const app = createRouter();
 
   app.use("*", requestId);
   app.use("*", drainBody);
   app.use("*", services);
 
-  // Control plane: admin token on every route but health.
-  app.use("/v1/tenants/*", adminAuth);
-  app.use("/v1/plans", adminAuth);
-  app.use("/v1/admin/*", adminAuth);
-
-  // Data plane: tenant credential, limits and the runtime object's admission on every route.
-  // (In Hono, "/x/*" also matches "/x" itself: one pattern per prefix, or the pipeline runs twice.)
-  for (const path of ["/v1/me", "/v1/maps/*", "/v1/secrets/*", "/v1/realtime/*"]) {
-    app.use(path, dataPlane);
-  }
-  app.use(PROBE_PATH, probesEnabled, dataPlane);
-
-  // Bodies are checked once the caller is known: a bad credential is 401 whatever its body, and a
-  // tenant's bad body still passes its limits and carries its RateLimit headers.
-  app.use("/v1/*", jsonBody(isNdjsonImport));
-
   app.route("/", healthRoutes);
-  app.route("/", meRoutes);
-  app.route("/", mapRoutes);
-  app.route("/", meteringRoutes);
-  app.route("/", isolationRoutes);
-  app.route("/", realtimeRoutes);
-  app.route("/", probeRoutes);
-  app.route("/", planRoutes);
-  app.route("/", tenantRoutes);
-  app.route("/", secretRoutes);
-  app.route("/", secretAdminRoutes);
-  app.route("/", controlPlaneRoutes);
-  app.route("/", testHookRoutes);
+  for (const router of [adminRouter(options), tenantRouter()]) router.mountOn(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantCredential", {

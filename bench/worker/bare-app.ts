@@ -12,7 +12,7 @@ import { jsonBody } from "../../src/http/json-body.ts";
 import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
 import { requestId } from "../../src/http/request-id.ts";
 import { createRouter } from "../../src/http/router.ts";
-import { services } from "../../src/services/open-services.ts";
+import { services } from "../../src/http/services.ts";
 import { meRoutes } from "../../src/me/routes.ts";
 import { mapRoutes } from "../../src/storage/maps/routes.ts";
 import { contextFromRow } from "../../src/core/context-from-row.ts";

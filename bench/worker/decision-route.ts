@@ -7,7 +7,7 @@ import { upstashBreaker } from "../../src/cache/circuit-breaker.ts";
 import { openRedis } from "../../src/cache/redis.ts";
 import { resolveCaller } from "../../src/edge/resolve-credential.ts";
 import { keyRecordCache, tenantContextCache } from "../../src/edge/tenant-loader.ts";
-import type { Services } from "../../src/http/app-env.ts";
+import type { Services } from "../../src/services/open-services.ts";
 import { hashApiKey } from "../../src/keys/api-keys.ts";
 import { checkEdgeLimits } from "../../src/limits/edge-limits.ts";
 import { effectiveLimits, planFeatures } from "../../src/core/plans.ts";

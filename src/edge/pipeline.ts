@@ -11,7 +11,7 @@ import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { REALTIME_PATH } from "../realtime/paths.ts";
 import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
-import { admissionDelayForTest, simulatesCrash } from "../test-hooks/request-hooks.ts";
+import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -70,8 +70,17 @@ async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unkno
 }
 
 /** The runtime object's admission, or DeadlineExceeded: a stuck object must not hang the request. */
-function admitWithin(runtime: ReturnType<typeof runtimeFor>, request: AdmitRequest): Promise<AdmitResult> {
-  return withTimeout(runtime.admit(request) as Promise<AdmitResult>, request.deadline - Date.now(), "runtime admission");
+function admitWithin(
+  runtime: ReturnType<typeof runtimeFor>,
+  request: AdmitRequest,
+  hooks: RequestTestHooks,
+  defer: (p: Promise<unknown>) => void,
+): Promise<AdmitResult> {
+  if (hooks.admitDelayMs === 0) return withTimeout(runtime.admit(request) as Promise<AdmitResult>, request.deadline - Date.now(), "runtime admission");
+  // A test's stuck object: the admission still reaches it, late, after the edge gave up.
+  const late = sleep(hooks.admitDelayMs).then(() => runtime.admit(request) as Promise<AdmitResult>);
+  defer(late.catch(() => undefined));
+  return withTimeout(late, request.deadline - Date.now(), "runtime admission");
 }
 
 /** A request still unanswered after this long is logged with the step it is waiting in. */
@@ -138,17 +147,12 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   if (edgeRefusal) refuse(REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
   progress.step = "admission";
-  const testDelayMs = admissionDelayForTest(c.env, c.req.header("X-Test-Admit-Delay-Ms"));
-  const admitted = await admitWithin(runtime, {
-    context: tenant,
-    write,
-    backstop: limits.kind === "backstop",
-    deadline: Date.now() + ADMIT_TIMEOUT_MS,
-    testDelayMs,
-  }).catch((error: unknown) => {
+  const hooks = requestTestHooks(c.env, (name) => c.req.header(name));
+  const admission = { context: tenant, write, backstop: limits.kind === "backstop", deadline: Date.now() + ADMIT_TIMEOUT_MS };
+  const admitted = await admitWithin(runtime, admission, hooks, defer).catch((error: unknown) => {
     if (!(error instanceof DeadlineExceeded)) throw error;
     // A delay a test asked for is an expected timeout: logged apart from the real ones.
-    const message = testDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";
+    const message = hooks.admitDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";
     console.error(JSON.stringify({ level: "error", message, requestId: c.get("requestId"), tenantId: tenant.id }));
     return { ok: false, code: "too_late", retryAfterMs: 1000, context: tenant } as const;
   });
@@ -172,13 +176,14 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
 
   progress.step = "handler";
+  if (hooks.holdMs) await sleep(hooks.holdMs);
   try {
     await next();
   } finally {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     // The body guard runs after this middleware: what it measured is known only now.
     const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
-    if (simulatesCrash(c.env, c.req.header("X-Test-Skip-Release"))) return;
+    if (hooks.skipRelease) return;
     defer(
       (metering ? responseBytes(c.res) : Promise.resolve(0))
         .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut }))

@@ -1,6 +1,6 @@
 import { verify } from "hono/jwt";
 import { bearerCredential } from "../auth/bearer.ts";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { ApiError } from "../http/problem.ts";
 import { hashApiKey, looksLikeApiKey } from "../keys/api-keys.ts";
 import { SCOPES, type Scope } from "../core/tenant-context.ts";

@@ -4,7 +4,7 @@ import { tenantCacheKey, tenantGenerationKey, credentialCacheKey, credentialGene
 import { contextFromRow } from "../core/context-from-row.ts";
 import type { TenantContext } from "../core/tenant-context.ts";
 import { tenants } from "../core/tenant-table.ts";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { cachedLookup } from "./cached-lookup.ts";
 import { IsolateCache } from "./isolate-cache.ts";
 import { loadKeyRecord, type KeyRecord } from "./key-lookup.ts";

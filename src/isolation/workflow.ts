@@ -1,5 +1,5 @@
 import { recordAudit } from "../audit/record.ts";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { checkInjectedFault } from "../test-hooks/faults.ts";
 import { dropDedicatedSchema, ensureDedicatedSchema } from "../storage/dedicated-schema.ts";
 import type { TenantDataScope } from "../storage/tenant-data.ts";

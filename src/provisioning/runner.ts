@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import type { Isolation } from "../core/plans.ts";
 import { purgeTenantResources } from "../tenants/purge-resources.ts";
 import { findTenantRow } from "../tenants/repository.ts";

@@ -1,5 +1,5 @@
 import { lt } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { openServices } from "../services/open-services.ts";
 import { errorMessage, logEvent } from "../lib/log.ts";
 import { idempotencyKeys } from "../tenants/idempotency-schema.ts";

@@ -1,5 +1,5 @@
 import { and, eq, inArray, lt, notInArray, sql } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
 import { provisioningRuns } from "../provisioning/schema.ts";
 import { tenants } from "../core/tenant-table.ts";

@@ -1,7 +1,12 @@
-import type { MiddlewareHandler } from "hono";
+import type { Redis } from "@upstash/redis/cloudflare";
 import { openRedis } from "../cache/redis.ts";
-import { openDatabase, type DatabaseHandle } from "../db/client.ts";
-import type { AppEnv, Services } from "../http/app-env.ts";
+import { openDatabase, type Database, type DatabaseHandle } from "../db/client.ts";
+
+/** Services built once per unit of work, lazily: nothing connects until a caller asks. */
+export interface Services {
+  readonly db: Database;
+  readonly redis: Redis;
+}
 
 export interface ServiceScope {
   services: Services;
@@ -9,7 +14,10 @@ export interface ServiceScope {
   close(): Promise<void>;
 }
 
-/** Services for one unit of work (a request, a queue batch), opened on first use. */
+/**
+ * Services for one unit of work (a request, a queue batch, a cron run), opened on first use.
+ * Every entry point gets them here: the HTTP middleware, the queue consumer, the scheduled jobs.
+ */
 export function openServices(env: Env): ServiceScope {
   let database: DatabaseHandle | undefined;
   let redis: ReturnType<typeof openRedis> | undefined;
@@ -29,13 +37,3 @@ export function openServices(env: Env): ServiceScope {
     },
   };
 }
-
-export const services: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const scope = openServices(c.env);
-  c.set("services", scope.services);
-  try {
-    await next();
-  } finally {
-    c.executionCtx.waitUntil(scope.close());
-  }
-};

@@ -1,4 +1,4 @@
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { errorMessage, logEvent } from "../lib/log.ts";
 import { withTimeout } from "../lib/with-timeout.ts";
 import { contextFromRow } from "../core/context-from-row.ts";

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import type { Isolation } from "../core/plans.ts";
 import { withTimeout } from "../lib/with-timeout.ts";
 import { dropDedicatedSchema } from "../storage/dedicated-schema.ts";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { auditEvents } from "../audit/schema.ts";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { apiKeys, revokedTokens } from "../keys/schema.ts";
 import { usageBatches, usageMinutes } from "../metering/schema.ts";
 import type { Isolation } from "../core/plans.ts";

@@ -1,37 +1,37 @@
-import type { MiddlewareHandler } from "hono";
-import { Hono } from "hono";
-import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../http/problem.ts";
-import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
+import { timingSafeEqual } from "../lib/encoding.ts";
+import { testHooksEnabled } from "./enabled.ts";
 
 /**
- * Data-plane probes for the integration suite (TEST_HOOKS=1 only; 404 otherwise): a request that
- * holds its concurrency lease for a while, to test the concurrency limit and lease expiry.
+ * What the integration suite may ask of one data-plane request, by headers that count only with
+ * TEST_HOOKS=1 and `X-Test-Hooks: <admin token>`; otherwise they are ignored:
+ *   X-Test-Admit-Delay-Ms  the runtime object's admission starts this late (a stuck object; at most 10 s)
+ *   X-Test-Hold-Ms         the request holds its concurrency lease this long before its handler (at most 5 s)
+ *   X-Test-Skip-Release: 1 the lease is never released, as after a crashed isolate
  */
-export const PROBE_PATH = "/v1/_probe/*";
-
-export const probesEnabled: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.env.TEST_HOOKS !== "1") throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
-  await next();
-};
-
-export const probeRoutes = new Hono<AppEnv>()
-  .get("/v1/_probe/sleep", async (c) => {
-    const ms = Math.min(5000, Math.max(0, Number(c.req.query("ms") ?? 0) || 0));
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return c.json({ sleptMs: ms });
-  })
-  // When the caller's runtime object instance started (to observe hibernation).
-  .get("/v1/_probe/runtime", async (c) => c.json({ bootedAt: await runtimeFor(c.env, c.get("tenant")).instanceBootedAt() }));
-
-/** A crashed isolate never releases its lease: with TEST_HOOKS, this header simulates that. */
-export function simulatesCrash(env: Env, header: string | undefined): boolean {
-  return env.TEST_HOOKS === "1" && header === "1";
+export interface RequestTestHooks {
+  admitDelayMs: number;
+  holdMs: number;
+  skipRelease: boolean;
 }
 
-/** With TEST_HOOKS, `X-Test-Admit-Delay-Ms` makes the runtime object slow to admit (at most 10 s). */
-export function admissionDelayForTest(env: Env, header: string | undefined): number | undefined {
-  if (env.TEST_HOOKS !== "1" || header === undefined) return undefined;
-  const ms = Number(header);
-  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 10_000) : undefined;
+export const NO_TEST_HOOKS: RequestTestHooks = Object.freeze({ admitDelayMs: 0, holdMs: 0, skipRelease: false });
+
+export function requestTestHooks(env: Env, header: (name: string) => string | undefined): RequestTestHooks {
+  if (!testHooksEnabled(env)) return NO_TEST_HOOKS;
+  const token = header("X-Test-Hooks");
+  if (token === undefined || !env.ADMIN_TOKEN || !timingSafeEqual(token, env.ADMIN_TOKEN)) return NO_TEST_HOOKS;
+  return {
+    admitDelayMs: milliseconds(header("X-Test-Admit-Delay-Ms"), 10_000),
+    holdMs: milliseconds(header("X-Test-Hold-Ms"), 5000),
+    skipRelease: header("X-Test-Skip-Release") === "1",
+  };
+}
+
+function milliseconds(value: string | undefined, max: number): number {
+  const ms = Number(value);
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, max) : 0;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,4 +1,4 @@
-import type { Services } from "../../http/app-env.ts";
+import type { Services } from "../../services/open-services.ts";
 import type { TenantRow } from "../../core/tenant.ts";
 
 export interface StepContext {
