@@ -18,6 +18,7 @@ import { TicketLedger } from "./ticket-ledger.ts";
 import type { MapChange } from "../../src/storage/maps/change-events.ts";
 import type { TenantContext } from "../../src/core/tenant-context.ts";
 import { answerRuntimeProbe } from "../../src/test-hooks/runtime-probe.ts";
+import { log } from "../../src/lib/log.ts";
 
 /** How often a warm-pinned (dedicated) runtime wakes itself so it is never cold. */
 const WARM_PIN_INTERVAL_MS = 30_000;
@@ -219,7 +220,7 @@ export class TenantRuntime extends DurableObject<Env> {
       this.flushFailures = 0;
     } catch (error) {
       this.flushFailures++;
-      console.error(JSON.stringify({ level: "warn", message: "usage flush failed; will retry", error: String(error) }));
+      log.warn("usage flush failed; will retry", { error });
     }
     const pinned = (await this.ctx.storage.get<boolean>("warmPinned")) === true;
     const pending = this.usage.hasPending() || this.outbox.hasPending();

@@ -13,6 +13,7 @@ import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-cre
 import { tenantContextCache } from "./tenant-loader.ts";
 import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
+import { log } from "../lib/log.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -45,7 +46,7 @@ async function auditMismatch(c: Context<AppEnv>, tenant: TenantContext, named: s
       details: { namedTenant: named.slice(0, 128), method: c.req.method, path: c.req.path, requestId: c.get("requestId") },
     });
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", message: "audit of tenant mismatch failed", error: String(error) }));
+    log.error("audit of tenant mismatch failed", { requestId: c.get("requestId"), tenantId: tenant.id, error });
   }
 }
 
@@ -96,7 +97,7 @@ type Step = "credential" | "limits" | "admission" | "handler";
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   const progress: { step: Step } = { step: "credential" };
   const watchdog = setTimeout(() => {
-    console.error(JSON.stringify({ level: "error", message: "request still unanswered", step: progress.step, requestId: c.get("requestId"), path: c.req.path }));
+    log.error("request still unanswered", { requestId: c.get("requestId"), step: progress.step, path: c.req.path });
   }, SLOW_REQUEST_LOG_MS);
   try {
     await runDataPlane(c, next, progress);
@@ -153,7 +154,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     if (!(error instanceof DeadlineExceeded)) throw error;
     // A delay a test asked for is an expected timeout: logged apart from the real ones.
     const message = hooks.admitDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";
-    console.error(JSON.stringify({ level: "error", message, requestId: c.get("requestId"), tenantId: tenant.id }));
+    log.error(message, { requestId: c.get("requestId"), tenantId: tenant.id });
     return { ok: false, code: "too_late", retryAfterMs: 1000, context: tenant } as const;
   });
   if (!admitted.ok) {
@@ -187,7 +188,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     defer(
       (metering ? responseBytes(c.res) : Promise.resolve(0))
         .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut }))
-        .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "lease release failed", error: String(error) }))),
+        .catch((error: unknown) => log.error("lease release failed", { requestId: c.get("requestId"), tenantId: tenant.id, error })),
     );
   }
 }
