@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { decodeCursor, encodeCursor } from "../lib/cursor.ts";
+import { decodeCursor, encodeCursor } from "../http/cursor.ts";
 import { TenantIdParam } from "../core/tenant.ts";
 import { tenants } from "../core/tenant-table.ts";
 import { listAuditEvents } from "./query.ts";

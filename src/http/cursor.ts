@@ -1,5 +1,5 @@
-import { ApiError } from "../http/problem.ts";
-import { fromBase64Url, toBase64Url } from "./encoding.ts";
+import { ApiError } from "./problem.ts";
+import { fromBase64Url, toBase64Url } from "../lib/encoding.ts";
 
 /** Opaque list cursors: base64url of a small JSON object the server alone interprets. */
 export function encodeCursor(position: Record<string, string | number>): string {
