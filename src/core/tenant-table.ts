@@ -1,17 +1,21 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import type { Isolation, LimitOverrides, PlanId } from "./plans.ts";
+
+export const TENANT_STATUSES = ["pending", "provisioning", "active", "suspended", "failed", "deleted"] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 export const tenants = pgTable(
   "tenants",
   {
     id: text("id").primaryKey(),
     name: text("name").notNull(),
-    plan: text("plan").notNull(),
-    status: text("status").notNull(),
-    isolation: text("isolation").notNull(),
+    plan: text("plan").$type<PlanId>().notNull(),
+    status: text("status").$type<TenantStatus>().notNull(),
+    isolation: text("isolation").$type<Isolation>().notNull(),
     region: text("region"),
     email: text("email"),
-    overrides: jsonb("overrides").$type<Record<string, unknown>>().notNull().default({}),
+    overrides: jsonb("overrides").$type<LimitOverrides>().notNull().default({}),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     migration: jsonb("migration").$type<Record<string, unknown> | null>(),
     /** v1.1: the tenant's gateway origin override, `{ origin, timeoutMs }`. */
@@ -32,3 +36,6 @@ export const tenants = pgTable(
     index("tenants_purge_idx").on(t.purgeAfter).where(sql`${t.purgeAfter} is not null`),
   ],
 );
+
+/** A tenant as stored in Postgres. */
+export type TenantRow = typeof tenants.$inferSelect;

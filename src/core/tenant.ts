@@ -1,13 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import type { tenants } from "./tenant-table.ts";
+import { TENANT_STATUSES } from "./tenant-table.ts";
 
 /** The tenant vocabulary every layer shares: statuses, regions, limits and the row itself. */
 
-/** A tenant as stored in Postgres (see tenant-table.ts). */
-export type TenantRow = typeof tenants.$inferSelect;
-
-export const TENANT_STATUSES = ["pending", "provisioning", "active", "suspended", "failed", "deleted"] as const;
-export type TenantStatus = (typeof TENANT_STATUSES)[number];
+export { TENANT_STATUSES, type TenantRow, type TenantStatus } from "./tenant-table.ts";
 
 /** Cloudflare Durable Object location hints: where a dedicated tenant's runtime lives. */
 export const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;

@@ -22,7 +22,7 @@ export async function loadKeyRecord(db: Database, keyHash: string): Promise<KeyR
   return {
     keyId: row.id,
     tenantId: row.tenantId,
-    scopes: row.scopes as Scope[],
+    scopes: row.scopes,
     expiresAt: row.expiresAt ? row.expiresAt.getTime() : null,
     revoked: row.revokedAt !== null,
   };

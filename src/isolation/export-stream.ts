@@ -17,7 +17,7 @@ const PAGE = 500;
 export function exportStream(env: Env, row: TenantRow): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const database = openDatabase(env);
-  const scope = { id: row.id, isolation: row.isolation as "shared" | "dedicated" };
+  const scope = { id: row.id, isolation: row.isolation };
   let position: { map: string; key: string } | undefined;
   let records = 0;
   let finished = false;

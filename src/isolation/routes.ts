@@ -96,7 +96,7 @@ export const isolationRoutes = createRouter()
     const row = await findTenantRow(db, id);
     if (!row) throw new ApiError("not_found", "No such tenant.");
     if (row.status === "deleted") throw new ApiError("conflict", "The tenant is deleted.");
-    const limits = effectiveLimits(row.plan as PlanId, row.overrides as LimitOverrides);
-    const imported = await importNdjson(db, { id, isolation: row.isolation as Isolation }, limits, body);
+    const limits = effectiveLimits(row.plan, row.overrides);
+    const imported = await importNdjson(db, { id, isolation: row.isolation }, limits, body);
     return c.json({ imported }, 200);
   });

@@ -20,12 +20,12 @@ export async function startMigration(db: Database, tenantId: string, level: Isol
   if (!row) throw new ApiError("not_found", "No such tenant.");
   if (!MOVABLE_STATUSES.has(row.status)) throw new ApiError("conflict", `A ${row.status} tenant cannot change isolation.`);
   if (isMigrationRunning(migrationOf(row))) throw new ApiError("conflict", "A migration of this tenant is already running.");
-  if (level === "dedicated" && !planFeatures(row.plan as PlanId).includes("dedicated")) {
+  if (level === "dedicated" && !planFeatures(row.plan).includes("dedicated")) {
     throw new ApiError("upgrade_required", "Dedicated isolation needs a plan with the `dedicated` feature.");
   }
   if (row.isolation === level) throw new ApiError("conflict", `The tenant is already ${level}.`);
 
-  const migration = newMigration(newId("job"), row.isolation as Isolation, level);
+  const migration = newMigration(newId("job"), row.isolation, level);
   const [updated] = await db
     .update(tenants)
     .set({ migration: migration as unknown as Record<string, unknown>, updatedAt: sql`now()`, ...(region ? { region } : {}) })

@@ -16,7 +16,7 @@ export function keyView(row: KeyRow) {
   return {
     id: row.id,
     name: row.name,
-    scopes: row.scopes as Scope[],
+    scopes: row.scopes,
     start: row.start,
     expiresAt: iso(row.expiresAt),
     createdAt: row.createdAt.toISOString(),

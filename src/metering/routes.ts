@@ -88,7 +88,7 @@ export const meteringRoutes = createRouter()
     const row = await findTenantRow(c.get("services").db, id);
     if (!row) throw new ApiError("not_found", "No such tenant.");
     // After an isolation change, the previous tier's runtime object may still hold counters.
-    const placements: Array<"shared" | "dedicated"> = row.migration ? ["shared", "dedicated"] : [row.isolation as "shared" | "dedicated"];
+    const placements: Array<"shared" | "dedicated"> = row.migration ? ["shared", "dedicated"] : [row.isolation];
     try {
       await Promise.all(placements.map((isolation) => runtimeFor(c.env, { id: row.id, isolation, region: row.region }).flushUsage(id)));
     } catch {

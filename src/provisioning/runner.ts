@@ -85,6 +85,6 @@ export async function runProvisioning(env: Env, services: Services, tenantId: st
 /** A hard delete that ran while a step did may have been undone by the step: purge what it left. */
 async function purgedMeanwhile(env: Env, services: Services, tenant: TenantRow): Promise<boolean> {
   if (await findTenantRow(services.db, tenant.id)) return false;
-  await purgeTenantResources(env, services, { id: tenant.id, isolation: tenant.isolation as Isolation, region: tenant.region }, []);
+  await purgeTenantResources(env, services, { id: tenant.id, isolation: tenant.isolation, region: tenant.region }, []);
   return true;
 }

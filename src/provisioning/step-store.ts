@@ -15,7 +15,7 @@ export const STEP_LEASE_SECONDS = 60;
 export async function ensureStepRows(db: Queryable, tenantId: string): Promise<void> {
   await db
     .insert(provisioningSteps)
-    .values(STEP_NAMES.map((name, position) => ({ tenantId, name, position, status: "pending" })))
+    .values(STEP_NAMES.map((name, position) => ({ tenantId, name, position, status: "pending" as const })))
     .onConflictDoNothing();
 }
 

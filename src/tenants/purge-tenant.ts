@@ -21,7 +21,7 @@ export async function purgeTenant(env: Env, services: Services, tenantId: string
   if (row.status !== "deleted") throw new Error(`refusing to purge tenant ${tenantId} in status ${row.status}`);
 
   const keys = await services.db.select({ hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.tenantId, tenantId));
-  await purgeTenantResources(env, services, { id: row.id, isolation: row.isolation as Isolation, region: row.region }, keys.map((key) => key.hash));
+  await purgeTenantResources(env, services, { id: row.id, isolation: row.isolation, region: row.region }, keys.map((key) => key.hash));
   await services.db.transaction(async (tx) => {
     await tx.delete(usageMinutes).where(eq(usageMinutes.tenantId, tenantId));
     await tx.delete(usageBatches).where(eq(usageBatches.tenantId, tenantId));

@@ -72,7 +72,7 @@ export async function updateTenant(db: Database, id: string, patch: UpdateTenant
     }
     let statusEvent: AuditEntry | undefined;
     if (patch.status !== undefined) {
-      const transition = statusTransition(row.status as TenantStatus, patch.status);
+      const transition = statusTransition(row.status, patch.status);
       if (!transition.ok) throw new ApiError("conflict", transition.reason, { tenantStatus: row.status });
       update.status = patch.status;
       statusEvent = { tenantId: id, actor: "admin", action: transition.action, details: { from: row.status, to: patch.status } };
