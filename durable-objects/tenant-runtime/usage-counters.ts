@@ -1,29 +1,12 @@
-import type { UsageCounts } from "../metering/usage-counts.ts";
+import type { UsageCounts, UsageRow } from "../../src/core/usage-counts.ts";
+import type { UsageDelta } from "../../src/core/usage.ts";
+
+export const minuteOf = (epochMs: number) => Math.floor(epochMs / 60_000) * 60_000;
 
 /**
  * Usage per tenant and minute, counted in the runtime object's SQLite storage (so eviction loses
  * nothing) and flushed to Postgres in batches. Rows are deleted only after Postgres committed them.
  */
-export interface UsageDelta {
-  requests?: number;
-  rejected?: number;
-  readOps?: number;
-  writeOps?: number;
-  bytesIn?: number;
-  bytesOut?: number;
-  connectionSeconds?: number;
-  messages?: number;
-  /** Concurrent connections observed now; the minute keeps the maximum. */
-  connections?: number;
-}
-
-export interface UsageRow extends UsageCounts {
-  tenantId: string;
-  minute: number;
-}
-
-export const minuteOf = (epochMs: number) => Math.floor(epochMs / 60_000) * 60_000;
-
 export class UsageCounters {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`create table if not exists usage (

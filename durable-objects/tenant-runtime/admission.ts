@@ -1,4 +1,4 @@
-import type { TenantContext } from "../tenancy/context.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
 
 export interface AdmitRequest {
   /** The edge's copy; the runtime keeps whichever of its own and this one is newer. */
@@ -8,8 +8,6 @@ export interface AdmitRequest {
   backstop: boolean;
   /** Epoch ms after which the edge has given up waiting: the runtime then takes no lease. */
   deadline: number;
-  /** Integration suite only (TEST_HOOKS): the runtime waits this long before admitting. */
-  testDelayMs?: number;
 }
 
 export type AdmitRefusal =
@@ -24,13 +22,6 @@ export type AdmitRefusal =
 export type AdmitResult =
   | { ok: true; leaseId: string; context: TenantContext }
   | { ok: false; code: AdmitRefusal; retryAfterMs: number; context: TenantContext };
-
-export interface RequestUsage {
-  readOps: number;
-  writeOps: number;
-  bytesIn: number;
-  bytesOut: number;
-}
 
 /** The status gate, shared by the edge (on its cached copy) and the runtime (authoritative). */
 export function statusRefusal(context: TenantContext, write: boolean): AdmitRefusal | null {

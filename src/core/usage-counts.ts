@@ -10,3 +10,9 @@ export interface UsageCounts {
   peakConnections: number;
   messages: number;
 }
+
+/** One tenant's counts for one minute. */
+export interface UsageRow extends UsageCounts {
+  tenantId: string;
+  minute: number;
+}
