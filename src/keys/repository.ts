@@ -3,8 +3,9 @@ import { recordAudit } from "../audit/record.ts";
 import type { Database, Transaction } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { newId } from "../lib/ids.ts";
-import { tenants } from "../tenants/schema.ts";
-import { generateApiKey, SCOPES, type Scope } from "./api-keys.ts";
+import { tenants } from "../core/tenant-table.ts";
+import { generateApiKey } from "./api-keys.ts";
+import { SCOPES, type Scope } from "../core/tenant-context.ts";
 import { apiKeys } from "./schema.ts";
 import { iso, keyView } from "./view.ts";
 

@@ -1,4 +1,4 @@
-import type { Scope } from "./api-keys.ts";
+import type { Scope } from "../core/tenant-context.ts";
 import type { apiKeys } from "./schema.ts";
 
 type KeyRow = typeof apiKeys.$inferSelect;

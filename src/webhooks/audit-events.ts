@@ -1,5 +1,4 @@
 import { eq } from "drizzle-orm";
-import type { AuditEntry } from "../audit/record.ts";
 import type { Transaction } from "../db/client.ts";
 import { apiKeys } from "../keys/schema.ts";
 import { keyView } from "../keys/view.ts";
@@ -7,10 +6,17 @@ import { findTenantView } from "../tenants/repository.ts";
 import { EVENT_OF_AUDIT_ACTION, type EventType } from "./event-types.ts";
 import { subscribedTypes, writeEvents, type OutboxEvent } from "./outbox.ts";
 
-export const isEventAction = (entry: AuditEntry) => EVENT_OF_AUDIT_ACTION[entry.action] !== undefined;
+/** What an audit entry carries that an event needs (src/audit/record.ts's AuditEntry fits). */
+export interface AuditedChange {
+  tenantId: string;
+  action: string;
+  details?: Record<string, unknown>;
+}
+
+export const isEventAction = (entry: AuditedChange) => Object.hasOwn(EVENT_OF_AUDIT_ACTION, entry.action);
 
 /** `data` as the API shows the subject at this moment, read inside the change's transaction. */
-async function eventData(tx: Transaction, type: EventType, entry: AuditEntry): Promise<Record<string, unknown>> {
+async function eventData(tx: Transaction, type: EventType, entry: AuditedChange): Promise<Record<string, unknown>> {
   if (type === "key.created" || type === "key.revoked") {
     const keyId = typeof entry.details?.keyId === "string" ? entry.details.keyId : "";
     const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, keyId));
@@ -21,9 +27,9 @@ async function eventData(tx: Transaction, type: EventType, entry: AuditEntry): P
 }
 
 /** The outbox rows of audited changes that are events, in the same transaction as the audit entries. */
-export async function writeAuditEvents(tx: Transaction, entries: AuditEntry[]): Promise<void> {
+export async function writeAuditEvents(tx: Transaction, entries: AuditedChange[]): Promise<void> {
   const candidates = entries.flatMap((entry) => {
-    const type = EVENT_OF_AUDIT_ACTION[entry.action];
+    const type = Object.hasOwn(EVENT_OF_AUDIT_ACTION, entry.action) ? EVENT_OF_AUDIT_ACTION[entry.action] : undefined;
     return type ? [{ entry, type }] : [];
   });
   if (candidates.length === 0) return;

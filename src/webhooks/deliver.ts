@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
-import { logEvent } from "../provisioning/log.ts";
+import { logEvent } from "../lib/log.ts";
 import { postEvent, type AttemptResult } from "./attempt.ts";
 import { enqueueDeliveries } from "./relay.ts";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "./schema.ts";

@@ -1,5 +1,3 @@
-import type { AuditAction } from "../audit/record.ts";
-
 /** The contract's event types. */
 export const EVENT_TYPES = [
   "tenant.created",
@@ -21,8 +19,11 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Audited changes that are also events (the audit entry and the outbox row share a transaction). */
-export const EVENT_OF_AUDIT_ACTION: Partial<Record<AuditAction, EventType>> = {
+/**
+ * Audited changes that are also events (the audit entry and the outbox row share a transaction),
+ * by audit action. Keyed by string: src/audit/record.ts imports this module, not the other way.
+ */
+export const EVENT_OF_AUDIT_ACTION: Readonly<Record<string, EventType>> = {
   "tenant.created": "tenant.created",
   "tenant.provisioned": "tenant.activated",
   "tenant.provisioning_failed": "tenant.provisioning_failed",

@@ -1,5 +1,5 @@
-import { openServices } from "../http/services.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
+import { openServices } from "../services/open-services.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import { abandonDelivery, deliver } from "./deliver.ts";
 import { isDeliveryMessage } from "./relay.ts";
 

@@ -1,8 +1,8 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { openServices } from "../http/services.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
-import { tenantNamespace } from "../tenancy/cache-keys.ts";
-import type { TenantContext } from "../tenancy/context.ts";
+import { openServices } from "../services/open-services.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
+import { tenantNamespace } from "../cache/tenant-keys.ts";
+import type { TenantContext } from "../core/tenant-context.ts";
 import { findTenantView } from "../tenants/repository.ts";
 import { subscribedTypes, writeEvents } from "./outbox.ts";
 import { relayOutbox } from "./relay.ts";

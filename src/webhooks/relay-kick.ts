@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
-import { openServices } from "../http/services.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
+import { openServices } from "../services/open-services.ts";
+import { requestTestHooks } from "../test-hooks/request-hooks.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import { relayOutbox } from "./relay.ts";
 
 interface Deferrer {
@@ -27,12 +28,12 @@ export function relayInBackground(env: Env, ctx: Deferrer): void {
 }
 
 /**
- * After a successful control-plane write, relay what it wrote to the outbox. With TEST_HOOKS,
- * `X-Test-Skip-Relay: 1` leaves the rows for the cron, as a Worker dying after the commit would.
+ * After a successful control-plane write, relay what it wrote to the outbox. A test may leave the
+ * rows for the cron (`X-Test-Skip-Relay`, src/test-hooks/), as a Worker dying after the commit would.
  */
 export const relayAfterWrite: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (c.req.method === "GET" || c.req.method === "HEAD" || c.res.status >= 400) return;
-  if (c.env.TEST_HOOKS === "1" && c.req.header("X-Test-Skip-Relay") === "1") return;
+  if (requestTestHooks(c.env, (name) => c.req.header(name)).skipRelay) return;
   relayInBackground(c.env, c.executionCtx);
 };

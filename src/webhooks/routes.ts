@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { decodeCursor, encodeCursor } from "../lib/cursor.ts";
+import { decodeCursor, encodeCursor } from "../http/cursor.ts";
 import {
   CreatedWebhookSchema,
   CreateWebhookBody,

@@ -3,7 +3,7 @@
 import type pg from "pg";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, call, createTenant, eventually, expectProblem } from "../../support/api.ts";
+import { admin, adminToken, call, createTenant, eventually, expectProblem } from "../../support/api.ts";
 import { sleep, triggerScheduled } from "../../support/control-plane.ts";
 import { ownerPool } from "../../support/postgres.ts";
 import { activeTenant } from "../../support/tenants.ts";
@@ -301,7 +301,7 @@ describe("webhook events from the outbox (rollback, crash, usage.hourly, quota.e
   it("keeps an event committed by a Worker that died before relaying it, and the cron sends it", async () => {
     await createEndpoint("/crash", ["tenant.suspended"]);
     const t = await activeTenant({ name: "webhook-crash" });
-    const suspended = await admin("PATCH", `/v1/tenants/${t.id}`, { body: { status: "suspended" }, headers: { "X-Test-Skip-Relay": "1" } });
+    const suspended = await admin("PATCH", `/v1/tenants/${t.id}`, { body: { status: "suspended" }, headers: { "X-Test-Skip-Relay": "1", "X-Test-Hooks": adminToken() } });
     expect(suspended.status).toBe(200);
     const pending = await db.query("select relayed_at from webhook_events where type = 'tenant.suspended' and tenant_id = $1", [t.id]);
     expect(pending.rows).toHaveLength(1);
