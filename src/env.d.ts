@@ -15,6 +15,12 @@ declare namespace Cloudflare {
     LEASE_TTL_MS?: string;
     /** Tests only: "1" mounts test hooks (fault injection, probes). Never set in a deployment. */
     TEST_HOOKS?: string;
+    /** Stripe meter export (docs/INTEGRATIONS.md): off unless both the key and the meters are set. */
+    STRIPE_SECRET_KEY?: string;
+    /** JSON: usage field → Stripe meter event name, e.g. {"requests":"tenantry_requests"}. */
+    STRIPE_METERS?: string;
+    /** Stripe's API unless set (tests point it at a local stand-in). */
+    STRIPE_API_BASE?: string;
     /** Benchmarks only: "off" disables usage metering (metering on vs off). */
     METERING?: string;
   }

@@ -1,4 +1,5 @@
 import { adminAuth } from "../auth/admin-auth.ts";
+import { billingRoutes } from "../billing/routes.ts";
 import { dataPlane } from "../edge/pipeline.ts";
 import { PROBE_PATH, probeRoutes, probesEnabled } from "../edge/test-probes.ts";
 import { healthRoutes } from "../health/routes.ts";
@@ -43,6 +44,7 @@ export function createApp() {
   app.use("/v1/tenants/*", adminAuth);
   app.use("/v1/plans", adminAuth);
   app.use("/v1/admin/*", adminAuth);
+  app.use("/v1/billing/*", adminAuth);
 
   // Data plane: tenant credential, limits and the runtime object's admission on every route.
   // (In Hono, "/x/*" also matches "/x" itself: one pattern per prefix, or the pipeline runs twice.)
@@ -68,6 +70,7 @@ export function createApp() {
   app.route("/", secretAdminRoutes);
   app.route("/", controlPlaneRoutes);
   app.route("/", testHookRoutes);
+  app.route("/", billingRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantCredential", {

@@ -1,4 +1,5 @@
 import { lt } from "drizzle-orm";
+import { runScheduledExport } from "../billing/scheduled-export.ts";
 import type { Services } from "../http/app-env.ts";
 import { openServices } from "../http/services.ts";
 import { errorMessage, logEvent } from "../provisioning/log.ts";
@@ -20,13 +21,14 @@ async function expireIdempotencyKeys(services: Services, now: Date): Promise<num
   return expired.length;
 }
 
-/** Cron: retention purges, provisioning sweeps, expired idempotency records. Each job is idempotent and bounded. */
+/** Cron: retention purges, provisioning sweeps, expired idempotency records, the Stripe meter export. Each job is idempotent and bounded. */
 export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
   const scope = openServices(env);
   try {
     await job("purge-expired-tenants", now, () => purgeExpiredTenants(env, scope.services, now));
     await job("sweep-stalled-provisioning", now, () => sweepStalledProvisioning(env, scope.services, now));
     await job("expire-idempotency-keys", now, () => expireIdempotencyKeys(scope.services, now));
+    await job("stripe-meter-export", now, () => runScheduledExport(env, scope.services.db, now));
   } finally {
     await scope.close();
   }
