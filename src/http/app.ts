@@ -4,6 +4,7 @@ import { dataPlane } from "../edge/pipeline.ts";
 import { PROBE_PATH, probeRoutes, probesEnabled } from "../edge/test-probes.ts";
 import { healthRoutes } from "../health/routes.ts";
 import { meRoutes } from "../me/routes.ts";
+import { metricsRoutes } from "../metrics/routes.ts";
 import { isolationRoutes } from "../isolation/routes.ts";
 import { meteringRoutes } from "../metering/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
@@ -45,10 +46,11 @@ export function createApp() {
   app.use("/v1/plans", adminAuth);
   app.use("/v1/admin/*", adminAuth);
   app.use("/v1/billing/*", adminAuth);
+  app.use("/metrics", adminAuth);
 
   // Data plane: tenant credential, limits and the runtime object's admission on every route.
   // (In Hono, "/x/*" also matches "/x" itself: one pattern per prefix, or the pipeline runs twice.)
-  for (const path of ["/v1/me", "/v1/maps/*", "/v1/secrets/*", "/v1/realtime/*"]) {
+  for (const path of ["/v1/me", "/v1/metrics", "/v1/maps/*", "/v1/secrets/*", "/v1/realtime/*"]) {
     app.use(path, dataPlane);
   }
   app.use(PROBE_PATH, probesEnabled, dataPlane);
@@ -71,6 +73,7 @@ export function createApp() {
   app.route("/", controlPlaneRoutes);
   app.route("/", testHookRoutes);
   app.route("/", billingRoutes);
+  app.route("/", metricsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantCredential", {

@@ -1,3 +1,4 @@
+import type { RequestOutcome } from "../metering/outcomes.ts";
 import type { TenantContext } from "../tenancy/context.ts";
 
 export interface AdmitRequest {
@@ -30,6 +31,16 @@ export interface RequestUsage {
   writeOps: number;
   bytesIn: number;
   bytesOut: number;
+  /** How the request ended, known once it was answered (metrics). */
+  outcome?: RequestOutcome;
+}
+
+/** What a runtime object reports to the metrics. */
+export interface RuntimeSnapshot {
+  /** Open realtime connections (of the tenant, or of every tenant the object serves). */
+  connections: number;
+  /** Epoch ms since which the oldest usage still held here has waited for Postgres, or null when all is flushed. */
+  unflushedSince: number | null;
 }
 
 /** The status gate, shared by the edge (on its cached copy) and the runtime (authoritative). */
