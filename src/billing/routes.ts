@@ -8,6 +8,7 @@ import { stripeExportSetting } from "./config.ts";
 import { exportHour, SimulatedCrash } from "./export-hour.ts";
 import { listExports } from "./export-status.ts";
 import { HOUR_MS, hourStart, isHourStart, lastClosedHour } from "./hours.ts";
+import { billingExportHours } from "./schema.ts";
 
 /** 35 days of hours and a little more: what one list may span. */
 const MAX_RANGE_MS = 40 * 24 * HOUR_MS;
@@ -99,6 +100,8 @@ export const billingRoutes = createRouter()
     }
     const setting = stripeExportSetting(c.env);
     if (!setting.on) throw new ApiError("conflict", `The Stripe export is off: ${setting.reason}.`);
+    // Recorded before the answer: the hour shows as pending at once, and a database outage is a 503 here.
+    await c.get("services").db.insert(billingExportHours).values({ hour, status: "pending" }).onConflictDoNothing();
     const stopAfterSent = stopAfterSentForTest(c.env, c.req.header("X-Test-Stop-After-Events"));
     // The request's own connections close with its response: the run, which outlives it, has its own.
     const scope = openServices(c.env);
