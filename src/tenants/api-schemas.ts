@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { noNul, storableJson } from "../http/schemas/storable.ts";
 import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../plans/catalog.ts";
 
 export const TENANT_STATUSES = ["pending", "provisioning", "active", "suspended", "failed", "deleted"] as const;
@@ -25,20 +26,43 @@ function limitField(field: keyof Limits) {
   return NULLABLE_LIMITS.has(field) ? base.nullable().optional() : base.optional();
 }
 
+const autoPromoteFields = {
+  storageBytes: z.number().int().min(1).max(MAX_LIMIT_VALUE),
+  sustainedRequestsPerSecond: z.number().positive().max(1e9),
+  forMinutes: z.number().int().min(1).max(1440),
+};
+
+/** Thresholds of automatic promotion, laid over the plan's field by field. */
+export const AutoPromoteSchema = z
+  .strictObject({
+    storageBytes: autoPromoteFields.storageBytes.optional(),
+    sustainedRequestsPerSecond: autoPromoteFields.sustainedRequestsPerSecond.optional(),
+    forMinutes: autoPromoteFields.forMinutes.optional(),
+  })
+  .openapi("AutoPromote", { description: "Promote a shared tenant past these thresholds (storage, or a request rate held for `forMinutes`)." });
+
 /** In a create body, `null` on a nullable limit means "unlimited". */
 export const OverridesSchema = z
-  .strictObject(Object.fromEntries(LIMIT_FIELDS.map((field) => [field, limitField(field)])) as Record<
-    (typeof LIMIT_FIELDS)[number],
-    ReturnType<typeof limitField>
-  >)
-  .openapi("LimitOverrides", { description: "Any subset of the plan's limits." });
+  .strictObject({
+    ...(Object.fromEntries(LIMIT_FIELDS.map((field) => [field, limitField(field)])) as Record<(typeof LIMIT_FIELDS)[number], ReturnType<typeof limitField>>),
+    autoPromote: AutoPromoteSchema.optional(),
+  })
+  .openapi("LimitOverrides", { description: "Any subset of the plan's limits, and `autoPromote` thresholds." });
 
 /** In a PATCH body (JSON merge patch), `null` removes the override and the plan's value applies. */
-export const OverridesPatchSchema = z.strictObject(
-  Object.fromEntries(
+export const OverridesPatchSchema = z.strictObject({
+  ...(Object.fromEntries(
     LIMIT_FIELDS.map((field) => [field, z.number().int().min(1).max(MAX_LIMIT_VALUE).nullable().optional()]),
-  ) as Record<(typeof LIMIT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodNumber>>>,
-);
+  ) as Record<(typeof LIMIT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodNumber>>>),
+  autoPromote: z
+    .strictObject({
+      storageBytes: autoPromoteFields.storageBytes.nullable().optional(),
+      sustainedRequestsPerSecond: autoPromoteFields.sustainedRequestsPerSecond.nullable().optional(),
+      forMinutes: autoPromoteFields.forMinutes.nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+});
 
 const MAX_METADATA_BYTES = 16 * 1024;
 
@@ -46,9 +70,10 @@ export const MetadataSchema = z
   .record(z.string().min(1).max(128), z.json())
   .refine((value) => Object.keys(value).length <= 64, "At most 64 metadata fields.")
   .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, `Metadata is limited to ${MAX_METADATA_BYTES} bytes.`)
+  .superRefine(storableJson)
   .openapi("Metadata", { description: "Free-form JSON, kept with the tenant.", type: "object" });
 
-export const TenantName = z.string().trim().min(1).max(200);
+export const TenantName = z.string().trim().min(1).max(200).refine(...noNul);
 
 export const CreateTenantBody = z
   .strictObject({
@@ -92,7 +117,7 @@ export const TenantSchema = z
     isolation: z.enum(["shared", "dedicated"]),
     region: z.string().nullable(),
     limits: LimitsSchema,
-    overrides: z.record(z.string(), z.number().nullable()),
+    overrides: z.record(z.string(), z.union([z.number().nullable(), AutoPromoteSchema])),
     features: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()),
     email: z.string().nullable(),
@@ -142,6 +167,7 @@ export const UpdateTenantBody = z
       .openapi({ description: "Merged field by field; `null` removes an override (the plan's value applies again); `null` for the whole object removes all." }),
     metadata: z
       .record(z.string().min(1).max(128), z.json())
+      .superRefine(storableJson)
       .nullable()
       .optional()
       .openapi({ description: "JSON merge patch (RFC 7396) of the metadata: `null` removes a field.", type: "object" }),
