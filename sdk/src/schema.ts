@@ -60,7 +60,7 @@ export interface paths {
             cookie?: never;
         };
         /** Stripe meter export, hour by hour */
-        get: operations["billing.exports.list"];
+        get: operations["billing.listExports"];
         put?: never;
         post?: never;
         delete?: never;
@@ -79,7 +79,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Export one closed hour to Stripe now (idempotent: what was sent is not sent again; events Stripe refused are retried) */
-        post: operations["billing.exports.run"];
+        post: operations["billing.runExport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1066,7 +1066,7 @@ export interface operations {
             };
         };
     };
-    "billing.exports.list": {
+    "billing.listExports": {
         parameters: {
             query?: {
                 /** @description Inclusive; default: 24 h before `to`. */
@@ -1120,7 +1120,7 @@ export interface operations {
             };
         };
     };
-    "billing.exports.run": {
+    "billing.runExport": {
         parameters: {
             query?: never;
             header?: never;
@@ -1140,7 +1140,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The export runs; follow it with billing.exports.list */
+            /** @description The export runs; follow it with billing.listExports */
             202: {
                 headers: {
                     [name: string]: unknown;

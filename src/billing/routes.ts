@@ -40,7 +40,7 @@ const RunBody = z.strictObject({
 const listExportsRoute = createRoute({
   method: "get",
   path: "/v1/billing/exports",
-  operationId: "billing.exports.list",
+  operationId: "billing.listExports",
   tags: ["billing"],
   summary: "Stripe meter export, hour by hour",
   security: ADMIN_SECURITY,
@@ -54,13 +54,13 @@ const listExportsRoute = createRoute({
 const runExportRoute = createRoute({
   method: "post",
   path: "/v1/billing/exports/run",
-  operationId: "billing.exports.run",
+  operationId: "billing.runExport",
   tags: ["billing"],
   summary: "Export one closed hour to Stripe now (idempotent: what was sent is not sent again; events Stripe refused are retried)",
   security: ADMIN_SECURITY,
   request: { body: { required: false, content: { "application/json": { schema: RunBody } } } },
   responses: {
-    202: { description: "The export runs; follow it with billing.exports.list", content: { "application/json": { schema: z.object({ hour: z.string() }) } } },
+    202: { description: "The export runs; follow it with billing.listExports", content: { "application/json": { schema: z.object({ hour: z.string() }) } } },
     ...problems(400, 401, 409, 503),
   },
 });
