@@ -3,15 +3,14 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { admin, call, expectProblem } from "../support/api.ts";
-import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { admin, call, expectProblem } from "../../support/api.ts";
+import { database } from "../../support/postgres.ts";
+import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
 /** Debian's python3-prometheus-client lives beside Debian's python (a pyenv shim first on the PATH would not see it). */
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 2 });
+const pool = database();
 const OPENMETRICS = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
 
 const FAMILIES = [
@@ -76,10 +75,6 @@ describe("metrics", () => {
   beforeAll(async () => {
     [tenant, other] = await Promise.all([activeTenant({ plan: "pro" }), activeTenant({ plan: "free" })]);
   }, 60_000);
-
-  afterAll(async () => {
-    await pool.end();
-  });
 
   it("serves /metrics in the Prometheus text format that promtool accepts, with the contract's families", async () => {
     const response = await admin("GET", "/metrics");

@@ -1,18 +1,17 @@
 // Stripe meter export against a local stand-in for Stripe (test/support/fake-stripe.ts). Tenants'
 // `billing` is set with SQL here (owner role): the API for it comes with the tenant fields.
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { admin, call, control, createTenant, eventually, expectProblem } from "../support/api.ts";
-import { FakeStripe } from "../support/fake-stripe.ts";
-import { triggerScheduled } from "./tenants-support.ts";
+import { admin, call, control, createTenant, eventually, expectProblem } from "../../support/api.ts";
+import { database } from "../../support/postgres.ts";
+import { FakeStripe } from "../../support/fake-stripe.ts";
+import { triggerScheduled } from "../../support/control-plane.ts";
 
 const HOUR = 3_600_000;
 const SECRET_KEY = "sk_test_tenantry_integration";
 const METERS = { requests: "tenantry_requests", writeOps: "tenantry_write_ops" };
 
 const stripe = new FakeStripe(SECRET_KEY);
-const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 2 });
+const pool = database();
 
 const hoursAgo = (n: number) => new Date(Math.floor(Date.now() / HOUR) * HOUR - n * HOUR);
 
@@ -66,7 +65,6 @@ describe("Stripe meter export", () => {
   afterAll(async () => {
     await control("worker/restart", { STRIPE_SECRET_KEY: null, STRIPE_METERS: null, STRIPE_API_BASE: null });
     await stripe.stop();
-    await pool.end();
   }, 120_000);
 
   it("sends one well-formed event per tenant, mapped non-zero field and hour, and a second run sends nothing", async () => {
