@@ -2,13 +2,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { openServices } from "../http/services.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
+import { openServices } from "../services/open-services.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import { stripeExportSetting } from "./config.ts";
 import { exportHour, SimulatedCrash } from "./export-hour.ts";
 import { listExports } from "./export-status.ts";
 import { HOUR_MS, hourStart, isHourStart, lastClosedHour } from "./hours.ts";
 import { billingExportHours } from "./schema.ts";
+import { stopAfterEventsForTest } from "../test-hooks/export-hooks.ts";
 
 /** 35 days of hours and a little more: what one list may span. */
 const MAX_RANGE_MS = 40 * 24 * HOUR_MS;
@@ -65,13 +66,6 @@ const runExportRoute = createRoute({
   },
 });
 
-/** Integration tests only (TEST_HOOKS): `X-Test-Stop-After-Events: n` ends the run like a dying Worker. */
-function stopAfterSentForTest(env: Env, header: string | undefined): number | undefined {
-  if (env.TEST_HOOKS !== "1" || header === undefined) return undefined;
-  const n = Number(header);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
 export const billingRoutes = createRouter()
   .openapi(listExportsRoute, async (c) => {
     const query = c.req.valid("query");
@@ -102,7 +96,7 @@ export const billingRoutes = createRouter()
     if (!setting.on) throw new ApiError("conflict", `The Stripe export is off: ${setting.reason}.`);
     // Recorded before the answer: the hour shows as pending at once, and a database outage is a 503 here.
     await c.get("services").db.insert(billingExportHours).values({ hour, status: "pending" }).onConflictDoNothing();
-    const stopAfterSent = stopAfterSentForTest(c.env, c.req.header("X-Test-Stop-After-Events"));
+    const stopAfterSent = stopAfterEventsForTest(c.env, (name) => c.req.header(name));
     // The request's own connections close with its response: the run, which outlives it, has its own.
     const scope = openServices(c.env);
     c.executionCtx.waitUntil(

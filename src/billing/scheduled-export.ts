@@ -1,6 +1,6 @@
 import { asc, eq, max } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import { stripeExportSetting } from "./config.ts";
 import { exportHour } from "./export-hour.ts";
 import type { HourExport } from "./export-status.ts";

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
-import type { UsageRow } from "../runtime/usage-counters.ts";
-import { noOutcomes } from "./outcomes.ts";
+import { noOutcomes } from "../core/outcomes.ts";
+import type { UsageRow } from "../core/usage-counts.ts";
 import { usageBatches, usageMinutes, usageTotals } from "./schema.ts";
 
 export interface UsageBatch {

@@ -1,6 +1,6 @@
 import type { Database } from "../db/client.ts";
 import { mapStore } from "../storage/maps/store.ts";
-import type { TenantContext } from "../tenancy/context.ts";
+import type { TenantContext } from "../core/tenant-context.ts";
 import { billingExportLag, provisioningTimes, requestsToday, tenantCounts, usageByPlan } from "./database-figures.ts";
 import type { MetricFamily } from "./exposition.ts";
 import { metricFamilies, PLATFORM_LABELS, quotaFamily } from "./families.ts";

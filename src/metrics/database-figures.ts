@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { REQUEST_OUTCOMES, noOutcomes, type OutcomeCounts } from "../metering/outcomes.ts";
+import { REQUEST_OUTCOMES, noOutcomes, type OutcomeCounts } from "../core/outcomes.ts";
 
 /** Upper bounds of the provisioning-time histogram, in seconds. */
 export const PROVISIONING_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];

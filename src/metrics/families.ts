@@ -1,6 +1,6 @@
-import { REQUEST_OUTCOMES } from "../metering/outcomes.ts";
-import { PLAN_IDS } from "../plans/catalog.ts";
-import { TENANT_STATUSES } from "../tenants/api-schemas.ts";
+import { REQUEST_OUTCOMES } from "../core/outcomes.ts";
+import { PLAN_IDS } from "../core/plans.ts";
+import { TENANT_STATUSES } from "../core/tenant.ts";
 import type { ProvisioningFigures, UsageFigures } from "./database-figures.ts";
 import type { MetricFamily, Sample } from "./exposition.ts";
 import type { RuntimeFigures } from "./runtime-snapshots.ts";

@@ -4,8 +4,8 @@ import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter, TENANT_SECURITY } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { contextFromRow } from "../tenancy/context-from-row.ts";
-import { TenantIdParam } from "../tenants/api-schemas.ts";
+import { contextFromRow } from "../core/context-from-row.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { findTenantRow } from "../tenants/repository.ts";
 import { platformMetrics, tenantMetrics } from "./collect.ts";
 import { CONTENT_TYPE, negotiateFormat, render, type MetricFamily } from "./exposition.ts";
@@ -54,15 +54,18 @@ function metricsResponse(c: Context<AppEnv>, families: MetricFamily[]): Response
   return c.body(render(families, format), 200, { "Content-Type": CONTENT_TYPE[format], Vary: "Accept" });
 }
 
-export const metricsRoutes = createRouter()
+/** Admin: the platform's series and any one tenant's. */
+export const metricsAdminRoutes = createRouter()
   .openapi(platformRoute, async (c) => metricsResponse(c, await platformMetrics(c.env, c.get("services").db)) as never)
   .openapi(tenantAdminRoute, async (c) => {
     const { db } = c.get("services");
     const row = await findTenantRow(db, c.req.valid("param").id);
     if (!row) throw new ApiError("not_found", "No such tenant.");
     return metricsResponse(c, await tenantMetrics(c.env, db, contextFromRow(row), row.migration !== null)) as never;
-  })
-  .openapi(tenantSelfRoute, async (c) => {
+  });
+
+/** Data plane: the calling tenant's own series. */
+export const metricsTenantRoutes = createRouter().openapi(tenantSelfRoute, async (c) => {
     const tenant = c.get("tenant");
     return metricsResponse(c, await tenantMetrics(c.env, c.get("services").db, tenant, false)) as never;
   });

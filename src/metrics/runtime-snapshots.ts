@@ -1,9 +1,9 @@
 import { and, eq, isNotNull, ne, or } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { withTimeout } from "../lib/with-timeout.ts";
-import type { RuntimeSnapshot } from "../runtime/admission.ts";
-import { runtimeByName, runtimeFor, runtimeObjectName, shardObjectNames, type RuntimePlacement } from "../tenancy/runtime.ts";
-import { tenants } from "../tenants/schema.ts";
+import type { RuntimeSnapshot } from "../../durable-objects/tenant-runtime/admission.ts";
+import { runtimeByName, runtimeFor, runtimeObjectName, shardObjectNames, type RuntimePlacement } from "../../durable-objects/tenant-runtime/stub.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 const SNAPSHOT_TIMEOUT_MS = 2000;
 const CONCURRENCY = 32;

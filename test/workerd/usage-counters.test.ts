@@ -1,8 +1,8 @@
 // The runtime object's usage counters (src/runtime/usage-counters.ts) in workerd's SQLite.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { noOutcomes } from "../../src/metering/outcomes.ts";
-import { minuteOf, UsageCounters } from "../../src/runtime/usage-counters.ts";
+import { minuteOf, UsageCounters } from "../../durable-objects/tenant-runtime/usage-counters.ts";
+import { noOutcomes } from "../../src/core/outcomes.ts";
 import { harness, inside } from "./harness.ts";
 
 const MINUTE = 60_000;

@@ -1,7 +1,7 @@
 // Stripe meter export against a local stand-in for Stripe (test/support/fake-stripe.ts). Tenants'
 // `billing` is set with SQL here (owner role): the API for it comes with the tenant fields.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, call, control, createTenant, eventually, expectProblem } from "../../support/api.ts";
+import { admin, call, control, createTenant, eventually, expectProblem, testHooks } from "../../support/api.ts";
 import { database } from "../../support/postgres.ts";
 import { FakeStripe } from "../../support/fake-stripe.ts";
 import { triggerScheduled } from "../../support/control-plane.ts";
@@ -114,7 +114,7 @@ describe("Stripe meter export", () => {
     const expected = tenants.map((tenant) => identifier(tenant, "requests", hour)).sort();
 
     // The run stops right after Stripe accepted the 2nd event, before it is recorded as sent.
-    await runExport(hour, { "X-Test-Stop-After-Events": "2" });
+    await runExport(hour, testHooks({ "X-Test-Stop-After-Events": "2" }));
     await eventually(async () => stripe.requests.length >= 2);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(stripe.requests).toHaveLength(2);

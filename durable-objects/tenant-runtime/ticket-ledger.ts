@@ -1,4 +1,4 @@
-import { TICKET_TTL_MS } from "../realtime/tickets.ts";
+import { TICKET_TTL_MS } from "../../src/realtime/tickets.ts";
 
 /** Realtime ticket ids already redeemed, kept until the ticket would have expired anyway. */
 export class TicketLedger {

@@ -1,5 +1,6 @@
-import type { UsageBatch } from "../metering/usage-sink.ts";
-import type { UsageCounters, UsageRow } from "./usage-counters.ts";
+import type { UsageBatch } from "../../src/metering/usage-sink.ts";
+import type { UsageCounters } from "./usage-counters.ts";
+import type { UsageRow } from "../../src/core/usage-counts.ts";
 
 /**
  * Sealed usage batches waiting for Postgres. Counters move into a batch (with a fresh id) in one

@@ -1,6 +1,6 @@
-import { ApiError } from "../http/problem.ts";
-import { fromBase64Url, toBase64Url } from "./encoding.ts";
-import { jsonProblem } from "./storable-text.ts";
+import { ApiError } from "./problem.ts";
+import { fromBase64Url, toBase64Url } from "../lib/encoding.ts";
+import { jsonProblem } from "../lib/storable-text.ts";
 
 /** Opaque list cursors: base64url of a small JSON object the server alone interprets. */
 export function encodeCursor(position: Record<string, string | number>): string {

@@ -1,4 +1,4 @@
-import type { TenantContext } from "../tenancy/context.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
 
 /**
  * The runtime object's copy of each tenant's context (its status gate and limits), in SQLite and

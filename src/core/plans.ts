@@ -114,7 +114,8 @@ export function isPlanId(value: string): value is PlanId {
   return (PLAN_IDS as readonly string[]).includes(value);
 }
 
-export type LimitOverrides = Partial<Limits>;
+/** Per-tenant overrides of the plan's limits, as stored (`null` on a nullable limit: unlimited). */
+export type LimitOverrides = { [Field in keyof Limits]?: number | null };
 
 export function effectiveLimits(plan: PlanId, overrides: LimitOverrides = {}): Limits {
   const limits: Limits = { ...PLATFORM_DEFAULTS, ...PLANS[plan].limits };

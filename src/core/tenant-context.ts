@@ -1,6 +1,9 @@
-import type { Feature, Isolation, Limits, PlanId } from "../plans/catalog.ts";
-import type { Scope } from "../keys/api-keys.ts";
-import type { TenantStatus } from "../tenants/api-schemas.ts";
+import type { Feature, Isolation, Limits, PlanId } from "./plans.ts";
+import type { TenantStatus } from "./tenant.ts";
+
+/** What a credential may do: read, write, or both. */
+export const SCOPES = ["read", "write"] as const;
+export type Scope = (typeof SCOPES)[number];
 
 /** What the data plane knows about the tenant behind a request: resolved once, cached at the edge. */
 export interface TenantContext {

@@ -1,3 +1,5 @@
+import type { OutcomeCounts } from "./outcomes.ts";
+
 /** The contract's usage counters, as every layer (runtime SQLite, batches, API) carries them. */
 export interface UsageCounts {
   requests: number;
@@ -9,4 +11,12 @@ export interface UsageCounts {
   connectionSeconds: number;
   peakConnections: number;
   messages: number;
+}
+
+/** One tenant's counts for one minute. */
+export interface UsageRow extends UsageCounts {
+  tenantId: string;
+  minute: number;
+  /** Requests by outcome (metrics); absent in batches sealed before outcomes were counted. */
+  outcomes?: OutcomeCounts;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { credentialGenerationKey, tenantGenerationKey } from "./cache-keys.ts";
+import { credentialGenerationKey, tenantGenerationKey } from "./tenant-keys.ts";
 
 /**
  * Cached copies in Upstash are stamped with a generation; bumping it makes every copy stale at

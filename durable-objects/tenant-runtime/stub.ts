@@ -1,5 +1,5 @@
-import type { Isolation } from "../plans/catalog.ts";
-import { REGIONS } from "../tenants/api-schemas.ts";
+import type { Isolation } from "../../src/core/plans.ts";
+import { REGIONS } from "../../src/core/tenant.ts";
 
 export interface RuntimePlacement {
   id: string;

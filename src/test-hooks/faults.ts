@@ -1,13 +1,9 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { KEY_PREFIX } from "../tenancy/cache-keys.ts";
+import { KEY_PREFIX } from "../cache/tenant-keys.ts";
+import { testHooksEnabled } from "./enabled.ts";
 
-/**
- * Test-only switches, live only when the Worker runs with TEST_HOOKS=1 (the integration suite sets
- * it; wrangler.toml never does). Nothing here may change behaviour when it is off.
- */
-export function testHooksEnabled(env: Env): boolean {
-  return env.TEST_HOOKS === "1";
-}
+
+/** Faults a test arms through the admin routes (routes.ts); nothing here acts when hooks are off. */
 
 /**
  * A fault targets a tenant by id, or by name so a test can arm it before the tenant exists.

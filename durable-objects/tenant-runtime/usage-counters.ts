@@ -1,36 +1,15 @@
-import { REQUEST_OUTCOMES, type OutcomeCounts, type RequestOutcome } from "../metering/outcomes.ts";
-import type { UsageCounts } from "../metering/usage-counts.ts";
-
-/**
- * Usage per tenant and minute, counted in the runtime object's SQLite storage (so eviction loses
- * nothing) and flushed to Postgres in batches. Rows are deleted only after Postgres committed them.
- */
-export interface UsageDelta {
-  requests?: number;
-  rejected?: number;
-  readOps?: number;
-  writeOps?: number;
-  bytesIn?: number;
-  bytesOut?: number;
-  connectionSeconds?: number;
-  messages?: number;
-  /** Concurrent connections observed now; the minute keeps the maximum. */
-  connections?: number;
-  /** How a data-plane request ended (metrics only; not part of the usage API). */
-  outcome?: RequestOutcome;
-}
-
-export interface UsageRow extends UsageCounts {
-  tenantId: string;
-  minute: number;
-  /** Absent in batches sealed before outcomes were counted. */
-  outcomes?: OutcomeCounts;
-}
+import type { UsageCounts, UsageRow } from "../../src/core/usage-counts.ts";
+import { REQUEST_OUTCOMES, type OutcomeCounts } from "../../src/core/outcomes.ts";
+import type { UsageDelta } from "../../src/core/usage.ts";
 
 const OUTCOME_COLUMNS = REQUEST_OUTCOMES.map((outcome) => `outcome_${outcome}`);
 
 export const minuteOf = (epochMs: number) => Math.floor(epochMs / 60_000) * 60_000;
 
+/**
+ * Usage per tenant and minute, counted in the runtime object's SQLite storage (so eviction loses
+ * nothing) and flushed to Postgres in batches. Rows are deleted only after Postgres committed them.
+ */
 export class UsageCounters {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`create table if not exists usage (

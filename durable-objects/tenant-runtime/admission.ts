@@ -1,5 +1,4 @@
-import type { RequestOutcome } from "../metering/outcomes.ts";
-import type { TenantContext } from "../tenancy/context.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
 
 export interface AdmitRequest {
   /** The edge's copy; the runtime keeps whichever of its own and this one is newer. */
@@ -9,8 +8,6 @@ export interface AdmitRequest {
   backstop: boolean;
   /** Epoch ms after which the edge has given up waiting: the runtime then takes no lease. */
   deadline: number;
-  /** Integration suite only (TEST_HOOKS): the runtime waits this long before admitting. */
-  testDelayMs?: number;
 }
 
 export type AdmitRefusal =
@@ -25,15 +22,6 @@ export type AdmitRefusal =
 export type AdmitResult =
   | { ok: true; leaseId: string; context: TenantContext }
   | { ok: false; code: AdmitRefusal; retryAfterMs: number; context: TenantContext };
-
-export interface RequestUsage {
-  readOps: number;
-  writeOps: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** How the request ended, known once it was answered (metrics). */
-  outcome?: RequestOutcome;
-}
 
 /** What a runtime object reports to the metrics. */
 export interface RuntimeSnapshot {

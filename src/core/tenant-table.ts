@@ -1,17 +1,21 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import type { Isolation, LimitOverrides, PlanId } from "./plans.ts";
+
+export const TENANT_STATUSES = ["pending", "provisioning", "active", "suspended", "failed", "deleted"] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 export const tenants = pgTable(
   "tenants",
   {
     id: text("id").primaryKey(),
     name: text("name").notNull(),
-    plan: text("plan").notNull(),
-    status: text("status").notNull(),
-    isolation: text("isolation").notNull(),
+    plan: text("plan").$type<PlanId>().notNull(),
+    status: text("status").$type<TenantStatus>().notNull(),
+    isolation: text("isolation").$type<Isolation>().notNull(),
     region: text("region"),
     email: text("email"),
-    overrides: jsonb("overrides").$type<Record<string, unknown>>().notNull().default({}),
+    overrides: jsonb("overrides").$type<LimitOverrides>().notNull().default({}),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     migration: jsonb("migration").$type<Record<string, unknown> | null>(),
     /** v1.1: the tenant's gateway origin override, `{ origin, timeoutMs }`. */
@@ -33,13 +37,5 @@ export const tenants = pgTable(
   ],
 );
 
-/** Replays of `POST /v1/tenants` with the same `Idempotency-Key` within 24 h. */
-export const idempotencyKeys = pgTable("idempotency_keys", {
-  key: text("key").primaryKey(),
-  requestHash: text("request_hash").notNull(),
-  /** The full first response (it holds the API key secret), AES-GCM encrypted. */
-  responseCiphertext: text("response_ciphertext"),
-  responseStatus: integer("response_status"),
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
-});
+/** A tenant as stored in Postgres. */
+export type TenantRow = typeof tenants.$inferSelect;

@@ -1,20 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { adminAuth } from "../auth/admin-auth.ts";
-import type { AppEnv } from "../http/app-env.ts";
-import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { MIGRATION_FAULTS } from "../isolation/migration-record.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
-import { STEP_NAMES } from "./step-names.ts";
-import { faultKey, testHooksEnabled } from "./test-hooks.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
+import { STEP_NAMES } from "../provisioning/step-names.ts";
+import { faultKey } from "./faults.ts";
+import { RUNTIME_PROBE_URL, type RuntimeProbeState } from "./runtime-probe.ts";
 
-/** Without TEST_HOOKS=1 these routes do not exist. */
-const onlyWithTestHooks: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!testHooksEnabled(c.env)) throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
-  await next();
-};
+/**
+ * The integration suite's admin routes. src/app.ts mounts them on the admin router (admin token)
+ * only with TEST_HOOKS=1; without it they do not exist. Hidden from /openapi.json.
+ */
+export const TEST_HOOKS_PREFIX = "/v1/_test/*";
 
 const deliverRoute = createRoute({
   method: "post",
@@ -68,15 +65,14 @@ const warmStateRoute = createRoute({
   request: { params: z.object({ id: z.string().min(1).max(128) }) },
   responses: {
     200: {
-      description: "Whether the tenant's dedicated runtime object keeps itself warm",
-      content: { "application/json": { schema: z.object({ pinned: z.boolean(), alarmAt: z.number().nullable() }) } },
+      description: "Whether the tenant's dedicated runtime object keeps itself warm, and when this instance started",
+      content: { "application/json": { schema: z.object({ pinned: z.boolean(), alarmAt: z.number().nullable(), bootedAt: z.number() }) } },
     },
     ...problems(401, 404),
   },
 });
 
 export const testHookRoutes = createRouter();
-testHookRoutes.use("/v1/_test/*", onlyWithTestHooks, adminAuth);
 testHookRoutes
   .openapi(deliverRoute, async (c) => {
     const { tenantId, times } = c.req.valid("json");
@@ -95,5 +91,6 @@ testHookRoutes
   .openapi(warmStateRoute, async (c) => {
     // The object a dedicated tenant has (or had): its warm pin is invisible from anywhere else.
     const runtime = runtimeFor(c.env, { id: c.req.valid("param").id, isolation: "dedicated", region: null });
-    return c.json(await runtime.warmState(), 200);
+    const response = await runtime.fetch(RUNTIME_PROBE_URL);
+    return c.json((await response.json()) as RuntimeProbeState, 200);
   });

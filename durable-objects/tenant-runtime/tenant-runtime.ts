@@ -1,29 +1,26 @@
 import { DurableObject } from "cloudflare:workers";
-import { openRedis } from "../src/cache/redis.ts";
-import { openDatabase, type DatabaseHandle } from "../src/db/client.ts";
-import { ApiError, toProblemResponse } from "../src/http/problem.ts";
-import { applyUsageBatch } from "../src/metering/usage-sink.ts";
-import { outcomeOfRefusal } from "../src/metering/outcomes.ts";
-import {
-  statusRefusal,
-  type AdmitRefusal,
-  type AdmitRequest,
-  type AdmitResult,
-  type RequestUsage,
-  type RuntimeSnapshot,
-} from "../src/runtime/admission.ts";
-import { BackstopBuckets } from "../src/runtime/backstop-bucket.ts";
-import { ContextStore } from "../src/runtime/context-store.ts";
-import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "../src/runtime/lease-table.ts";
-import { UsageCounters, type UsageDelta } from "../src/runtime/usage-counters.ts";
-import { UsageOutbox } from "../src/runtime/usage-outbox.ts";
-import { admitFrame, executeFrame, type ExecutorDependencies } from "../src/realtime/executor.ts";
-import { readHandoff } from "../src/realtime/forward.ts";
-import { RealtimeHub } from "../src/realtime/hub.ts";
-import type { ChangeEvent } from "../src/realtime/protocol.ts";
-import { TicketLedger } from "../src/runtime/ticket-ledger.ts";
-import type { MapChange } from "../src/storage/maps/change-events.ts";
-import type { TenantContext } from "../src/tenancy/context.ts";
+import { openRedis } from "../../src/cache/redis.ts";
+import { openDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
+import { applyUsageBatch } from "../../src/metering/usage-sink.ts";
+import { outcomeOfRefusal } from "../../src/metering/outcomes.ts";
+import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RuntimeSnapshot } from "./admission.ts";
+import { type RequestUsage } from "../../src/core/usage.ts";
+import { BackstopBuckets } from "./backstop-bucket.ts";
+import { ContextStore } from "./context-store.ts";
+import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "./lease-table.ts";
+import { UsageCounters } from "./usage-counters.ts";
+import { type UsageDelta } from "../../src/core/usage.ts";
+import { UsageOutbox } from "./usage-outbox.ts";
+import { admitFrame, executeFrame, type ExecutorDependencies } from "../../src/realtime/executor.ts";
+import { readHandoff } from "../../src/realtime/forward.ts";
+import { RealtimeHub } from "../../src/realtime/hub.ts";
+import type { ChangeEvent } from "../../src/realtime/protocol.ts";
+import { TicketLedger } from "./ticket-ledger.ts";
+import type { MapChange } from "../../src/storage/maps/change-events.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
+import { answerRuntimeProbe } from "../../src/test-hooks/runtime-probe.ts";
+import { log } from "../../src/lib/log.ts";
 
 /** How often a warm-pinned (dedicated) runtime wakes itself so it is never cold. */
 const WARM_PIN_INTERVAL_MS = 30_000;
@@ -90,7 +87,6 @@ export class TenantRuntime extends DurableObject<Env> {
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
-    if (request.testDelayMs && this.env.TEST_HOOKS === "1") await sleep(request.testDelayMs);
     const context = this.contexts.offer(request.context);
     // The edge answered 503 already: a lease now would only sit there until it expired.
     if (Date.now() > request.deadline) return { ok: false, code: "too_late", retryAfterMs: 1000, context };
@@ -118,10 +114,6 @@ export class TenantRuntime extends DurableObject<Env> {
     this.count(tenantId, delta);
   }
 
-  async leasesHeld(tenantId: string): Promise<number> {
-    return this.leases.held(tenantId);
-  }
-
   /** Requests and realtime writes of the tenant still running here (a migration waits for zero). */
   async inFlight(tenantId: string): Promise<number> {
     return this.leases.held(tenantId) + (this.realtimeWrites.get(tenantId) ?? 0);
@@ -144,8 +136,14 @@ export class TenantRuntime extends DurableObject<Env> {
     await this.sendBatches(tenantId);
   }
 
-  /** A WebSocket upgrade the edge authenticated and admitted (see src/realtime/forward.ts). */
+  /** A WebSocket upgrade the edge authenticated and admitted (see src/realtime/forward.ts); with TEST_HOOKS, the test probe. */
   override async fetch(request: Request): Promise<Response> {
+    const probe = await answerRuntimeProbe(this.env, request, async () => ({
+      bootedAt: this.bootedAt,
+      pinned: (await this.ctx.storage.get<boolean>("warmPinned")) === true,
+      alarmAt: await this.ctx.storage.getAlarm(),
+    }));
+    if (probe) return probe;
     const handoff = readHandoff(request);
     if (!handoff) return new Response("not found", { status: 404 });
     const context = this.contexts.offer(handoff.context);
@@ -185,10 +183,6 @@ export class TenantRuntime extends DurableObject<Env> {
     return this.hub.publish(change.tenantId, event);
   }
 
-  async instanceBootedAt(): Promise<number> {
-    return this.bootedAt;
-  }
-
   async connections(tenantId: string): Promise<number> {
     return this.hub.connections(tenantId);
   }
@@ -219,10 +213,6 @@ export class TenantRuntime extends DurableObject<Env> {
     }
   }
 
-  async warmState(): Promise<{ pinned: boolean; alarmAt: number | null }> {
-    return { pinned: (await this.ctx.storage.get<boolean>("warmPinned")) === true, alarmAt: await this.ctx.storage.getAlarm() };
-  }
-
   async purge(tenantId: string): Promise<void> {
     this.hub.disconnect(tenantId, 1008, "tenant deleted");
     this.contexts.purge(tenantId);
@@ -241,7 +231,7 @@ export class TenantRuntime extends DurableObject<Env> {
       this.flushFailures = 0;
     } catch (error) {
       this.flushFailures++;
-      console.error(JSON.stringify({ level: "warn", message: "usage flush failed; will retry", error: String(error) }));
+      log.warn("usage flush failed; will retry", { error });
     }
     const pinned = (await this.ctx.storage.get<boolean>("warmPinned")) === true;
     const pending = this.usage.hasPending() || this.outbox.hasPending();
