@@ -40,6 +40,10 @@ async function stateDirFor(port: number): Promise<string> {
   return path.join(os.tmpdir(), `tenantry-dev-${checkout}-${port}`);
 }
 
+/** Integration settings passed to the Worker as they are when set (unset: the integration stays off). */
+const PASSED_THROUGH = ["STRIPE_SECRET_KEY", "STRIPE_METERS", "STRIPE_API_BASE"];
+const passedVars = Object.fromEntries(PASSED_THROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+
 const log = (line: string) => console.log(`[tenantry] ${line}`);
 const stateDir = await stateDirFor(port);
 log(`state in ${stateDir}`);
@@ -49,6 +53,7 @@ const stack = await startLocalStack({
   adminToken: process.env.ADMIN_TOKEN,
   databaseUrl: process.env.DATABASE_URL,
   upstash: upstashUrl && upstashToken ? { url: upstashUrl, token: upstashToken } : undefined,
+  vars: passedVars,
   log,
   workerLog: (line) => console.log(`[worker] ${line}`),
 }).catch((error: unknown) => {

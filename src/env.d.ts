@@ -21,6 +21,12 @@ declare namespace Cloudflare {
     WEBHOOK_TIMEOUT_MS?: string;
     /** An endpoint whose every attempt failed for this long is disabled (default 3 days). */
     WEBHOOK_DISABLE_AFTER_MS?: string;
+    /** Stripe meter export (docs/INTEGRATIONS.md): off unless both the key and the meters are set. */
+    STRIPE_SECRET_KEY?: string;
+    /** JSON: usage field → Stripe meter event name, e.g. {"requests":"tenantry_requests"}. */
+    STRIPE_METERS?: string;
+    /** Stripe's API unless set (tests point it at a local stand-in). */
+    STRIPE_API_BASE?: string;
     /** Benchmarks only: "off" disables usage metering (metering on vs off). */
     METERING?: string;
   }

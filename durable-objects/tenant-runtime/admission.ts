@@ -23,6 +23,14 @@ export type AdmitResult =
   | { ok: true; leaseId: string; context: TenantContext }
   | { ok: false; code: AdmitRefusal; retryAfterMs: number; context: TenantContext };
 
+/** What a runtime object reports to the metrics. */
+export interface RuntimeSnapshot {
+  /** Open realtime connections (of the tenant, or of every tenant the object serves). */
+  connections: number;
+  /** Epoch ms since which the oldest usage still held here has waited for Postgres, or null when all is flushed. */
+  unflushedSince: number | null;
+}
+
 /** The status gate, shared by the edge (on its cached copy) and the runtime (authoritative). */
 export function statusRefusal(context: TenantContext, write: boolean): AdmitRefusal | null {
   switch (context.status) {

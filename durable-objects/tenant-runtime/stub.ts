@@ -17,10 +17,21 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
+const shardCount = (env: Pick<Env, "RUNTIME_SHARDS">) => Math.max(1, Number(env.RUNTIME_SHARDS) || 16);
+
 export function runtimeObjectName(env: Pick<Env, "RUNTIME_SHARDS">, tenant: RuntimePlacement): string {
   if (tenant.isolation === "dedicated") return `tenant:${tenant.id}`;
-  const shards = Math.max(1, Number(env.RUNTIME_SHARDS) || 16);
-  return `shard:${fnv1a(tenant.id) % shards}`;
+  return `shard:${fnv1a(tenant.id) % shardCount(env)}`;
+}
+
+/** Every shared-tier shard object (the metrics visit each). */
+export function shardObjectNames(env: Pick<Env, "RUNTIME_SHARDS">): string[] {
+  return Array.from({ length: shardCount(env) }, (_, shard) => `shard:${shard}`);
+}
+
+/** A runtime object by its name, for visits that concern no one tenant. */
+export function runtimeByName(env: Env, name: string) {
+  return env.TENANT_RUNTIME.get(env.TENANT_RUNTIME.idFromName(name));
 }
 
 /**

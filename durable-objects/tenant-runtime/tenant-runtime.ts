@@ -3,7 +3,8 @@ import { openRedis } from "../../src/cache/redis.ts";
 import { openDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
 import { applyUsageBatch } from "../../src/metering/usage-sink.ts";
-import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "./admission.ts";
+import { outcomeOfRefusal } from "../../src/metering/outcomes.ts";
+import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RuntimeSnapshot } from "./admission.ts";
 import { type RequestUsage } from "../../src/core/usage.ts";
 import { BackstopBuckets } from "./backstop-bucket.ts";
 import { ContextStore } from "./context-store.ts";
@@ -186,6 +187,15 @@ export class TenantRuntime extends DurableObject<Env> {
     return this.hub.connections(tenantId);
   }
 
+  /** For the metrics: connections and how long the oldest unflushed usage has waited (one tenant, or all here). */
+  async metricsSnapshot(tenantId?: string): Promise<RuntimeSnapshot> {
+    const waiting = [this.usage.oldestMinute(tenantId), this.outbox.oldestSealedAt(tenantId)].filter((at): at is number => at !== null);
+    return {
+      connections: tenantId === undefined ? this.ctx.getWebSockets().length : this.hub.connections(tenantId),
+      unflushedSince: waiting.length > 0 ? Math.min(...waiting) : null,
+    };
+  }
+
   /** Dedicated tenants: a recurring alarm keeps the object warm. */
   async warmPin(_tenantId: string): Promise<void> {
     await this.ctx.storage.put("warmPinned", true);
@@ -274,8 +284,10 @@ export class TenantRuntime extends DurableObject<Env> {
   }
 
   private refuse(context: TenantContext, code: AdmitRefusal, retryAfterMs: number): AdmitResult {
-    // Only limits count as `rejected`; a closed status gate is not usage.
-    if (code === "concurrency_limited" || code === "rate_limited") this.count(context.id, { rejected: 1 });
+    // Only limits count as `rejected`; a closed status gate is not usage, but every refusal is an outcome.
+    // The edge counts `too_late` itself: it gave up before this answer reached it.
+    const rejected = code === "concurrency_limited" || code === "rate_limited" ? 1 : 0;
+    if (code !== "too_late") this.count(context.id, { rejected, outcome: outcomeOfRefusal(code) });
     return { ok: false, code, retryAfterMs, context };
   }
 }

@@ -1,5 +1,8 @@
 import type { UsageCounts, UsageRow } from "../../src/core/usage-counts.ts";
+import { REQUEST_OUTCOMES, type OutcomeCounts } from "../../src/core/outcomes.ts";
 import type { UsageDelta } from "../../src/core/usage.ts";
+
+const OUTCOME_COLUMNS = REQUEST_OUTCOMES.map((outcome) => `outcome_${outcome}`);
 
 export const minuteOf = (epochMs: number) => Math.floor(epochMs / 60_000) * 60_000;
 
@@ -23,12 +26,17 @@ export class UsageCounters {
       messages integer not null default 0,
       primary key (tenant_id, minute)
     )`);
+    // Objects whose table predates outcome counting gain the columns.
+    const existing = new Set(sql.exec(`select * from usage limit 0`).columnNames);
+    for (const column of OUTCOME_COLUMNS) {
+      if (!existing.has(column)) sql.exec(`alter table usage add column ${column} integer not null default 0`);
+    }
   }
 
   add(tenantId: string, delta: UsageDelta, now = Date.now()): void {
     this.sql.exec(
-      `insert into usage (tenant_id, minute, requests, rejected, read_ops, write_ops, bytes_in, bytes_out, connection_seconds, peak_connections, messages)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `insert into usage (tenant_id, minute, requests, rejected, read_ops, write_ops, bytes_in, bytes_out, connection_seconds, peak_connections, messages, ${OUTCOME_COLUMNS.join(", ")})
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${OUTCOME_COLUMNS.map(() => "?").join(", ")})
        on conflict (tenant_id, minute) do update set
          requests = requests + excluded.requests,
          rejected = rejected + excluded.rejected,
@@ -38,7 +46,8 @@ export class UsageCounters {
          bytes_out = bytes_out + excluded.bytes_out,
          connection_seconds = connection_seconds + excluded.connection_seconds,
          peak_connections = max(peak_connections, excluded.peak_connections),
-         messages = messages + excluded.messages`,
+         messages = messages + excluded.messages,
+         ${OUTCOME_COLUMNS.map((column) => `${column} = ${column} + excluded.${column}`).join(",\n         ")}`,
       tenantId,
       minuteOf(now),
       delta.requests ?? 0,
@@ -50,6 +59,7 @@ export class UsageCounters {
       delta.connectionSeconds ?? 0,
       delta.connections ?? 0,
       delta.messages ?? 0,
+      ...REQUEST_OUTCOMES.map((outcome) => (delta.outcome === outcome ? 1 : 0)),
     );
   }
 
@@ -67,6 +77,16 @@ export class UsageCounters {
     if (tenantId === undefined) this.sql.exec(`delete from usage`);
     else this.sql.exec(`delete from usage where tenant_id = ?`, tenantId);
     return taken;
+  }
+
+  /** Start of the oldest minute still counted here (not yet sealed into a batch), or null. */
+  oldestMinute(tenantId?: string): number | null {
+    const cursor =
+      tenantId === undefined
+        ? this.sql.exec(`select min(minute) as oldest from usage`)
+        : this.sql.exec(`select min(minute) as oldest from usage where tenant_id = ?`, tenantId);
+    const oldest = cursor.one().oldest;
+    return typeof oldest === "number" ? oldest : null;
   }
 
   hasPending(): boolean {
@@ -91,5 +111,6 @@ function toUsageRow(row: Record<string, SqlStorageValue>): UsageRow {
     connectionSeconds: row.connection_seconds as number,
     peakConnections: row.peak_connections as number,
     messages: row.messages as number,
+    outcomes: Object.fromEntries(REQUEST_OUTCOMES.map((outcome) => [outcome, (row[`outcome_${outcome}`] as number) ?? 0])) as OutcomeCounts,
   };
 }

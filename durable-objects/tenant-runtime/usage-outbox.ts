@@ -58,6 +58,16 @@ export class UsageOutbox {
     this.storage.sql.exec(`delete from usage_batches where id = ?`, batchId);
   }
 
+  /** When the oldest batch still waiting for Postgres was sealed, or null. */
+  oldestSealedAt(tenantId?: string): number | null {
+    const cursor =
+      tenantId === undefined
+        ? this.storage.sql.exec(`select min(created_at) as oldest from usage_batches`)
+        : this.storage.sql.exec(`select min(created_at) as oldest from usage_batches where tenant_id = ?`, tenantId);
+    const oldest = cursor.one().oldest;
+    return typeof oldest === "number" ? oldest : null;
+  }
+
   hasPending(): boolean {
     return this.storage.sql.exec(`select 1 from usage_batches limit 1`).toArray().length > 0;
   }

@@ -1,3 +1,5 @@
+import type { OutcomeCounts } from "./outcomes.ts";
+
 /** The contract's usage counters, as every layer (runtime SQLite, batches, API) carries them. */
 export interface UsageCounts {
   requests: number;
@@ -15,4 +17,6 @@ export interface UsageCounts {
 export interface UsageRow extends UsageCounts {
   tenantId: string;
   minute: number;
+  /** Requests by outcome (metrics); absent in batches sealed before outcomes were counted. */
+  outcomes?: OutcomeCounts;
 }

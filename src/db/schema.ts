@@ -9,3 +9,4 @@ export * from "../metering/schema.ts";
 export * from "../storage/schema.ts";
 export * from "../secrets/schema.ts";
 export * from "../webhooks/schema.ts";
+export * from "../billing/schema.ts";

@@ -3,6 +3,8 @@ import { recordAudit } from "../audit/record.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, type ProblemCode } from "../http/problem.ts";
 import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
+import { outcomeOfStatus } from "../core/outcomes.ts";
+import { outcomeOfRefusal } from "../metering/outcomes.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
 import { DeadlineExceeded, withTimeout } from "../lib/with-timeout.ts";
 import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "../../durable-objects/tenant-runtime/admission.ts";
@@ -124,9 +126,14 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     if (limits.kind === "allowed") defer(limits.refundDaily());
     throw new ApiError(code, detail, { headers, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
   };
+  /** A refusal decided here, before the runtime object saw the request: counted here too (metrics). */
+  const refuseAtEdge = (refusal: Parameters<typeof outcomeOfRefusal>[0], code: ProblemCode, detail: string, retryAfterMs?: number): never => {
+    if (metering) defer(runtime.record(tenant.id, { outcome: outcomeOfRefusal(refusal) }));
+    return refuse(code, detail, retryAfterMs);
+  };
 
   if (limits.kind === "refused") {
-    if (metering) defer(runtime.record(tenant.id, { rejected: 1 }));
+    if (metering) defer(runtime.record(tenant.id, { rejected: 1, outcome: limits.code }));
     if (limits.code === "quota_exceeded") defer(noteQuotaExhausted(c.env, services.redis, tenant));
     const detail = limits.code === "quota_exceeded" ? "The tenant's daily request quota is used up." : REFUSAL.rate_limited.detail;
     throw new ApiError(limits.code, detail, {
@@ -139,15 +146,15 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   const named = c.req.header("X-Tenant-Id");
   if (named !== undefined && named !== tenant.id) {
     await auditMismatch(c, tenant, named);
-    refuse("tenant_mismatch", "The credential belongs to another tenant than X-Tenant-Id names.");
+    refuseAtEdge("tenant_mismatch", "tenant_mismatch", "The credential belongs to another tenant than X-Tenant-Id names.");
   }
 
   const write = isWrite(c.req.method, c.req.path);
   if (!credential.scopes.includes(write ? "write" : "read")) {
-    refuse("forbidden", `This credential lacks the "${write ? "write" : "read"}" scope.`);
+    refuseAtEdge("forbidden", "forbidden", `This credential lacks the "${write ? "write" : "read"}" scope.`);
   }
   const edgeRefusal = statusRefusal(tenant, write);
-  if (edgeRefusal) refuse(REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
+  if (edgeRefusal) refuseAtEdge(edgeRefusal, REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
   progress.step = "admission";
   const hooks = requestTestHooks(c.env, (name) => c.req.header(name));
@@ -166,6 +173,8 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
       Object.assign(headers, rateLimitHeaders(empty, tenant.limits));
     }
     const refusal = REFUSAL[admitted.code];
+    // The runtime object counted its refusal, except a timeout, which only this side saw.
+    if (admitted.code === "too_late") refuseAtEdge("too_late", refusal.code, refusal.detail, admitted.retryAfterMs);
     refuse(refusal.code, refusal.detail, admitted.retryAfterMs);
     return;
   }
@@ -189,7 +198,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     if (hooks.skipRelease) return;
     defer(
       (metering ? responseBytes(c.res) : Promise.resolve(0))
-        .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut }))
+        .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut, outcome: outcomeOfStatus(c.res.status) }))
         .catch((error: unknown) => log.error("lease release failed", { requestId: c.get("requestId"), tenantId: tenant.id, error })),
     );
   }

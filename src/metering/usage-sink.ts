@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Transaction } from "../db/client.ts";
+import { noOutcomes } from "../core/outcomes.ts";
 import type { UsageRow } from "../core/usage-counts.ts";
-import { usageBatches, usageMinutes } from "./schema.ts";
+import { usageBatches, usageMinutes, usageTotals } from "./schema.ts";
 
 export interface UsageBatch {
   /** Unique per batch and stable across retries: Postgres applies a batch id once. */
@@ -54,6 +55,37 @@ export async function applyUsageBatch(db: Database, batch: UsageBatch): Promise<
           messages: sql`${usageMinutes.messages} + excluded.messages`,
         },
       });
+    await addToTotals(tx, batch);
     return "applied";
   });
+}
+
+/** The batch's sums added into the tenant's all-time totals (what the metrics read), in the batch's transaction. */
+async function addToTotals(tx: Transaction, batch: UsageBatch): Promise<void> {
+  const sum = { requests: 0, rejected: 0, readOps: 0, writeOps: 0, bytesIn: 0, bytesOut: 0, connectionSeconds: 0, messages: 0 };
+  const outcomes = noOutcomes();
+  for (const row of batch.rows) {
+    for (const field of Object.keys(sum) as Array<keyof typeof sum>) sum[field] += row[field];
+    for (const outcome of Object.keys(outcomes) as Array<keyof typeof outcomes>) outcomes[outcome] += row.outcomes?.[outcome] ?? 0;
+  }
+  const values = {
+    ...sum,
+    outcomeOk: outcomes.ok,
+    outcomeRateLimited: outcomes.rate_limited,
+    outcomeQuotaExceeded: outcomes.quota_exceeded,
+    outcomeConcurrencyLimited: outcomes.concurrency_limited,
+    outcomeNotReady: outcomes.not_ready,
+    outcomeClientError: outcomes.client_error,
+    outcomeServerError: outcomes.server_error,
+  };
+  const set = Object.fromEntries(
+    Object.keys(values).map((field) => {
+      const column = usageTotals[field as keyof typeof values];
+      return [field, sql`${column} + excluded.${sql.identifier(column.name)}`];
+    }),
+  );
+  await tx
+    .insert(usageTotals)
+    .values({ tenantId: batch.tenantId, ...values, lastBatchAt: new Date() })
+    .onConflictDoUpdate({ target: usageTotals.tenantId, set: { ...set, lastBatchAt: sql`now()` } });
 }

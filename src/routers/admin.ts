@@ -1,4 +1,5 @@
 import { auditRoutes } from "../audit/routes.ts";
+import { billingRoutes } from "../billing/routes.ts";
 import { adminAuth } from "../auth/admin-auth.ts";
 import { GuardedRouter } from "../http/guarded-router.ts";
 import { jsonBody } from "../http/json-body.ts";
@@ -6,6 +7,7 @@ import { ADMIN_SECURITY } from "../http/router.ts";
 import { isolationRoutes } from "../isolation/routes.ts";
 import { keyRoutes } from "../keys/routes.ts";
 import { meteringRoutes } from "../metering/routes.ts";
+import { metricsAdminRoutes } from "../metrics/routes.ts";
 import { planRoutes } from "../plans/routes.ts";
 import { provisioningRoutes } from "../provisioning/routes.ts";
 import { byokRoutes } from "../secrets/byok-routes.ts";
@@ -26,7 +28,7 @@ const isNdjsonImport = (path: string) => /^\/v1\/tenants\/[^/]+\/import$/.test(p
 export function adminRouter(options: { testHooks: boolean }): GuardedRouter {
   const router = new GuardedRouter({
     name: "admin",
-    prefixes: ["/v1/tenants/*", "/v1/plans", "/v1/admin/*", "/v1/webhooks/*", ...(options.testHooks ? [TEST_HOOKS_PREFIX] : [])],
+    prefixes: ["/v1/tenants/*", "/v1/plans", "/v1/admin/*", "/v1/webhooks/*", "/v1/billing/*", "/metrics", ...(options.testHooks ? [TEST_HOOKS_PREFIX] : [])],
     // relayAfterWrite: events a write put in the outbox leave after the response.
     guard: [adminAuth, jsonBody(isNdjsonImport), relayAfterWrite],
     security: ADMIN_SECURITY,
@@ -42,7 +44,9 @@ export function adminRouter(options: { testHooks: boolean }): GuardedRouter {
     .add(keyRoutes)
     .add(tokenRoutes)
     .add(auditRoutes)
-    .add(webhookRoutes);
+    .add(webhookRoutes)
+    .add(billingRoutes)
+    .add(metricsAdminRoutes);
   if (options.testHooks) router.add(testHookRoutes);
   return router;
 }

@@ -3,6 +3,7 @@ import { GuardedRouter } from "../http/guarded-router.ts";
 import { jsonBody } from "../http/json-body.ts";
 import { TENANT_SECURITY } from "../http/router.ts";
 import { meRoutes } from "../me/routes.ts";
+import { metricsTenantRoutes } from "../metrics/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { secretRoutes } from "../secrets/routes.ts";
 import { mapRoutes } from "../storage/maps/routes.ts";
@@ -15,12 +16,13 @@ import { mapRoutes } from "../storage/maps/routes.ts";
 export function tenantRouter(): GuardedRouter {
   return new GuardedRouter({
     name: "tenant",
-    prefixes: ["/v1/me", "/v1/maps/*", "/v1/secrets/*", "/v1/realtime/*"],
+    prefixes: ["/v1/me", "/v1/metrics", "/v1/maps/*", "/v1/secrets/*", "/v1/realtime/*"],
     guard: [dataPlane, jsonBody()],
     security: TENANT_SECURITY,
   })
     .add(meRoutes)
     .add(mapRoutes)
     .add(realtimeRoutes)
-    .add(secretRoutes);
+    .add(secretRoutes)
+    .add(metricsTenantRoutes);
 }

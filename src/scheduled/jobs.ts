@@ -1,4 +1,5 @@
 import { lt } from "drizzle-orm";
+import { runScheduledExport } from "../billing/scheduled-export.ts";
 import type { Services } from "../services/open-services.ts";
 import { openServices } from "../services/open-services.ts";
 import { runAutoPromotion } from "../isolation/auto-promotion.ts";
@@ -22,7 +23,7 @@ async function expireIdempotencyKeys(services: Services, now: Date): Promise<num
   return expired.length;
 }
 
-/** Cron: retention purges, provisioning sweeps, expired idempotency records, automatic promotion, webhooks. Each job is idempotent and bounded. */
+/** Cron: retention purges, provisioning sweeps, expired idempotency records, automatic promotion, the Stripe meter export, webhooks. Each job is idempotent and bounded. */
 export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
   const scope = openServices(env);
   try {
@@ -30,6 +31,7 @@ export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
     await job("sweep-stalled-provisioning", now, () => sweepStalledProvisioning(env, scope.services, now));
     await job("expire-idempotency-keys", now, () => expireIdempotencyKeys(scope.services, now));
     await job("auto-promotion", now, () => runAutoPromotion(env, scope.services, now));
+    await job("stripe-meter-export", now, () => runScheduledExport(env, scope.services.db, now));
     // Last: the jobs above may have written events (tenant.purged, tenant.promotion_recommended).
     await job("webhooks", now, () => runWebhookJobs(env, scope.services.db, now));
     await job("prune-webhook-log", now, () => pruneWebhookLog(scope.services.db, now));

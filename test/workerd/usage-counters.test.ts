@@ -1,13 +1,14 @@
 // The runtime object's usage counters (src/runtime/usage-counters.ts) in workerd's SQLite.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { minuteOf } from "../../durable-objects/tenant-runtime/usage-counters.ts";
+import { minuteOf, UsageCounters } from "../../durable-objects/tenant-runtime/usage-counters.ts";
+import { noOutcomes } from "../../src/core/outcomes.ts";
 import { harness, inside } from "./harness.ts";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-const zero = { requests: 0, rejected: 0, readOps: 0, writeOps: 0, bytesIn: 0, bytesOut: 0, connectionSeconds: 0, peakConnections: 0, messages: 0 };
+const zero = { requests: 0, rejected: 0, readOps: 0, writeOps: 0, bytesIn: 0, bytesOut: 0, connectionSeconds: 0, peakConnections: 0, messages: 0, outcomes: noOutcomes() };
 
 describe("UsageCounters", () => {
   it("adds every delta of one minute into one row, exactly", async () => {
@@ -19,6 +20,34 @@ describe("UsageCounters", () => {
       expect(counters.take()).toEqual([
         { ...zero, tenantId: "ten_a", minute: T0, requests: 250, rejected: 2, readOps: 125, writeOps: 125, bytesIn: 750, bytesOut: 1750, connectionSeconds: 11, messages: 5 },
       ]);
+    });
+  });
+
+  it("counts each request's outcome beside its usage, one outcome a request", async () => {
+    await inside(harness(), ({ counters }) => {
+      counters.add("ten_a", { requests: 1, outcome: "ok" }, T0);
+      counters.add("ten_a", { requests: 1, outcome: "ok" }, T0 + 1);
+      counters.add("ten_a", { outcome: "client_error" }, T0 + 2);
+      counters.add("ten_a", { rejected: 1, outcome: "quota_exceeded" }, T0 + 3);
+      counters.add("ten_a", { bytesIn: 5 }, T0 + 4);
+      const [row] = counters.take();
+      expect(row!.outcomes).toEqual({ ...noOutcomes(), ok: 2, client_error: 1, quota_exceeded: 1 });
+      expect(row!.requests).toBe(2);
+    });
+  });
+
+  it("adds the outcome columns to a table that predates them, keeping its counts", async () => {
+    await inside(harness(), (_object, state) => {
+      const sql = state.storage.sql;
+      sql.exec("drop table usage");
+      sql.exec(`create table usage (tenant_id text not null, minute integer not null, requests integer not null default 0,
+        rejected integer not null default 0, read_ops integer not null default 0, write_ops integer not null default 0,
+        bytes_in integer not null default 0, bytes_out integer not null default 0, connection_seconds integer not null default 0,
+        peak_connections integer not null default 0, messages integer not null default 0, primary key (tenant_id, minute))`);
+      sql.exec("insert into usage (tenant_id, minute, requests) values ('ten_old', ?, 3)", T0);
+      const counters = new UsageCounters(sql);
+      counters.add("ten_old", { requests: 1, outcome: "ok" }, T0);
+      expect(counters.take()).toEqual([{ ...zero, tenantId: "ten_old", minute: T0, requests: 4, outcomes: { ...noOutcomes(), ok: 1 } }]);
     });
   });
 
