@@ -15,7 +15,7 @@ export async function platformMetrics(env: Env, db: Database): Promise<MetricFam
     usageByPlan(db),
     platformRuntimeFigures(env, db),
     provisioningTimes(db),
-    webhookDeliveryCounts(),
+    webhookDeliveryCounts(db),
     billingExportLag(db, now),
   ]);
   return metricFamilies({ tenants, usageByPlan: usage, runtime, provisioning, webhookDeliveries, billingExportLagSeconds, ...PLATFORM_LABELS });
@@ -29,7 +29,8 @@ export async function tenantMetrics(env: Env, db: Database, tenant: TenantContex
     usageByPlan(db, tenant.id),
     tenantRuntimeFigures(env, tenant, migrating),
     provisioningTimes(db, tenant.id),
-    webhookDeliveryCounts(),
+    // Webhook endpoints are the operator's, not a tenant's: no delivery belongs to one tenant.
+    { delivered: 0, retried: 0, failed: 0 },
     billingExportLag(db, now, tenant.id),
     requestsToday(db, tenant.id, now),
     // Storage is readable once provisioning made it; before that the tenant uses none.

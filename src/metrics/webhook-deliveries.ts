@@ -1,12 +1,15 @@
+import type { Database } from "../db/client.ts";
+import { webhookDeliveryTotals } from "../webhooks/schema.ts";
+
 /** Results the webhook delivery counter is labelled with (a bounded set). */
 export const DELIVERY_RESULTS = ["delivered", "retried", "failed"] as const;
 export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
 
-/**
- * Webhook delivery attempts by result. The webhooks domain keeps its deliveries log in its own
- * tables; until it is wired in here the family is exposed with zeros, so dashboards and alerts can
- * be written against a stable set of series.
- */
-export async function webhookDeliveryCounts(): Promise<Record<DeliveryResult, number>> {
-  return { delivered: 0, retried: 0, failed: 0 };
+/** Webhook delivery attempts by result, from the webhooks domain's monotonic totals. */
+export async function webhookDeliveryCounts(db: Database): Promise<Record<DeliveryResult, number>> {
+  const counts: Record<DeliveryResult, number> = { delivered: 0, retried: 0, failed: 0 };
+  for (const row of await db.select().from(webhookDeliveryTotals)) {
+    if ((DELIVERY_RESULTS as readonly string[]).includes(row.result)) counts[row.result as DeliveryResult] = row.count;
+  }
+  return counts;
 }

@@ -4,7 +4,7 @@ import type { Database } from "../db/client.ts";
 import { logEvent } from "../lib/log.ts";
 import { postEvent, type AttemptResult } from "./attempt.ts";
 import { enqueueDeliveries } from "./relay.ts";
-import { webhookDeliveries, webhookEndpoints, webhookEvents } from "./schema.ts";
+import { webhookDeliveries, webhookDeliveryTotals, webhookEndpoints, webhookEvents } from "./schema.ts";
 import { openSecret } from "./secrets.ts";
 import { webhookSettings, type WebhookSettings } from "./settings.ts";
 
@@ -89,18 +89,28 @@ export function nextDelayMs(settings: WebhookSettings, attempt: number): number 
   return settings.retryScheduleMs[attempt - 1];
 }
 
+/** Counts one attempt's result for `tenantry_webhook_deliveries_total`. */
+async function countAttempt(db: Database, result: "delivered" | "retried" | "failed"): Promise<void> {
+  await db
+    .insert(webhookDeliveryTotals)
+    .values({ result, count: 1 })
+    .onConflictDoUpdate({ target: webhookDeliveryTotals.result, set: { count: sql`${webhookDeliveryTotals.count} + 1` } });
+}
+
 async function record(env: Env, db: Database, row: DeliveryRow, result: AttemptResult, settings: WebhookSettings, now: number): Promise<DeliveryOutcome> {
   const attempt = row.attempt + 1;
   const common = { attempt, responseStatus: result.responseStatus, error: result.error, lastAttemptAt: new Date(now) };
   if (result.ok) {
     await finish(db, row.id, { ...common, status: "delivered" });
     await noteSuccess(db, row.endpointId);
+    await countAttempt(db, "delivered");
     return "delivered";
   }
   const delayMs = nextDelayMs(settings, attempt);
   if (delayMs === undefined) await finish(db, row.id, { ...common, status: "failed" });
   else await finish(db, row.id, { ...common, status: "pending", nextAttemptAt: new Date(now + delayMs) });
   await noteFailure(db, row.endpointId, settings, now);
+  await countAttempt(db, delayMs === undefined ? "failed" : "retried");
   if (delayMs === undefined) return "failed";
   await enqueueDeliveries(env, [row.id], delayMs);
   return "retrying";

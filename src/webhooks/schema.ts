@@ -1,4 +1,4 @@
-import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 
 /** Where events go. Platform-wide (admin), not per tenant. Secrets are sealed under the MASTER_KEY. */
@@ -75,3 +75,9 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_pending_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
   ],
 );
+
+/** Delivery attempts by result (`delivered`, `retried`, `failed`): never decreases, unlike the pruned log. */
+export const webhookDeliveryTotals = pgTable("webhook_delivery_totals", {
+  result: text("result").primaryKey(),
+  count: bigint("count", { mode: "number" }).notNull().default(0),
+});

@@ -51,7 +51,7 @@ export async function setup(project: TestProject): Promise<void> {
       // Webhooks: the contract's 5 s … 6 h retries, 15 s deadline and 3-day disabling, compressed.
       WEBHOOK_RETRY_SCHEDULE_MS: "1000,2000,3000",
       WEBHOOK_TIMEOUT_MS: "1500",
-      WEBHOOK_DISABLE_AFTER_MS: "8000",
+      WEBHOOK_DISABLE_AFTER_MS: "14000",
     },
     workerLog: (line) => {
       workerLines.push(line);

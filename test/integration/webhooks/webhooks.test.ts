@@ -12,6 +12,7 @@ import { startReceiver, type Receiver } from "../../support/webhook-receiver.ts"
 // Compressed by the suite's variables (test/support/global-setup.ts).
 const RETRY_SCHEDULE_MS = [1000, 2000, 3000];
 const TIMEOUT_MS = 1500;
+const DISABLE_AFTER_MS = 14_000;
 
 let receiver: Receiver;
 let db: pg.Pool;
@@ -31,6 +32,12 @@ const headersOf = (entry: { headers: Record<string, unknown> }) => ({
 });
 
 const deliveries = (id: string, query = "") => admin("GET", `/v1/webhooks/${id}/deliveries${query}`);
+
+/** tenantry_webhook_deliveries_total by result, from /metrics. */
+async function deliveryTotals(): Promise<Record<string, number>> {
+  const text = (await admin("GET", "/metrics")).text;
+  return Object.fromEntries([...text.matchAll(/^tenantry_webhook_deliveries_total\{result="(\w+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -179,6 +186,7 @@ describe("webhook delivery, POST /v1/webhooks/{id}/test, POST /v1/webhooks/{id}/
   it("retries a 500 and a timeout on the schedule, with the same webhook-id, until a 200", async () => {
     const endpoint = await createEndpoint("/flaky", ["webhook.test"]);
     receiver.script("/flaky", ["500", "hang", "200"]);
+    const totalsBefore = await deliveryTotals();
     const sent = await admin("POST", `/v1/webhooks/${endpoint.id}/test`);
     expect(sent.status).toBe(202);
     expect(sent.body).toMatchObject({ id: expect.stringMatching(/^msg_/), type: "webhook.test" });
@@ -207,6 +215,10 @@ describe("webhook delivery, POST /v1/webhooks/{id}/test, POST /v1/webhooks/{id}/
     expect((await deliveries(endpoint.id, "?status=failed")).body.data).toHaveLength(0);
     await sleep(1500);
     expect(receiver.received("/flaky")).toHaveLength(3);
+    // Counted in /metrics: two retried attempts and one delivered (other suites' deliveries may add more).
+    const totalsAfter = await deliveryTotals();
+    expect(totalsAfter.delivered! - totalsBefore.delivered!).toBeGreaterThanOrEqual(1);
+    expect(totalsAfter.retried! - totalsBefore.retried!).toBeGreaterThanOrEqual(2);
   });
 
   it("gives up after the last retry, then disables an endpoint whose every delivery failed for the window, and audits it", async () => {
@@ -221,7 +233,9 @@ describe("webhook delivery, POST /v1/webhooks/{id}/test, POST /v1/webhooks/{id}/
     expect(failed).toMatchObject({ messageId: first.body.id, attempt: RETRY_SCHEDULE_MS.length + 1, status: "failed", responseStatus: 500, error: "HTTP 500" });
     expect(receiver.received("/down")).toHaveLength(RETRY_SCHEDULE_MS.length + 1);
 
-    // Still failing past the (compressed) window: the next failed attempt disables it.
+    // Still failing past the (compressed) window: the next failed attempt disables it. (The window is
+    // longer than the whole retry schedule, so a slow machine cannot disable it before the last retry.)
+    await sleep(Math.max(0, receiver.received("/down")[0]!.at + DISABLE_AFTER_MS - Date.now()));
     const second = await admin("POST", `/v1/webhooks/${endpoint.id}/test`);
     expect(second.status).toBe(202);
     const disabled = await eventually(async () => {
