@@ -1,5 +1,6 @@
 import { Pool, neonConfig, type PoolClient } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import { countingClient, type DbTripSink } from "./round-trips.ts";
 import * as schema from "./schema.ts";
 
 const CLOSE_GRACE_MS = 1000;
@@ -30,9 +31,10 @@ function configureTransport(config: DatabaseConfig): void {
 
 /**
  * A pool for one request (Workers may not share sockets across requests). Connections are opened
- * lazily, so a handler that never touches the database costs nothing.
+ * lazily, so a handler that never touches the database costs nothing. With `trips`, every round
+ * trip its connections make is counted there.
  */
-export function openDatabase(config: DatabaseConfig): DatabaseHandle {
+export function openDatabase(config: DatabaseConfig, trips?: DbTripSink): DatabaseHandle {
   configureTransport(config);
   const pool = new Pool({
     connectionString: config.DATABASE_URL,
@@ -42,6 +44,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     // A query whose connection died without a word (a pooler restarting) fails instead of hanging.
     query_timeout: 30_000,
   });
+  if (trips) pool.Client = countingClient(trips);
   // A broken idle connection must not surface as an unhandled error.
   pool.on("error", () => {});
   // Nor a connection dropped while checked out: the pool takes its own listener off a client it

@@ -101,13 +101,15 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   // Benchmarks only (`npm run bench`, metering on vs off): METERING=off skips usage metering. Default on.
   const metering = c.env.METERING !== "off";
   const services = c.get("services");
-  const { credential, tenant } = await resolveRequestCaller(c, defer);
+  const timer = c.get("timer");
+  timer.report();
+  const { credential, tenant } = await timer.phase("auth", () => resolveRequestCaller(c, defer));
   c.set("credential", credential);
   c.set("tenant", tenant);
 
   const runtime = runtimeFor(c.env, tenant);
   progress.step = "limits";
-  const limits = await checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer);
+  const limits = await timer.phase("limits", () => checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer));
   const headers = rateLimitHeaders(limits.state, tenant.limits);
   const refuse = (code: ProblemCode, detail: string, retryAfterMs?: number): never => {
     if (limits.kind === "allowed") defer(limits.refundDaily());
@@ -139,13 +141,17 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
 
   progress.step = "admission";
   const testDelayMs = admissionDelayForTest(c.env, c.req.header("X-Test-Admit-Delay-Ms"));
-  const admitted = await admitWithin(runtime, {
-    context: tenant,
-    write,
-    backstop: limits.kind === "backstop",
-    deadline: Date.now() + ADMIT_TIMEOUT_MS,
-    testDelayMs,
-  }).catch((error: unknown) => {
+  const admission = () =>
+    timer.roundTrip("runtime", () =>
+      admitWithin(runtime, {
+        context: tenant,
+        write,
+        backstop: limits.kind === "backstop",
+        deadline: Date.now() + ADMIT_TIMEOUT_MS,
+        testDelayMs,
+      }),
+    );
+  const admitted = await timer.phase("admit", admission).catch((error: unknown) => {
     if (!(error instanceof DeadlineExceeded)) throw error;
     // A delay a test asked for is an expected timeout: logged apart from the real ones.
     const message = testDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";

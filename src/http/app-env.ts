@@ -2,6 +2,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
 import type { RequestUsage } from "../runtime/admission.ts";
 import type { Credential, TenantContext } from "../tenancy/context.ts";
+import type { RequestTimer } from "./timing.ts";
 
 /** Services built once per request, lazily: nothing connects until a handler asks. */
 export interface Services {
@@ -11,6 +12,8 @@ export interface Services {
 
 export interface AppVariables {
   requestId: string;
+  /** Phases and outbound round trips of this request (Server-Timing). */
+  timer: RequestTimer;
   services: Services;
   /** Set by the data-plane pipeline for tenant-credential routes only. */
   tenant: TenantContext;

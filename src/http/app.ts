@@ -20,6 +20,7 @@ import { ApiError, toProblemResponse } from "./problem.ts";
 import { requestId } from "./request-id.ts";
 import { createRouter } from "./router.ts";
 import { services } from "./services.ts";
+import { timing } from "./timing.ts";
 
 const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -37,6 +38,7 @@ export function createApp() {
 
   app.use("*", requestId);
   app.use("*", drainBody);
+  app.use("*", timing);
   app.use("*", services);
 
   // Control plane: admin token on every route but health.

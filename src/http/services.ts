@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { openRedis } from "../cache/redis.ts";
 import { openDatabase, type DatabaseHandle } from "../db/client.ts";
 import type { AppEnv, Services } from "./app-env.ts";
+import type { RequestTimer } from "./timing.ts";
 
 export interface ServiceScope {
   services: Services;
@@ -9,18 +10,18 @@ export interface ServiceScope {
   close(): Promise<void>;
 }
 
-/** Services for one unit of work (a request, a queue batch), opened on first use. */
-export function openServices(env: Env): ServiceScope {
+/** Services for one unit of work (a request, a queue batch), opened on first use; a request's round trips count into its timer. */
+export function openServices(env: Env, timer?: RequestTimer): ServiceScope {
   let database: DatabaseHandle | undefined;
   let redis: ReturnType<typeof openRedis> | undefined;
   return {
     services: {
       get db() {
-        database ??= openDatabase(env);
+        database ??= openDatabase(env, timer);
         return database.db;
       },
       get redis() {
-        redis ??= openRedis(env);
+        redis ??= openRedis(env, undefined, timer);
         return redis;
       },
     },
@@ -31,7 +32,7 @@ export function openServices(env: Env): ServiceScope {
 }
 
 export const services: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const scope = openServices(c.env);
+  const scope = openServices(c.env, c.get("timer"));
   c.set("services", scope.services);
   try {
     await next();
