@@ -47,7 +47,8 @@ function delayedStub<T extends object>(stub: T, oneWayMs: number, jitterMs: numb
       if (typeof value !== "function") return value;
       return async (...args: unknown[]) => {
         await leg();
-        const answer = await (value as (...a: unknown[]) => unknown).apply(target, args);
+        // Reflect.apply, not value.apply: on an RPC stub, `.apply` would itself be a remote call.
+        const answer = await Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
         await leg();
         return answer;
       };
