@@ -10,7 +10,7 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface DatabaseConfig {
   DATABASE_URL: string;
-  /** Set only locally: `host:port` of the WebSocket-to-TCP bridge in front of plain PostgreSQL. */
+  /** Set only locally: `host:port` of the bridge in front of plain PostgreSQL (WebSockets, and HTTP SQL at /sql). */
   NEON_WS_PROXY?: string;
 }
 
@@ -19,9 +19,11 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-function configureTransport(config: DatabaseConfig): void {
+export function configureTransport(config: DatabaseConfig): void {
   const proxy = config.NEON_WS_PROXY;
   if (!proxy) return;
+  // The local bridge also serves Neon's HTTP SQL endpoint (scripts/stack/neon-http-sql.ts).
+  neonConfig.fetchEndpoint = () => `http://${proxy}/sql`;
   // Neon's documented local set-up: plain ws:// to our bridge, no TLS inside, no pipelined auth.
   neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = false;

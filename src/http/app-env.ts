@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
+import type { HttpDatabase } from "../db/http-client.ts";
 import type { RequestUsage } from "../runtime/admission.ts";
 import type { Credential, TenantContext } from "../tenancy/context.ts";
 import type { RequestTimer } from "./timing.ts";
@@ -7,6 +8,8 @@ import type { RequestTimer } from "./timing.ts";
 /** Services built once per request, lazily: nothing connects until a handler asks. */
 export interface Services {
   readonly db: Database;
+  /** Postgres over HTTP: one round trip per query or batch, no interactive transactions. */
+  readonly dbHttp: HttpDatabase;
   readonly redis: Redis;
 }
 

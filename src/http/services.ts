@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { openRedis } from "../cache/redis.ts";
 import { openDatabase, type DatabaseHandle } from "../db/client.ts";
+import { openHttpDatabase, type HttpDatabase } from "../db/http-client.ts";
 import type { AppEnv, Services } from "./app-env.ts";
 import type { RequestTimer } from "./timing.ts";
 
@@ -14,11 +15,16 @@ export interface ServiceScope {
 export function openServices(env: Env, timer?: RequestTimer): ServiceScope {
   let database: DatabaseHandle | undefined;
   let redis: ReturnType<typeof openRedis> | undefined;
+  let dbHttp: HttpDatabase | undefined;
   return {
     services: {
       get db() {
         database ??= openDatabase(env, timer);
         return database.db;
+      },
+      get dbHttp() {
+        dbHttp ??= openHttpDatabase(env, timer);
+        return dbHttp;
       },
       get redis() {
         redis ??= openRedis(env, undefined, timer);

@@ -95,7 +95,7 @@ const mapsRoute = createRoute({
 });
 
 const rawUrl = (c: Context<AppEnv>) => new URL(c.req.url);
-const storeOf = (c: Context<AppEnv>) => mapStore(c.get("services").db, c.get("tenant"));
+const storeOf = (c: Context<AppEnv>) => mapStore(c.get("services").db, c.get("tenant"), c.get("services").dbHttp);
 
 function publishAfterCommit(c: Context<AppEnv>, change: Omit<MapChange, "tenantId">): void {
   const tenant = c.get("tenant");
