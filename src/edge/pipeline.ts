@@ -12,6 +12,7 @@ import { REALTIME_PATH } from "../realtime/paths.ts";
 import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
 import { admissionDelayForTest, simulatesCrash } from "./test-probes.ts";
+import { overlapsAdmission } from "./admitted-read.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -140,55 +141,80 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   if (edgeRefusal) refuse(REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
   progress.step = "admission";
+  // A map read runs beside its admission rather than after it (src/edge/admitted-read.ts).
+  const overlapped = overlapsAdmission(c.req.method, c.req.path);
   const testDelayMs = admissionDelayForTest(c.env, c.req.header("X-Test-Admit-Delay-Ms"));
-  const admission = () =>
-    timer.roundTrip("runtime", () =>
-      admitWithin(runtime, {
-        context: tenant,
-        write,
-        backstop: limits.kind === "backstop",
-        deadline: Date.now() + ADMIT_TIMEOUT_MS,
-        testDelayMs,
-      }),
-    );
-  const admitted = await timer.phase("admit", admission).catch((error: unknown) => {
-    if (!(error instanceof DeadlineExceeded)) throw error;
-    // A delay a test asked for is an expected timeout: logged apart from the real ones.
-    const message = testDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";
-    console.error(JSON.stringify({ level: "error", message, requestId: c.get("requestId"), tenantId: tenant.id }));
-    return { ok: false, code: "too_late", retryAfterMs: 1000, context: tenant } as const;
-  });
-  if (!admitted.ok) {
-    if (admitted.code === "rate_limited") {
-      // The runtime object's backstop bucket refused: say so in the headers too.
-      const empty = { ...limits.state, burst: { ...limits.state.burst, remaining: 0, resetMs: admitted.retryAfterMs } };
-      Object.assign(headers, rateLimitHeaders(empty, tenant.limits));
-    }
-    const refusal = REFUSAL[admitted.code];
-    refuse(refusal.code, refusal.detail, admitted.retryAfterMs);
-    return;
-  }
-  if (limits.kind === "backstop") oweQuota(tenant.id, tenant.limits);
-  if (admitted.context.configVersion > tenant.configVersion) {
-    // The runtime object heard of a change before this isolate's cache did: adopt it now.
-    tenantContextCache(c.env).set(tenant.id, admitted.context);
-    Object.assign(headers, rateLimitHeaders(limits.state, admitted.context.limits));
-  }
-  c.set("tenant", admitted.context);
-  c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
+  const admission = timer
+    .phase("admit", () =>
+      timer.roundTrip(overlapped ? "runtime-overlapped" : "runtime", () =>
+        admitWithin(runtime, {
+          context: tenant,
+          write,
+          backstop: limits.kind === "backstop",
+          deadline: Date.now() + ADMIT_TIMEOUT_MS,
+          testDelayMs,
+        }),
+      ),
+    )
+    .catch((error: unknown): AdmitResult => {
+      if (!(error instanceof DeadlineExceeded)) throw error;
+      // A delay a test asked for is an expected timeout: logged apart from the real ones.
+      const message = testDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";
+      console.error(JSON.stringify({ level: "error", message, requestId: c.get("requestId"), tenantId: tenant.id }));
+      return { ok: false, code: "too_late", retryAfterMs: 1000, context: tenant };
+    });
 
-  progress.step = "handler";
-  try {
-    await next();
-  } finally {
+  /** The runtime object's answer, authoritative: a refusal is thrown; an admission gives the lease and the context to use. */
+  const accept = (admitted: AdmitResult): { leaseId: string; context: TenantContext } => {
+    if (!admitted.ok) {
+      if (admitted.code === "rate_limited") {
+        // The runtime object's backstop bucket refused: say so in the headers too.
+        const empty = { ...limits.state, burst: { ...limits.state.burst, remaining: 0, resetMs: admitted.retryAfterMs } };
+        Object.assign(headers, rateLimitHeaders(empty, tenant.limits));
+      }
+      const refusal = REFUSAL[admitted.code];
+      return refuse(refusal.code, refusal.detail, admitted.retryAfterMs);
+    }
+    if (limits.kind === "backstop") oweQuota(tenant.id, tenant.limits);
+    if (admitted.context.configVersion > tenant.configVersion) {
+      // The runtime object heard of a change before this isolate's cache did: adopt it now.
+      tenantContextCache(c.env).set(tenant.id, admitted.context);
+      Object.assign(headers, rateLimitHeaders(limits.state, admitted.context.limits));
+    }
+    return { leaseId: admitted.leaseId, context: admitted.context };
+  };
+
+  const finish = (leaseId: string): void => {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     // The body guard runs after this middleware: what it measured is known only now.
     const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
     if (simulatesCrash(c.env, c.req.header("X-Test-Skip-Release"))) return;
     defer(
       (metering ? responseBytes(c.res) : Promise.resolve(0))
-        .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut }))
+        .then((bytesOut) => runtime.release(tenant.id, leaseId, { ...usage, bytesOut }))
         .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "lease release failed", error: String(error) }))),
     );
+  };
+
+  c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
+  if (overlapped) {
+    // The read goes out with the edge's copy of the tenant while the runtime object decides. Its
+    // answer stands only if the runtime object admits the request; a refusal replaces it.
+    c.set("tenant", tenant);
+    c.set("admittedTenant", admission.then((admitted) => (admitted.ok ? admitted.context : undefined)));
+    progress.step = "handler";
+    await next(); // Hono turns a handler's error into its response below this middleware
+    const { leaseId } = accept(await admission);
+    finish(leaseId);
+    return;
+  }
+
+  const { leaseId, context } = accept(await admission);
+  c.set("tenant", context);
+  progress.step = "handler";
+  try {
+    await next();
+  } finally {
+    finish(leaseId);
   }
 }

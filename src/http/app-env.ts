@@ -21,6 +21,8 @@ export interface AppVariables {
   /** Set by the data-plane pipeline for tenant-credential routes only. */
   tenant: TenantContext;
   credential: Credential;
+  /** Map reads only: the context the runtime object admits (undefined if refused), while the read runs. */
+  admittedTenant: Promise<TenantContext | undefined>;
   /** What the request did, for metering (data plane only). */
   usage: RequestUsage;
   /** Size of the request body as received. */
