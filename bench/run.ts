@@ -111,6 +111,7 @@ function formatValue(value: number | null, unit: string): string {
   if (unit === "ms") return formatMs(value);
   if (unit === "ratio") return value.toFixed(3);
   if (unit === "ns") return `${formatNumber(value, 0)} ns`;
+  if (unit === "trips") return `${formatNumber(value, 2)} trips`;
   return `${formatNumber(value, 0)} ${unit}`;
 }
 
