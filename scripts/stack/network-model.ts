@@ -64,11 +64,22 @@ export function sampleMs(delay: LinkDelay): number {
  */
 export function delayLine(delay: LinkDelay | undefined): (deliver: () => void) => void {
   if (!isDelayed(delay)) return (deliver) => deliver();
+  // One queue and one timer per direction: separate timers due in the same millisecond may fire in
+  // any order, and a Postgres stream delivered out of order is a corrupt one.
+  const queue: Array<{ at: number; deliver: () => void }> = [];
   let lastAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const drain = (): void => {
+    timer = undefined;
+    const now = performance.now();
+    while (queue.length > 0 && queue[0]!.at <= now + 0.5) queue.shift()!.deliver();
+    if (queue.length > 0) timer = setTimeout(drain, queue[0]!.at - now);
+  };
   return (deliver) => {
     const now = performance.now();
     lastAt = Math.max(now + sampleMs(delay), lastAt);
-    setTimeout(deliver, lastAt - now);
+    queue.push({ at: lastAt, deliver });
+    timer ??= setTimeout(drain, lastAt - now);
   };
 }
 

@@ -3,7 +3,8 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { neon, neonConfig } from "@neondatabase/serverless";
+import { neon, neonConfig, Pool } from "@neondatabase/serverless";
+import { WebSocket } from "ws";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -102,6 +103,23 @@ describe("neon() over the bridge's HTTP SQL endpoint", () => {
       expect(elapsed).toBeLessThan(200);
     } finally {
       neonConfig.fetchEndpoint = saved;
+    }
+  });
+
+  it("keeps a delayed WebSocket tunnel's stream in order (jitter never reorders messages)", async () => {
+    const jittery = await startNeonBridge({ delay: { oneWayMs: 1, jitterMs: 3 } });
+    neonConfig.webSocketConstructor = WebSocket;
+    neonConfig.wsProxy = (host: string, port: number | string) => `${jittery.host}/v1?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineTLS = false;
+    neonConfig.pipelineConnect = false;
+    const pool = new Pool({ connectionString: url(), max: 2 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.query<{ i: number; pad: string }>("select $1::int as i, repeat('x', $1::int * 50) as pad", [i])));
+      answers.forEach((answer, i) => expect(answer.rows).toEqual([{ i, pad: "x".repeat(i * 50) }]));
+    } finally {
+      await pool.end();
+      await jittery.stop();
     }
   });
 });
