@@ -85,7 +85,7 @@ export function delayLine(delay: LinkDelay | undefined): (deliver: () => void) =
 
 export const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The Worker variables that carry the runtime hop's delay (read by src/tenancy/runtime.ts). */
+/** The Worker variables that carry the runtime hop's delay (read by durable-objects/tenant-runtime/stub.ts). */
 export function runtimeDelayVars(model: NetworkModel): Record<string, string> {
   if (!isDelayed(model.runtime)) return {};
   return { LOCAL_RUNTIME_DELAY_MS: String(model.runtime.oneWayMs), LOCAL_RUNTIME_JITTER_MS: String(model.runtime.jitterMs) };

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
-import type { TenantContext } from "../tenancy/context.ts";
+import type { TenantContext } from "../core/tenant-context.ts";
 
 /**
  * Map reads do not wait for the runtime object's admission before they go to the database: both

@@ -1,17 +1,7 @@
-import type { Redis } from "@upstash/redis/cloudflare";
-import type { Database } from "../db/client.ts";
-import type { HttpDatabase } from "../db/http-client.ts";
-import type { RequestUsage } from "../runtime/admission.ts";
-import type { Credential, TenantContext } from "../tenancy/context.ts";
+import type { RequestUsage } from "../core/usage.ts";
+import type { Credential, TenantContext } from "../core/tenant-context.ts";
+import type { Services } from "../services/open-services.ts";
 import type { RequestTimer } from "./timing.ts";
-
-/** Services built once per request, lazily: nothing connects until a handler asks. */
-export interface Services {
-  readonly db: Database;
-  /** Postgres over HTTP: one round trip per query or batch, no interactive transactions. */
-  readonly dbHttp: HttpDatabase;
-  readonly redis: Redis;
-}
 
 export interface AppVariables {
   requestId: string;

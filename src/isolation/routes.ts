@@ -2,9 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { effectiveLimits, type Isolation, type LimitOverrides, type PlanId } from "../plans/catalog.ts";
+import { effectiveLimits, type Isolation, type LimitOverrides, type PlanId } from "../core/plans.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
-import { RegionSchema, TenantIdParam, TenantSchema } from "../tenants/api-schemas.ts";
+import { TenantSchema } from "../tenants/api-schemas.ts";
+import { RegionSchema, TenantIdParam } from "../core/tenant.ts";
 import { findTenantRow, findTenantView } from "../tenants/repository.ts";
 import { exportStream } from "./export-stream.ts";
 import { importNdjson } from "./import-ndjson.ts";
@@ -16,6 +17,7 @@ const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 const isolationRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/isolation",
+  operationId: "isolation.change",
   tags: ["isolation"],
   summary: "Move the tenant between shared and dedicated isolation, online",
   description:
@@ -38,6 +40,7 @@ const isolationRoute = createRoute({
 const exportRoute = createRoute({
   method: "get",
   path: "/v1/tenants/{id}/export",
+  operationId: "tenants.export",
   tags: ["isolation"],
   summary: "The tenant's configuration and map records as NDJSON (secrets are left out)",
   security: ADMIN_SECURITY,
@@ -51,6 +54,7 @@ const exportRoute = createRoute({
 const importRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/import",
+  operationId: "tenants.import",
   tags: ["isolation"],
   summary: "Load an export (NDJSON) into an empty tenant; a bad line is named in the error",
   security: ADMIN_SECURITY,
@@ -95,7 +99,7 @@ export const isolationRoutes = createRouter()
     const row = await findTenantRow(db, id);
     if (!row) throw new ApiError("not_found", "No such tenant.");
     if (row.status === "deleted") throw new ApiError("conflict", "The tenant is deleted.");
-    const limits = effectiveLimits(row.plan as PlanId, row.overrides as LimitOverrides);
-    const imported = await importNdjson(db, { id, isolation: row.isolation as Isolation }, limits, body);
+    const limits = effectiveLimits(row.plan, row.overrides);
+    const imported = await importNdjson(db, { id, isolation: row.isolation }, limits, body);
     return c.json({ imported }, 200);
   });

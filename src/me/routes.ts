@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, TENANT_SECURITY } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { LimitsSchema } from "../tenants/api-schemas.ts";
+import { LimitsSchema } from "../core/tenant.ts";
 
 const MeSchema = z
   .object({
@@ -20,6 +20,7 @@ const MeSchema = z
 const meRoute = createRoute({
   method: "get",
   path: "/v1/me",
+  operationId: "me.get",
   tags: ["data plane"],
   summary: "The caller's tenant, limits and features",
   security: TENANT_SECURITY,

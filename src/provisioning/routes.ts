@@ -2,7 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { TenantIdParam, TenantSchema } from "../tenants/api-schemas.ts";
+import { TenantSchema } from "../tenants/api-schemas.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { publishTenantChange } from "../tenants/publish-change.ts";
 import { findTenantView } from "../tenants/repository.ts";
 import { enqueueProvisioning } from "./enqueue.ts";
@@ -11,6 +12,7 @@ import { requestProvisioningRun } from "./request-run.ts";
 const provisionRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/provision",
+  operationId: "tenants.provision",
   tags: ["tenants"],
   summary: "Run provisioning again from the first unfinished step",
   description:

@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, TENANT_SECURITY } from "../http/router.ts";
 import { ApiError } from "../http/problem.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { actorOf } from "../tenancy/context.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
+import { actorOf } from "../core/tenant-context.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { handoffRequest } from "./forward.ts";
 import { REALTIME_PATH, TICKETS_PATH } from "./paths.ts";
 import { issueTicket } from "./tickets.ts";
@@ -11,6 +11,7 @@ import { issueTicket } from "./tickets.ts";
 const createTicketRoute = createRoute({
   method: "post",
   path: TICKETS_PATH,
+  operationId: "realtime.createTicket",
   tags: ["realtime"],
   summary: "A single-use ticket (60 s) to open the realtime WebSocket without an Authorization header",
   security: TENANT_SECURITY,
@@ -26,6 +27,7 @@ const createTicketRoute = createRoute({
 const connectRoute = createRoute({
   method: "get",
   path: REALTIME_PATH,
+  operationId: "realtime.connect",
   tags: ["realtime"],
   summary: "Open the realtime WebSocket (credential in Authorization or ?ticket=)",
   security: TENANT_SECURITY,

@@ -1,22 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../plans/catalog.ts";
-
-export const TENANT_STATUSES = ["pending", "provisioning", "active", "suspended", "failed", "deleted"] as const;
-export type TenantStatus = (typeof TENANT_STATUSES)[number];
-
-/** Cloudflare Durable Object location hints: where a dedicated tenant's runtime lives. */
-export const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
-
-/**
- * Any short region name is kept with the tenant; one of the location hints (REGIONS) also places
- * a dedicated tenant's runtime object near it.
- */
-export const RegionSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "Use a short region name such as weur or enam (letters, digits, dashes).")
-  .openapi({ description: `A location hint (${REGIONS.join(", ")}) places dedicated runtimes near it; other names are kept as given.`, example: "weur" });
+import { noNul, storableJson } from "../http/schemas/storable.ts";
+import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../core/plans.ts";
+import { AUTO_PROMOTE_LIMITS, AutoPromoteSchema, LimitsSchema, RegionSchema, TENANT_STATUSES } from "../core/tenant.ts";
 
 const MAX_LIMIT_VALUE = 1e12;
 
@@ -27,18 +12,26 @@ function limitField(field: keyof Limits) {
 
 /** In a create body, `null` on a nullable limit means "unlimited". */
 export const OverridesSchema = z
-  .strictObject(Object.fromEntries(LIMIT_FIELDS.map((field) => [field, limitField(field)])) as Record<
-    (typeof LIMIT_FIELDS)[number],
-    ReturnType<typeof limitField>
-  >)
-  .openapi("LimitOverrides", { description: "Any subset of the plan's limits." });
+  .strictObject({
+    ...(Object.fromEntries(LIMIT_FIELDS.map((field) => [field, limitField(field)])) as Record<(typeof LIMIT_FIELDS)[number], ReturnType<typeof limitField>>),
+    autoPromote: AutoPromoteSchema.optional(),
+  })
+  .openapi("LimitOverrides", { description: "Any subset of the plan's limits, and `autoPromote` thresholds." });
 
 /** In a PATCH body (JSON merge patch), `null` removes the override and the plan's value applies. */
-export const OverridesPatchSchema = z.strictObject(
-  Object.fromEntries(
+export const OverridesPatchSchema = z.strictObject({
+  ...(Object.fromEntries(
     LIMIT_FIELDS.map((field) => [field, z.number().int().min(1).max(MAX_LIMIT_VALUE).nullable().optional()]),
-  ) as Record<(typeof LIMIT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodNumber>>>,
-);
+  ) as Record<(typeof LIMIT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodNumber>>>),
+  autoPromote: z
+    .strictObject({
+      storageBytes: AUTO_PROMOTE_LIMITS.storageBytes.nullable().optional(),
+      sustainedRequestsPerSecond: AUTO_PROMOTE_LIMITS.sustainedRequestsPerSecond.nullable().optional(),
+      forMinutes: AUTO_PROMOTE_LIMITS.forMinutes.nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+});
 
 const MAX_METADATA_BYTES = 16 * 1024;
 
@@ -46,9 +39,10 @@ export const MetadataSchema = z
   .record(z.string().min(1).max(128), z.json())
   .refine((value) => Object.keys(value).length <= 64, "At most 64 metadata fields.")
   .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, `Metadata is limited to ${MAX_METADATA_BYTES} bytes.`)
+  .superRefine(storableJson)
   .openapi("Metadata", { description: "Free-form JSON, kept with the tenant.", type: "object" });
 
-export const TenantName = z.string().trim().min(1).max(200);
+export const TenantName = z.string().trim().min(1).max(200).refine(...noNul);
 
 export const CreateTenantBody = z
   .strictObject({
@@ -61,19 +55,6 @@ export const CreateTenantBody = z
   })
   .openapi("CreateTenant");
 export type CreateTenantInput = z.infer<typeof CreateTenantBody>;
-
-export const LimitsSchema = z
-  .object({
-    requestsPerSecond: z.number(),
-    burst: z.number(),
-    requestsPerDay: z.number().nullable(),
-    maxConcurrentRequests: z.number(),
-    maxMaps: z.number().nullable(),
-    maxStorageBytes: z.number().nullable(),
-    maxConnections: z.number(),
-    maxValueBytes: z.number(),
-  })
-  .openapi("Limits");
 
 const ProvisioningStepSchema = z.object({
   name: z.string(),
@@ -92,7 +73,7 @@ export const TenantSchema = z
     isolation: z.enum(["shared", "dedicated"]),
     region: z.string().nullable(),
     limits: LimitsSchema,
-    overrides: z.record(z.string(), z.number().nullable()),
+    overrides: z.record(z.string(), z.union([z.number().nullable(), AutoPromoteSchema])),
     features: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()),
     email: z.string().nullable(),
@@ -119,11 +100,6 @@ export const CreatedTenantSchema = z
   })
   .openapi("CreatedTenant");
 
-export const TenantIdParam = z.object({
-  // Any string: a malformed id is simply a tenant that does not exist (404), not a 400.
-  id: z.string().openapi({ param: { name: "id", in: "path" }, example: "ten_01jh5k7x9q0000000000000000" }),
-});
-
 export const ListTenantsQuery = z.object({
   status: z.enum(TENANT_STATUSES).optional(),
   plan: z.enum(PLAN_IDS).optional(),
@@ -142,6 +118,7 @@ export const UpdateTenantBody = z
       .openapi({ description: "Merged field by field; `null` removes an override (the plan's value applies again); `null` for the whole object removes all." }),
     metadata: z
       .record(z.string().min(1).max(128), z.json())
+      .superRefine(storableJson)
       .nullable()
       .optional()
       .openapi({ description: "JSON merge patch (RFC 7396) of the metadata: `null` removes a field.", type: "object" }),

@@ -3,8 +3,9 @@ import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
-import { DeleteTenantQuery, TenantIdParam, TenantSchema, UpdateTenantBody } from "./api-schemas.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
+import { DeleteTenantQuery, TenantSchema, UpdateTenantBody } from "./api-schemas.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { retentionDays, softDeleteTenant } from "./delete-tenant.ts";
 import { publishTenantChange } from "./publish-change.ts";
 import { purgeTenant } from "./purge-tenant.ts";
@@ -14,6 +15,7 @@ import { updateTenant } from "./update-tenant.ts";
 const updateTenantRoute = createRoute({
   method: "patch",
   path: "/v1/tenants/{id}",
+  operationId: "tenants.update",
   tags: ["tenants"],
   summary: "Change a tenant: name, plan, overrides, metadata, suspend or resume",
   description:
@@ -31,6 +33,7 @@ const updateTenantRoute = createRoute({
 const deleteTenantRoute = createRoute({
   method: "delete",
   path: "/v1/tenants/{id}",
+  operationId: "tenants.delete",
   tags: ["tenants"],
   summary: "Delete a tenant (soft; `hard=true` purges now)",
   description:

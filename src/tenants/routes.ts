@@ -2,16 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { decodeCursor, encodeCursor } from "../lib/cursor.ts";
+import { decodeCursor, encodeCursor } from "../http/cursor.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
-import {
-  CreatedTenantSchema,
-  CreateTenantBody,
-  ListTenantsQuery,
-  TenantIdParam,
-  TenantListSchema,
-  TenantSchema,
-} from "./api-schemas.ts";
+import { CreatedTenantSchema, CreateTenantBody, ListTenantsQuery, TenantListSchema, TenantSchema } from "./api-schemas.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { createTenant } from "./create-tenant.ts";
 import { findTenantView, listTenantRows, viewsOf } from "./repository.ts";
 
@@ -26,6 +20,7 @@ const IdempotencyHeaders = z.object({
 const createTenantRoute = createRoute({
   method: "post",
   path: "/v1/tenants",
+  operationId: "tenants.create",
   tags: ["tenants"],
   summary: "Create a tenant (provisioned asynchronously)",
   security: ADMIN_SECURITY,
@@ -42,6 +37,7 @@ const createTenantRoute = createRoute({
 const getTenantRoute = createRoute({
   method: "get",
   path: "/v1/tenants/{id}",
+  operationId: "tenants.get",
   tags: ["tenants"],
   summary: "Get a tenant",
   security: ADMIN_SECURITY,
@@ -55,6 +51,7 @@ const getTenantRoute = createRoute({
 const listTenantsRoute = createRoute({
   method: "get",
   path: "/v1/tenants",
+  operationId: "tenants.list",
   tags: ["tenants"],
   summary: "List tenants, newest first",
   security: ADMIN_SECURITY,

@@ -6,11 +6,12 @@ import { fieldErrors } from "../http/validation.ts";
 import { ApiError } from "../http/problem.ts";
 import { canonicalJson } from "../lib/canonical-json.ts";
 import { resetPlanDependentSteps } from "../provisioning/step-store.ts";
-import { MetadataSchema, type TenantStatus, type UpdateTenantInput } from "./api-schemas.ts";
+import { MetadataSchema, type UpdateTenantInput } from "./api-schemas.ts";
+import { type TenantStatus } from "../core/tenant.ts";
 import { changedMembers, isJsonObject, mergePatch } from "./merge-patch.ts";
-import { tenants } from "./schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { statusTransition } from "./transitions.ts";
-import type { TenantRow } from "./view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 
 export interface UpdateResult {
   row: TenantRow;
@@ -28,10 +29,13 @@ function mergedMetadata(current: Record<string, unknown>, patch: Record<string, 
   return isJsonObject(merged) ? merged : {};
 }
 
-function mergedOverrides(current: Record<string, unknown>, patch: Record<string, number | null | undefined> | null): Record<string, unknown> {
+function mergedOverrides(current: Record<string, unknown>, patch: Record<string, unknown> | null): Record<string, unknown> {
   if (patch === null) return {};
   const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
-  return mergePatch(current, defined) as Record<string, unknown>;
+  const merged = mergePatch(current, defined) as Record<string, unknown>;
+  // Removing every threshold removes the override itself.
+  if (isJsonObject(merged.autoPromote) && Object.keys(merged.autoPromote).length === 0) delete merged.autoPromote;
+  return merged;
 }
 
 /**
@@ -71,7 +75,7 @@ export async function updateTenant(db: Database, id: string, patch: UpdateTenant
     }
     let statusEvent: AuditEntry | undefined;
     if (patch.status !== undefined) {
-      const transition = statusTransition(row.status as TenantStatus, patch.status);
+      const transition = statusTransition(row.status, patch.status);
       if (!transition.ok) throw new ApiError("conflict", transition.reason, { tenantStatus: row.status });
       update.status = patch.status;
       statusEvent = { tenantId: id, actor: "admin", action: transition.action, details: { from: row.status, to: patch.status } };

@@ -1,13 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { TenantIdParam } from "../tenants/api-schemas.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { IssuedTokenSchema, IssueTokenBody } from "./api-schemas.ts";
 import { issueTenantToken } from "./issue-token.ts";
 
 const issueTokenRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/tokens",
+  operationId: "tokens.issue",
   tags: ["tokens"],
   summary: "Issue a tenant token (JWT, HS256)",
   description: "Claims: `tid`, `sub`, `scope` (space-separated), `iat`, `exp`, `jti`. 409 for a deleted tenant.",

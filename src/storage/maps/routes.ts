@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { readBesideAdmission } from "../../edge/admitted-read.ts";
 import { countOps } from "../../edge/usage-meter.ts";
-import type { TenantContext } from "../../tenancy/context.ts";
+import type { TenantContext } from "../../core/tenant-context.ts";
 import type { AppEnv } from "../../http/app-env.ts";
 import { ApiError } from "../../http/problem.ts";
 import { createRouter, TENANT_SECURITY } from "../../http/router.ts";
@@ -24,6 +24,7 @@ import { etagOf, parseIfMatch } from "./etag.ts";
 import { decodeListCursor, encodeListCursor } from "./key-range.ts";
 import { mapStore } from "./store.ts";
 import { prepareValue } from "./value.ts";
+import { log } from "../../lib/log.ts";
 
 const ETagHeader = z.object({ ETag: z.string().openapi({ description: 'The record\'s version as a strong tag: `"3"`.' }) });
 const tags = ["maps"];
@@ -31,6 +32,7 @@ const tags = ["maps"];
 const putRoute = createRoute({
   method: "put",
   path: "/v1/maps/{map}/{key}",
+  operationId: "maps.put",
   tags,
   summary: "Store a JSON value under a key (creates version 1, then +1 per write)",
   security: TENANT_SECURITY,
@@ -48,6 +50,7 @@ const putRoute = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/v1/maps/{map}/{key}",
+  operationId: "maps.get",
   tags,
   summary: "Read a key's value",
   security: TENANT_SECURITY,
@@ -61,6 +64,7 @@ const getRoute = createRoute({
 const deleteRoute = createRoute({
   method: "delete",
   path: "/v1/maps/{map}/{key}",
+  operationId: "maps.delete",
   tags,
   summary: "Delete a key",
   security: TENANT_SECURITY,
@@ -74,6 +78,7 @@ const deleteRoute = createRoute({
 const listRoute = createRoute({
   method: "get",
   path: "/v1/maps/{map}",
+  operationId: "maps.list",
   tags,
   summary: "List a map's records in byte order of the key",
   security: TENANT_SECURITY,
@@ -87,6 +92,7 @@ const listRoute = createRoute({
 const mapsRoute = createRoute({
   method: "get",
   path: "/v1/maps",
+  operationId: "maps.index",
   tags,
   summary: "The tenant's maps with their record counts and bytes",
   security: TENANT_SECURITY,
@@ -103,7 +109,7 @@ function publishAfterCommit(c: Context<AppEnv>, change: Omit<MapChange, "tenantI
   const tenant = c.get("tenant");
   c.executionCtx.waitUntil(
     publishMapChange(c.env, tenant, { tenantId: tenant.id, ...change }).catch((error: unknown) =>
-      console.error(JSON.stringify({ level: "error", message: "map change publish failed", error: String(error) })),
+      log.error("map change publish failed", { requestId: c.get("requestId"), tenantId: c.get("tenant").id, error }),
     ),
   );
 }

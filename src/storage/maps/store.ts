@@ -1,6 +1,6 @@
 import type { Database } from "../../db/client.ts";
 import type { HttpDatabase } from "../../db/http-client.ts";
-import type { TenantContext } from "../../tenancy/context.ts";
+import type { TenantContext } from "../../core/tenant-context.ts";
 import { readTenantData, withTenantData } from "../tenant-data.ts";
 import type { IfMatch } from "./etag.ts";
 import { selectMapHeaders, tenantStorage, toMapSummaries, type MapSummary, type TenantStorage } from "./headers.ts";
