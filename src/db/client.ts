@@ -1,6 +1,7 @@
-import { Pool, neonConfig, type PoolClient } from "@neondatabase/serverless";
+import { Pool, neon, neonConfig, type PoolClient } from "@neondatabase/serverless";
+import { drizzle as drizzleOverHttp, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
-import { countingClient, type DbTripSink } from "./round-trips.ts";
+import { countedHttpClient, countingClient, type DbTripSink } from "./round-trips.ts";
 import * as schema from "./schema.ts";
 
 const CLOSE_GRACE_MS = 1000;
@@ -59,4 +60,17 @@ export function openDatabase(config: DatabaseConfig, trips?: DbTripSink): Databa
     // pool.end() wait forever, wedging whoever awaits close: give it a moment, then let go.
     close: () => Promise.race([pool.end().catch(() => {}), new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS))]),
   };
+}
+
+/**
+ * Postgres over Neon's HTTP endpoint: no connection to set up, and each query, or each batch
+ * (`db.batch([...])`: one transaction), is exactly one round trip. For work that needs no
+ * interactive transaction; anything that reads, then decides what to write, uses `openDatabase`.
+ */
+export type HttpDatabase = NeonHttpDatabase<typeof schema>;
+
+export function openHttpDatabase(config: DatabaseConfig, trips?: DbTripSink): HttpDatabase {
+  configureTransport(config);
+  const client = neon(config.DATABASE_URL);
+  return drizzleOverHttp(trips ? countedHttpClient(client, trips) : client, { schema });
 }

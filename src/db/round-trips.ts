@@ -1,4 +1,4 @@
-import { Client } from "@neondatabase/serverless";
+import { Client, type NeonQueryFunction } from "@neondatabase/serverless";
 
 /** Whoever counts a request's database round trips (the request's `RequestTimer`). */
 export interface DbTripSink {
@@ -49,4 +49,25 @@ export function countingClient(sink: DbTripSink): typeof Client {
       this.neonConfig.webSocketConstructor = WebSocketCounted as never;
     }
   };
+}
+
+/**
+ * The same query function, each HTTP request it makes counted (and timed) as one round trip. A
+ * query is sent when awaited (and not at all when it goes into a batch, which is sent whole).
+ */
+export function countedHttpClient(client: NeonQueryFunction<false, false>, trips: DbTripSink): NeonQueryFunction<false, false> {
+  const timed = <T>(request: () => PromiseLike<T>): Promise<T> => {
+    const started = performance.now();
+    trips.trip("db");
+    return Promise.resolve(request()).finally(() => trips.addTripTime("db", performance.now() - started));
+  };
+  const { query: unsentQuery, transaction: sendTransaction } = client;
+  const query = ((...args: Parameters<typeof client.query>) => {
+    const pending = unsentQuery(...args);
+    const send = pending.then.bind(pending);
+    Object.assign(pending, { then: (ok?: (value: unknown) => unknown, fail?: (error: unknown) => unknown) => timed(() => send()).then(ok, fail) });
+    return pending;
+  }) as typeof client.query;
+  const transaction = ((...args: Parameters<typeof client.transaction>) => timed(() => sendTransaction(...args))) as typeof client.transaction;
+  return Object.assign(client, { query, transaction });
 }

@@ -1,7 +1,7 @@
 import type { RequestUsage } from "../core/usage.ts";
 import type { Credential, TenantContext } from "../core/tenant-context.ts";
 import type { Services } from "../services/open-services.ts";
-import type { RequestTimer } from "./timing.ts";
+import type { RequestTimer } from "../lib/request-timer.ts";
 
 export interface AppVariables {
   requestId: string;

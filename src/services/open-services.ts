@@ -1,8 +1,8 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { openRedis } from "../cache/redis.ts";
-import { openDatabase, type Database, type DatabaseHandle } from "../db/client.ts";
-import { openHttpDatabase, type HttpDatabase } from "../db/http-client.ts";
-import type { RequestTimer } from "../http/timing.ts";
+import { openDatabase, openHttpDatabase, type Database, type DatabaseHandle, type HttpDatabase } from "../db/client.ts";
+
+import type { RequestTimer } from "../lib/request-timer.ts";
 
 /** Services built once per unit of work, lazily: nothing connects until a caller asks. */
 export interface Services {

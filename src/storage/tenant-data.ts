@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database, Transaction } from "../db/client.ts";
-import type { HttpDatabase } from "../db/http-client.ts";
+import type { HttpDatabase } from "../db/client.ts";
 import type { Isolation } from "../core/plans.ts";
 import { dedicatedNames } from "./dedicated-names.ts";
 

@@ -1,5 +1,5 @@
 import type { Database } from "../../db/client.ts";
-import type { HttpDatabase } from "../../db/http-client.ts";
+import type { HttpDatabase } from "../../db/client.ts";
 import type { TenantContext } from "../../core/tenant-context.ts";
 import { readTenantData, withTenantData } from "../tenant-data.ts";
 import type { IfMatch } from "./etag.ts";
