@@ -13,6 +13,8 @@ import { stopAllPaced } from "./lib/paced.ts";
 import { codeVersion, conditions, machine } from "./lib/machine.ts";
 import { PROFILES, type BenchContext, type Figure, type Scenario, type ScenarioResult } from "./lib/scenario.ts";
 import { startBenchStack, type BenchStack } from "./lib/stack.ts";
+import { parseNetworkModel } from "../scripts/stack/network-model.ts";
+import { latencyScenario } from "./scenarios/latency.ts";
 import { formatMs, formatNumber } from "./lib/stats.ts";
 import { renderTable } from "./lib/table.ts";
 import { decisionScenario } from "./scenarios/decision.ts";
@@ -31,6 +33,7 @@ const SCENARIOS: Scenario[] = [
   decisionScenario,
   helloVsFull,
   fullVsBare,
+  latencyScenario,
   mapsThroughputScenario,
   tenantsScenario,
   noisyScenario,
@@ -40,19 +43,29 @@ const SCENARIOS: Scenario[] = [
   meteringScenario,
 ];
 
-const USAGE = `usage: npm run bench [-- --quick] [-- --only <id>[,<id>…]]
+const USAGE = `usage: npm run bench [-- --quick] [-- --only <id>[,<id>…]] [-- --network edge]
   --quick        shorter runs, 100 tenants, 10 provisioning (under 3 minutes)
+  --network <m>  added delays on the Worker's hops: loopback (default), edge, or
+                 postgres:25/2,runtime:10/1,upstash:2/0.4 (round trip / jitter, ms); with edge and
+                 without --only, only the latency scenarios run (throughput under delay measures the delay)
   --only <ids>   run only these scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}
   --list         list the scenarios and exit`;
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; list: boolean } {
+function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; list: boolean; network: string } {
   let quick = false;
+  let network = "loopback";
   let list = false;
   const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--quick") quick = true;
     else if (arg === "--list") list = true;
+    else if (arg === "--network" || arg.startsWith("--network=")) {
+      const value = arg === "--network" ? argv[++i] : arg.slice("--network=".length);
+      if (!value) throw new Error("--network needs a model: loopback, edge or a spec");
+      parseNetworkModel(value); // fails early on a bad spec
+      network = value;
+    }
     else if (arg === "--only" || arg.startsWith("--only=")) {
       const value = arg === "--only" ? argv[++i] : arg.slice("--only=".length);
       if (!value) throw new Error("--only needs a scenario id");
@@ -64,7 +77,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; lis
   }
   const unknown = only.filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
-  return { quick, only: only.length > 0 ? only : null, list };
+  return { quick, only: only.length > 0 ? only : null, list, network };
 }
 
 /** bench/wrangler.bench.toml must equal the top level of wrangler.toml but for name, main and comments. */
@@ -98,6 +111,7 @@ function formatValue(value: number | null, unit: string): string {
   if (unit === "ms") return formatMs(value);
   if (unit === "ratio") return value.toFixed(3);
   if (unit === "ns") return `${formatNumber(value, 0)} ns`;
+  if (unit === "trips") return `${formatNumber(value, 2)} trips`;
   return `${formatNumber(value, 0)} ${unit}`;
 }
 
@@ -148,14 +162,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const profile = PROFILES[args.quick ? "quick" : "full"];
-  const selected = SCENARIOS.filter((s) => !args.only || args.only.includes(s.id));
+  const delayed = args.network !== "loopback";
+  const selected = SCENARIOS.filter((s) => (args.only ? args.only.includes(s.id) : !delayed || s.latency === true));
   const startedAt = new Date();
   const log = (line: string) => console.log(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}`);
   const drift = await configDrift();
   if (drift) log(`WARNING: ${drift}`);
   const before = conditions();
   const code = codeVersion(); // the bundle is made from the tree as it is now
-  log(`profile ${profile.name}; scenarios: ${selected.map((s) => s.id).join(", ")}; load average ${before.loadAverage.join(" ")}, ${before.vitestProcesses} vitest processes running`);
+  log(`profile ${profile.name}; network ${args.network}; scenarios: ${selected.map((s) => s.id).join(", ")}; load average ${before.loadAverage.join(" ")}, ${before.vitestProcesses} vitest processes running`);
 
   let stack: BenchStack | undefined;
   let interrupted = false;
@@ -173,7 +188,7 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   try {
     log("starting the local stack (bench/wrangler.bench.toml)");
-    stack = await startBenchStack((line) => log(`stack: ${line}`));
+    stack = await startBenchStack((line) => log(`stack: ${line}`), args.network);
     log(`stack ready at ${stack.baseUrl} (host pid ${stack.pid})`);
     setCpuRoot(stack.pid);
     const ctx: BenchContext = { profile, stack, api: new Api(stack.baseUrl, stack.adminToken), log, memo: new Map() };
@@ -213,6 +228,7 @@ async function main(): Promise<number> {
   const report = {
     version: 1,
     profile: profile.name,
+    network: args.network,
     only: args.only,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
@@ -227,7 +243,8 @@ async function main(): Promise<number> {
   };
   const dir = path.join(PROJECT_ROOT, "bench/results");
   await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, "-")}${args.quick ? "-quick" : ""}.json`);
+  const suffix = `${args.quick ? "-quick" : ""}${delayed ? `-${args.network.replace(/[^a-z0-9]+/gi, "_")}` : ""}`;
+  const file = path.join(dir, `${startedAt.toISOString().replace(/[:.]/g, "-")}${suffix}.json`);
   const json = JSON.stringify(report, null, 2) + "\n";
   await writeFile(file, json);
   await writeFile(path.join(dir, "latest.json"), json);

@@ -6,6 +6,7 @@ import { stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT, startLocalStack } from "./stack/local-stack.js";
+import { parseNetworkModel } from "./stack/network-model.js";
 
 const port = Number(process.env.PORT ?? 8787);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -56,6 +57,8 @@ const stack = await startLocalStack({
   vars: passedVars,
   log,
   workerLog: (line) => console.log(`[worker] ${line}`),
+  // TENANTRY_NETWORK=edge: the Worker's hops cost what they would at the edge (docs/BENCHMARKS.md).
+  network: parseNetworkModel(process.env.TENANTRY_NETWORK),
 }).catch((error: unknown) => {
   console.error(`[tenantry] could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -7,6 +7,7 @@ import { ApiError, toProblemResponse } from "./http/problem.ts";
 import { requestId } from "./http/request-id.ts";
 import { createRouter } from "./http/router.ts";
 import { services } from "./http/services.ts";
+import { timing } from "./http/timing.ts";
 import { adminRouter } from "./routers/admin.ts";
 import { tenantRouter } from "./routers/tenant.ts";
 
@@ -24,6 +25,7 @@ export function createApp(options: AppOptions = { testHooks: false }) {
 
   app.use("*", requestId);
   app.use("*", drainBody);
+  app.use("*", timing);
   app.use("*", services);
 
   app.route("/", healthRoutes);

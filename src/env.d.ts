@@ -11,6 +11,12 @@ declare namespace Cloudflare {
     MASTER_KEY_PREVIOUS?: string;
     /** Local development only: `host:port` of the WebSocket-to-TCP bridge in front of PostgreSQL. */
     NEON_WS_PROXY?: string;
+    /**
+     * Local network model only (scripts/stack/network-model.ts, never set in a deployment): added
+     * one-way delay and jitter, in ms, of each call to the runtime object.
+     */
+    LOCAL_RUNTIME_DELAY_MS?: string;
+    LOCAL_RUNTIME_JITTER_MS?: string;
     /** Tests only: lease lifetime of the runtime object (default 30 s). */
     LEASE_TTL_MS?: string;
     /** Tests only: "1" mounts test hooks (fault injection, probes). Never set in a deployment. */

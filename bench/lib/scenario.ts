@@ -20,6 +20,8 @@ export interface Profile {
   provisioningConcurrency: number;
   noisy: { runS: number; rounds: number; quietRate: number };
   realtimeEvents: number;
+  /** Sequential requests per variant in the latency scenario. */
+  latencyRequests: number;
   decisionIterations: number;
 }
 
@@ -36,6 +38,7 @@ export const PROFILES: Record<Profile["name"], Profile> = {
     provisioningConcurrency: 5,
     noisy: { runS: 6, rounds: 1, quietRate: 20 },
     realtimeEvents: 50,
+    latencyRequests: 60,
     decisionIterations: 50_000,
   },
   full: {
@@ -50,6 +53,7 @@ export const PROFILES: Record<Profile["name"], Profile> = {
     provisioningConcurrency: 5,
     noisy: { runS: 15, rounds: 2, quietRate: 20 },
     realtimeEvents: 300,
+    latencyRequests: 300,
     decisionIterations: 200_000,
   },
 };
@@ -96,6 +100,8 @@ export interface BenchContext {
 export interface Scenario {
   id: string;
   title: string;
+  /** Measures latency (sequential requests), so it also runs under a delayed network model. */
+  latency?: boolean;
   run(ctx: BenchContext): Promise<Omit<ScenarioResult, "id" | "title">>;
 }
 

@@ -13,6 +13,7 @@
 // The stack is stopped on stop, SIGTERM, SIGINT and when the parent goes away (IPC disconnect).
 import path from "node:path";
 import { PROJECT_ROOT, startLocalStack, type LocalStack } from "../../scripts/stack/local-stack.ts";
+import { parseNetworkModel } from "../../scripts/stack/network-model.ts";
 
 type HostRequest = { cmd: "vars"; id: number; vars: Record<string, string | null> } | { cmd: "stop" };
 
@@ -79,6 +80,7 @@ try {
     stateDir,
     config,
     requestLog: false,
+    network: parseNetworkModel(process.env.TENANTRY_NETWORK),
     log: (line) => send({ type: "log", line }),
     workerLog: (line) => {
       if (process.env.BENCH_WORKER_LOG === "1") console.log(`[worker] ${line}`);

@@ -9,6 +9,8 @@ import { PROJECT_ROOT } from "../../scripts/stack/local-stack.ts";
 
 export interface BenchStack {
   baseUrl: string;
+  /** The network model the stack runs under (loopback, edge, or a spec). */
+  network: string;
   adminToken: string;
   /** The Upstash REST endpoint the Worker uses (the local bridge in front of Redis). */
   upstash: { url: string; token: string };
@@ -29,12 +31,13 @@ type HostMessage =
 const START_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 30_000;
 
-export async function startBenchStack(log: (line: string) => void): Promise<BenchStack> {
+/** `network`: the network model's name or spec (scripts/stack/network-model.ts); default loopback. */
+export async function startBenchStack(log: (line: string) => void, network = "loopback"): Promise<BenchStack> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-bench-"));
   const child: ChildProcess = fork(path.join(PROJECT_ROOT, "bench/lib/stack-host.ts"), [], {
     cwd: PROJECT_ROOT,
     execArgv: ["--import", "tsx"],
-    env: { ...process.env, BENCH_PORT: String(await freePort()), BENCH_STATE_DIR: stateDir },
+    env: { ...process.env, BENCH_PORT: String(await freePort()), BENCH_STATE_DIR: stateDir, TENANTRY_NETWORK: network },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -77,6 +80,7 @@ export async function startBenchStack(log: (line: string) => void): Promise<Benc
     });
     return {
       baseUrl: ready.baseUrl,
+      network,
       adminToken: ready.adminToken,
       upstash: ready.upstash,
       pid: child.pid!,

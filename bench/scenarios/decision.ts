@@ -55,6 +55,9 @@ export const decisionScenario: Scenario = {
       get db(): never {
         throw new Error("the decision benchmark must not reach Postgres");
       },
+      get dbHttp(): never {
+        throw new Error("the decision benchmark must not reach Postgres");
+      },
       redis: unreachable,
     };
     const noDefer = () => {};

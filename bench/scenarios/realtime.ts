@@ -76,6 +76,7 @@ function connect(url: string, token: string): Promise<{ socket: WebSocket } | { 
 export const realtimeScenario: Scenario = {
   id: "realtime",
   title: "realtime change-event latency (REST write → WebSocket event)",
+  latency: true,
   async run(ctx) {
     const tenant = await memo(ctx, "realtime-tenant", () => ctx.api.createActiveTenant("pro", UNLIMITED));
     const wsUrl = `${ctx.stack.baseUrl.replace(/^http/, "ws")}/v1/realtime`;

@@ -13,6 +13,7 @@ import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
 import { requestId } from "../../src/http/request-id.ts";
 import { createRouter } from "../../src/http/router.ts";
 import { services } from "../../src/http/services.ts";
+import { timing } from "../../src/http/timing.ts";
 import { meRoutes } from "../../src/me/routes.ts";
 import { mapRoutes } from "../../src/storage/maps/routes.ts";
 import { contextFromRow } from "../../src/core/context-from-row.ts";
@@ -32,6 +33,7 @@ const fixedTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
     context = contextFromRow(row);
     fixedContexts.set(tenantId, context);
   }
+  c.get("timer").report(); // Server-Timing and round-trip counts, as the full pipeline reports them
   c.set("tenant", context);
   c.set("credential", { kind: "api_key", keyId: "key_bench_bare", scopes: ["read", "write"] });
   c.set("usage", emptyUsage(0));
@@ -41,6 +43,7 @@ const fixedTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
 export function createBareApp() {
   const app = createRouter();
   app.use("*", requestId);
+  app.use("*", timing);
   app.use("*", services);
   app.use("/v1/*", jsonBody());
   app.use("/v1/*", fixedTenant);

@@ -38,6 +38,9 @@ export async function decisionRoute(request: Request, env: Env): Promise<Respons
     get db(): never {
       throw new Error("the decision benchmark must not reach Postgres");
     },
+    get dbHttp(): never {
+      throw new Error("the decision benchmark must not reach Postgres");
+    },
     redis: unreachable,
   };
   const noDefer = () => {};

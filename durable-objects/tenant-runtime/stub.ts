@@ -40,8 +40,29 @@ export function runtimeByName(env: Env, name: string) {
  */
 export function runtimeFor(env: Env, tenant: RuntimePlacement) {
   const id = env.TENANT_RUNTIME.idFromName(runtimeObjectName(env, tenant));
-  if (tenant.isolation === "dedicated" && tenant.region && (REGIONS as readonly string[]).includes(tenant.region)) {
-    return env.TENANT_RUNTIME.get(id, { locationHint: tenant.region as DurableObjectLocationHint });
-  }
-  return env.TENANT_RUNTIME.get(id);
+  const placed = tenant.isolation === "dedicated" && tenant.region && (REGIONS as readonly string[]).includes(tenant.region);
+  const stub = placed ? env.TENANT_RUNTIME.get(id, { locationHint: tenant.region as DurableObjectLocationHint }) : env.TENANT_RUNTIME.get(id);
+  return env.LOCAL_RUNTIME_DELAY_MS ? delayedStub(stub, Number(env.LOCAL_RUNTIME_DELAY_MS) || 0, Number(env.LOCAL_RUNTIME_JITTER_MS) || 0) : stub;
+}
+
+/**
+ * The local network model only (LOCAL_RUNTIME_DELAY_MS is set by scripts/stack, never in a
+ * deployment): every call to the object waits one leg before it is made and one after it answers,
+ * as a runtime object placed away from the edge would.
+ */
+function delayedStub<T extends object>(stub: T, oneWayMs: number, jitterMs: number): T {
+  const leg = () => new Promise<void>((resolve) => setTimeout(resolve, oneWayMs + Math.random() * jitterMs));
+  return new Proxy(stub, {
+    get(target, property) {
+      const value = Reflect.get(target, property) as unknown;
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        await leg();
+        // Reflect.apply, not value.apply: on an RPC stub, `.apply` would itself be a remote call.
+        const answer = await Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
+        await leg();
+        return answer;
+      };
+    },
+  });
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { applyMigrations, ensureOwnerRole } from "./migrate.js";
 import { startNeonBridge, type NeonBridgeHandle } from "./neon-bridge.js";
+import { NETWORK_MODELS, runtimeDelayVars, type NetworkModel } from "./network-model.js";
 import { startPgBouncer, type PgBouncerHandle } from "./pgbouncer.js";
 import { startPostgres, type PostgresHandle } from "./postgres.js";
 import { startRedis, type RedisHandle } from "./redis.js";
@@ -36,6 +37,8 @@ export interface LocalStackOptions {
   config?: string;
   /** Log a line per request the Worker answers (default true; benchmarks turn it off). */
   requestLog?: boolean;
+  /** Added delays on the Worker's hops to Postgres, Upstash and the runtime object (default: loopback, none). */
+  network?: NetworkModel;
 }
 
 export interface LocalStack {
@@ -94,6 +97,8 @@ function nodeBinary(): string {
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
+  const network = options.network ?? NETWORK_MODELS.loopback!;
+  if (network.name !== "loopback") log(`network model ${network.name}: ${JSON.stringify({ ...network, name: undefined })}`);
   await mkdir(options.stateDir, { recursive: true });
   // PostgreSQL runs as an unprivileged user that must be able to reach its data dir inside.
   await chmod(options.stateDir, 0o755);
@@ -138,7 +143,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let neonBridge: NeonBridgeHandle | undefined;
     if (!isNeonHost(databaseUrl)) {
-      neonBridge = await startNeonBridge({});
+      neonBridge = await startNeonBridge({ delay: network.postgres });
       stoppers.push(() => neonBridge!.stop());
     }
 
@@ -149,7 +154,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log("starting Redis and the Upstash REST bridge");
       redis = await startRedis({ dir: path.join(options.stateDir, "redis") });
       stoppers.push(() => redis!.stop());
-      upstashBridge = await startUpstashBridge({ redisUrl: redis.url, token: secrets.upstashToken });
+      upstashBridge = await startUpstashBridge({ redisUrl: redis.url, token: secrets.upstashToken, delay: network.upstash });
       stoppers.push(() => upstashBridge!.stop());
       upstash = { url: upstashBridge.url, token: upstashBridge.token };
     }
@@ -162,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       JWT_SECRET: secrets.jwtSecret,
       MASTER_KEY: secrets.masterKey,
       ...(neonBridge ? { NEON_WS_PROXY: neonBridge.host } : {}),
+      ...runtimeDelayVars(network),
       ...options.vars,
     };
     const envFile = path.join(options.stateDir, "worker.env");

@@ -2,9 +2,13 @@ import { createServer, type IncomingMessage } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
+import { delayLine, isDelayed, sampleMs, type LinkDelay } from "./network-model.js";
+import { neonHttpSql } from "./neon-http-sql.js";
 
 /**
- * The WebSocket-to-TCP proxy Neon documents for local development: `@neondatabase/serverless`
+ * The local stand-in for Neon's proxy: Postgres over WebSockets, and Neon's HTTP SQL endpoint at
+ * `POST /sql` (scripts/stack/neon-http-sql.ts). The WebSocket side is the WebSocket-to-TCP proxy
+ * Neon documents for local development: `@neondatabase/serverless`
  * opens `ws://` + `neonConfig.wsProxy(host, port)`, i.e. with the config below
  * `ws://127.0.0.1:BRIDGEPORT/v1?address=HOST:PORT`, and speaks the Postgres wire protocol in binary frames.
  *
@@ -26,6 +30,8 @@ export interface StartNeonBridgeOptions {
   port?: number;
   /** `host:port` entries the bridge may connect to; default: any port on 127.0.0.1 / localhost. */
   allowedTargets?: string[];
+  /** Added one-way delay of the edge ↔ Postgres link (network model): each leg of every round trip, the upgrade included. */
+  delay?: LinkDelay;
 }
 
 interface Target {
@@ -56,7 +62,10 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
   const tunnels = new Set<Tunnel>();
   const dialing = new Set<Socket>();
 
-  const server = createServer((_req, res) => {
+  // Neon's HTTP SQL endpoint on the same host (neonConfig.fetchEndpoint = http://BRIDGE/sql).
+  const sqlOverHttp = neonHttpSql({ isAllowed: (host, port) => isAllowed({ host: host.toLowerCase(), port }), delay: opts.delay });
+  const server = createServer((req, res) => {
+    if (new URL(req.url ?? "/", "http://bridge").pathname === "/sql") return sqlOverHttp.handle(req, res);
     res.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" });
     res.end("WebSocket upgrade required: /v1?address=HOST:PORT\n");
   });
@@ -88,12 +97,17 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
     tcp.once("connect", () => {
       dialing.delete(tcp);
       tcp.off("error", failDial);
-      if (socket.destroyed) {
-        tcp.destroy();
-        return;
-      }
-      tcp.setNoDelay(true);
-      wss.handleUpgrade(req, socket, head, (ws) => openTunnel(ws, tcp, tunnels));
+      const upgrade = () => {
+        if (socket.destroyed) {
+          tcp.destroy();
+          return;
+        }
+        tcp.setNoDelay(true);
+        wss.handleUpgrade(req, socket, head, (ws) => openTunnel(ws, tcp, tunnels, opts.delay));
+      };
+      // The upgrade is a round trip of its own: the request's leg and the answer's.
+      if (isDelayed(opts.delay)) setTimeout(upgrade, sampleMs(opts.delay) + sampleMs(opts.delay));
+      else upgrade();
     });
   });
 
@@ -118,11 +132,13 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
       server.closeAllConnections();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await closed;
+      await sqlOverHttp.stop();
     },
   };
 }
 
-function openTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>): void {
+function openTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, delay?: LinkDelay): void {
+  if (isDelayed(delay)) return openDelayedTunnel(ws, tcp, tunnels, delay);
   const tunnel: Tunnel = { ws, tcp };
   tunnels.add(tunnel);
   let finished = false;
@@ -163,6 +179,42 @@ function openTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>): void {
   });
   tcp.on("close", () => finish(true)); // ws.close() is queued behind pending data frames
   tcp.on("error", () => finish(false));
+}
+
+/**
+ * A tunnel whose every message is held back by the link's delay in each direction, order kept.
+ * Benchmarks only (the network model): no back-pressure, which the short exchanges they make do not need.
+ */
+function openDelayedTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, delay: LinkDelay): void {
+  const tunnel: Tunnel = { ws, tcp };
+  tunnels.add(tunnel);
+  const toServer = delayLine(delay);
+  const toClient = delayLine(delay);
+  const finish = (): void => {
+    if (!tunnels.delete(tunnel)) return;
+    tcp.destroy();
+    ws.terminate();
+  };
+  ws.on("message", (data: RawData) => {
+    const bytes = toBuffer(data);
+    toServer(() => {
+      if (!tcp.destroyed) tcp.write(bytes);
+    });
+  });
+  ws.on("close", () => toServer(() => tcp.end()));
+  ws.on("error", finish);
+  tcp.on("data", (chunk: Buffer) =>
+    toClient(() => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(chunk, { binary: true });
+    }),
+  );
+  tcp.on("close", () =>
+    toClient(() => {
+      tunnels.delete(tunnel);
+      if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+    }),
+  );
+  tcp.on("error", finish);
 }
 
 /** Waits for the client's startup packet, answers with a FATAL ErrorResponse, and closes. */

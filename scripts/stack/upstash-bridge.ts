@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
+import { isDelayed, sampleMs, sleepMs, type LinkDelay } from "./network-model.js";
 
 /**
  * An HTTP server speaking the Upstash Redis REST protocol over a real Redis,
@@ -28,6 +29,8 @@ export interface StartUpstashBridgeOptions {
   redisUrl: string;
   token: string;
   port?: number;
+  /** Added one-way delay of the edge ↔ Upstash link (network model): each request waits both legs. */
+  delay?: LinkDelay;
 }
 
 /** What ioredis hands back in buffer mode with `stringNumbers`: bulk/status replies are Buffers, integers strings. */
@@ -148,8 +151,10 @@ export async function startUpstashBridge(opts: StartUpstashBridgeOptions): Promi
     sendJson(res, 200, `[${merged.map((o) => encodeOutcome(o, base64)).join(",")}]`);
   };
 
+  const delay = opts.delay;
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const answered = isDelayed(delay) ? sleepMs(sampleMs(delay) + sampleMs(delay)).then(() => handle(req, res)) : handle(req, res);
+    answered.catch((error: unknown) => {
       const status = error instanceof RequestError ? error.status : 503;
       const message = error instanceof RequestError ? error.message : `ERR Redis unavailable: ${errorMessage(error)}`;
       if (!res.headersSent) sendJson(res, status, JSON.stringify({ error: message }));

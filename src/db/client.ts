@@ -1,5 +1,7 @@
-import { Pool, neonConfig, type PoolClient } from "@neondatabase/serverless";
+import { Pool, neon, neonConfig, type PoolClient } from "@neondatabase/serverless";
+import { drizzle as drizzleOverHttp, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import { countedHttpClient, countingClient, type DbTripSink } from "./round-trips.ts";
 import * as schema from "./schema.ts";
 
 const CLOSE_GRACE_MS = 1000;
@@ -9,7 +11,7 @@ export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface DatabaseConfig {
   DATABASE_URL: string;
-  /** Set only locally: `host:port` of the WebSocket-to-TCP bridge in front of plain PostgreSQL. */
+  /** Set only locally: `host:port` of the bridge in front of plain PostgreSQL (WebSockets, and HTTP SQL at /sql). */
   NEON_WS_PROXY?: string;
 }
 
@@ -18,9 +20,11 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-function configureTransport(config: DatabaseConfig): void {
+export function configureTransport(config: DatabaseConfig): void {
   const proxy = config.NEON_WS_PROXY;
   if (!proxy) return;
+  // The local bridge also serves Neon's HTTP SQL endpoint (scripts/stack/neon-http-sql.ts).
+  neonConfig.fetchEndpoint = () => `http://${proxy}/sql`;
   // Neon's documented local set-up: plain ws:// to our bridge, no TLS inside, no pipelined auth.
   neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = false;
@@ -30,9 +34,10 @@ function configureTransport(config: DatabaseConfig): void {
 
 /**
  * A pool for one request (Workers may not share sockets across requests). Connections are opened
- * lazily, so a handler that never touches the database costs nothing.
+ * lazily, so a handler that never touches the database costs nothing. With `trips`, every round
+ * trip its connections make is counted there.
  */
-export function openDatabase(config: DatabaseConfig): DatabaseHandle {
+export function openDatabase(config: DatabaseConfig, trips?: DbTripSink): DatabaseHandle {
   configureTransport(config);
   const pool = new Pool({
     connectionString: config.DATABASE_URL,
@@ -42,6 +47,7 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     // A query whose connection died without a word (a pooler restarting) fails instead of hanging.
     query_timeout: 30_000,
   });
+  if (trips) pool.Client = countingClient(trips);
   // A broken idle connection must not surface as an unhandled error.
   pool.on("error", () => {});
   // Nor a connection dropped while checked out: the pool takes its own listener off a client it
@@ -54,4 +60,17 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     // pool.end() wait forever, wedging whoever awaits close: give it a moment, then let go.
     close: () => Promise.race([pool.end().catch(() => {}), new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS))]),
   };
+}
+
+/**
+ * Postgres over Neon's HTTP endpoint: no connection to set up, and each query, or each batch
+ * (`db.batch([...])`: one transaction), is exactly one round trip. For work that needs no
+ * interactive transaction; anything that reads, then decides what to write, uses `openDatabase`.
+ */
+export type HttpDatabase = NeonHttpDatabase<typeof schema>;
+
+export function openHttpDatabase(config: DatabaseConfig, trips?: DbTripSink): HttpDatabase {
+  configureTransport(config);
+  const client = neon(config.DATABASE_URL);
+  return drizzleOverHttp(trips ? countedHttpClient(client, trips) : client, { schema });
 }

@@ -14,6 +14,7 @@ import { REALTIME_PATH } from "../realtime/paths.ts";
 import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
 import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
+import { overlapsAdmission } from "./admitted-read.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
 import { log } from "../lib/log.ts";
 import { noteQuotaExhausted } from "../webhooks/quota-exhausted.ts";
@@ -114,13 +115,15 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   // Benchmarks only (`npm run bench`, metering on vs off): METERING=off skips usage metering. Default on.
   const metering = c.env.METERING !== "off";
   const services = c.get("services");
-  const { credential, tenant } = await resolveRequestCaller(c, defer);
+  const timer = c.get("timer");
+  timer.report();
+  const { credential, tenant } = await timer.phase("auth", () => resolveRequestCaller(c, defer));
   c.set("credential", credential);
   c.set("tenant", tenant);
 
   const runtime = runtimeFor(c.env, tenant);
   progress.step = "limits";
-  const limits = await checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer);
+  const limits = await timer.phase("limits", () => checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer));
   const headers = rateLimitHeaders(limits.state, tenant.limits);
   const refuse = (code: ProblemCode, detail: string, retryAfterMs?: number): never => {
     if (limits.kind === "allowed") defer(limits.refundDaily());
@@ -157,49 +160,75 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   if (edgeRefusal) refuseAtEdge(edgeRefusal, REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
   progress.step = "admission";
+  // A map read runs beside its admission rather than after it (src/edge/admitted-read.ts).
+  const overlapped = overlapsAdmission(c.req.method, c.req.path);
   const hooks = requestTestHooks(c.env, (name) => c.req.header(name));
-  const admission = { context: tenant, write, backstop: limits.kind === "backstop", deadline: Date.now() + ADMIT_TIMEOUT_MS };
-  const admitted = await admitWithin(runtime, admission, hooks, defer).catch((error: unknown) => {
-    if (!(error instanceof DeadlineExceeded)) throw error;
-    // A delay a test asked for is an expected timeout: logged apart from the real ones.
-    const message = hooks.admitDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";
-    log.error(message, { requestId: c.get("requestId"), tenantId: tenant.id });
-    return { ok: false, code: "too_late", retryAfterMs: 1000, context: tenant } as const;
-  });
-  if (!admitted.ok) {
-    if (admitted.code === "rate_limited") {
-      // The runtime object's backstop bucket refused: say so in the headers too.
-      const empty = { ...limits.state, burst: { ...limits.state.burst, remaining: 0, resetMs: admitted.retryAfterMs } };
-      Object.assign(headers, rateLimitHeaders(empty, tenant.limits));
-    }
-    const refusal = REFUSAL[admitted.code];
-    // The runtime object counted its refusal, except a timeout, which only this side saw.
-    if (admitted.code === "too_late") refuseAtEdge("too_late", refusal.code, refusal.detail, admitted.retryAfterMs);
-    refuse(refusal.code, refusal.detail, admitted.retryAfterMs);
-    return;
-  }
-  if (limits.kind === "backstop") oweQuota(tenant.id, tenant.limits);
-  if (admitted.context.configVersion > tenant.configVersion) {
-    // The runtime object heard of a change before this isolate's cache did: adopt it now.
-    tenantContextCache(c.env).set(tenant.id, admitted.context);
-    Object.assign(headers, rateLimitHeaders(limits.state, admitted.context.limits));
-  }
-  c.set("tenant", admitted.context);
-  c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
+  const request = { context: tenant, write, backstop: limits.kind === "backstop", deadline: Date.now() + ADMIT_TIMEOUT_MS };
+  const admission = timer
+    .phase("admit", () => timer.roundTrip(overlapped ? "runtime-overlapped" : "runtime", () => admitWithin(runtime, request, hooks, defer)))
+    .catch((error: unknown): AdmitResult => {
+      if (!(error instanceof DeadlineExceeded)) throw error;
+      // A delay a test asked for is an expected timeout: logged apart from the real ones.
+      const message = hooks.admitDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";
+      log.error(message, { requestId: c.get("requestId"), tenantId: tenant.id });
+      return { ok: false, code: "too_late", retryAfterMs: 1000, context: tenant };
+    });
 
-  progress.step = "handler";
-  if (hooks.holdMs) await sleep(hooks.holdMs);
-  try {
-    await next();
-  } finally {
+  /** The runtime object's answer, authoritative: a refusal is thrown; an admission gives the lease and the context to use. */
+  const accept = (admitted: AdmitResult): { leaseId: string; context: TenantContext } => {
+    if (!admitted.ok) {
+      if (admitted.code === "rate_limited") {
+        // The runtime object's backstop bucket refused: say so in the headers too.
+        const empty = { ...limits.state, burst: { ...limits.state.burst, remaining: 0, resetMs: admitted.retryAfterMs } };
+        Object.assign(headers, rateLimitHeaders(empty, tenant.limits));
+      }
+      const refusal = REFUSAL[admitted.code];
+      // The runtime object counted its refusal, except a timeout, which only this side saw.
+      if (admitted.code === "too_late") return refuseAtEdge("too_late", refusal.code, refusal.detail, admitted.retryAfterMs);
+      return refuse(refusal.code, refusal.detail, admitted.retryAfterMs);
+    }
+    if (limits.kind === "backstop") oweQuota(tenant.id, tenant.limits);
+    if (admitted.context.configVersion > tenant.configVersion) {
+      // The runtime object heard of a change before this isolate's cache did: adopt it now.
+      tenantContextCache(c.env).set(tenant.id, admitted.context);
+      Object.assign(headers, rateLimitHeaders(limits.state, admitted.context.limits));
+    }
+    return { leaseId: admitted.leaseId, context: admitted.context };
+  };
+
+  const finish = (leaseId: string): void => {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     // The body guard runs after this middleware: what it measured is known only now.
     const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
     if (hooks.skipRelease) return;
     defer(
       (metering ? responseBytes(c.res) : Promise.resolve(0))
-        .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut, outcome: outcomeOfStatus(c.res.status) }))
+        .then((bytesOut) => runtime.release(tenant.id, leaseId, { ...usage, bytesOut, outcome: outcomeOfStatus(c.res.status) }))
         .catch((error: unknown) => log.error("lease release failed", { requestId: c.get("requestId"), tenantId: tenant.id, error })),
     );
+  };
+
+  c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
+  if (overlapped) {
+    // The read goes out with the edge's copy of the tenant while the runtime object decides. Its
+    // answer stands only if the runtime object admits the request; a refusal replaces it.
+    c.set("tenant", tenant);
+    c.set("admittedTenant", admission.then((admitted) => (admitted.ok ? admitted.context : undefined)));
+    progress.step = "handler";
+    await next(); // Hono turns a handler's error into its response below this middleware
+    const { leaseId } = accept(await admission);
+    if (hooks.holdMs) await sleep(hooks.holdMs);
+    finish(leaseId);
+    return;
+  }
+
+  const { leaseId, context } = accept(await admission);
+  c.set("tenant", context);
+  progress.step = "handler";
+  if (hooks.holdMs) await sleep(hooks.holdMs);
+  try {
+    await next();
+  } finally {
+    finish(leaseId);
   }
 }

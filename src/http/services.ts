@@ -4,7 +4,7 @@ import type { AppEnv } from "./app-env.ts";
 
 /** Opens the request's services (lazily) and closes them after the response. */
 export const services: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const scope = openServices(c.env);
+  const scope = openServices(c.env, c.get("timer"));
   c.set("services", scope.services);
   try {
     await next();

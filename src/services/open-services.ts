@@ -1,10 +1,14 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { openRedis } from "../cache/redis.ts";
-import { openDatabase, type Database, type DatabaseHandle } from "../db/client.ts";
+import { openDatabase, openHttpDatabase, type Database, type DatabaseHandle, type HttpDatabase } from "../db/client.ts";
+
+import type { RequestTimer } from "../lib/request-timer.ts";
 
 /** Services built once per unit of work, lazily: nothing connects until a caller asks. */
 export interface Services {
   readonly db: Database;
+  /** Postgres over HTTP: one round trip per query or batch, no interactive transactions. */
+  readonly dbHttp: HttpDatabase;
   readonly redis: Redis;
 }
 
@@ -17,18 +21,24 @@ export interface ServiceScope {
 /**
  * Services for one unit of work (a request, a queue batch, a cron run), opened on first use.
  * Every entry point gets them here: the HTTP middleware, the queue consumer, the scheduled jobs.
+ * A request's round trips are counted into its `timer`.
  */
-export function openServices(env: Env): ServiceScope {
+export function openServices(env: Env, timer?: RequestTimer): ServiceScope {
   let database: DatabaseHandle | undefined;
   let redis: ReturnType<typeof openRedis> | undefined;
+  let dbHttp: HttpDatabase | undefined;
   return {
     services: {
       get db() {
-        database ??= openDatabase(env);
+        database ??= openDatabase(env, timer);
         return database.db;
       },
+      get dbHttp() {
+        dbHttp ??= openHttpDatabase(env, timer);
+        return dbHttp;
+      },
       get redis() {
-        redis ??= openRedis(env);
+        redis ??= openRedis(env, undefined, timer);
         return redis;
       },
     },

@@ -1,5 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database, Transaction } from "../db/client.ts";
+import type { HttpDatabase } from "../db/client.ts";
 import type { Isolation } from "../core/plans.ts";
 import { dedicatedNames } from "./dedicated-names.ts";
 
@@ -31,4 +33,13 @@ export function tenantScopeStatement(tenant: TenantDataScope): SQL {
     return sql`select set_config('role', ${names.role}, true), set_config('search_path', ${names.schema}, true), set_config('app.tenant_id', ${tenant.id}, true)`;
   }
   return sql`select set_config('role', ${SHARED_ROLE}, true), set_config('search_path', 'public', true), set_config('app.tenant_id', ${tenant.id}, true)`;
+}
+
+/**
+ * One read confined to `tenant` exactly as `withTenantData` confines it, in one round trip: the
+ * scoping statement and `query` travel as one HTTP batch, which Postgres runs as one transaction.
+ */
+export async function readTenantData<Q extends BatchItem<"pg">>(http: HttpDatabase, tenant: TenantDataScope, query: Q) {
+  const [, rows] = await http.batch([http.execute(tenantScopeStatement(tenant)), query] as const);
+  return rows;
 }

@@ -46,11 +46,19 @@ export interface MapSummary {
 }
 
 export async function listMapHeaders(tx: MapsTx, tenantId: string): Promise<MapSummary[]> {
-  const rows = await tx
+  return toMapSummaries(await selectMapHeaders(tx, tenantId));
+}
+
+/** The query of `listMapHeaders`, unsent (to go into a batch). */
+export function selectMapHeaders(tx: MapsTx, tenantId: string) {
+  return tx
     .select({ name: mapRecords.map, count: mapRecords.version, bytes: headerBytes })
     .from(mapRecords)
     .where(headersOf(tenantId))
     .orderBy(asc(mapRecords.map));
+}
+
+export function toMapSummaries(rows: Array<{ name: string; count: number; bytes: unknown }>): MapSummary[] {
   return rows.map((row) => ({ name: row.name, count: row.count, bytes: Number(row.bytes) }));
 }
 

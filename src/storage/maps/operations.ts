@@ -3,7 +3,7 @@ import { enforceCapacity, type CapacityLimits } from "./capacity.ts";
 import { ifMatchHolds, type IfMatch } from "./etag.ts";
 import { adjustMapHeader, listMapHeaders, type MapSummary } from "./headers.ts";
 import { prefixEnd } from "./key-range.ts";
-import { insertRecord, listRecords, lockRecord, readRecord, removeRecord, updateRecord, type RecordPage, type StoredRecord } from "./records.ts";
+import { insertRecord, listRecords, lockRecord, readRecord, removeRecord, updateRecord, type RecordPage, type RecordRange, type StoredRecord } from "./records.ts";
 import type { MapsTx } from "./tx.ts";
 import { utf8Length, type PreparedValue } from "./value.ts";
 
@@ -94,12 +94,16 @@ export interface ListOptions {
 export const LIST_PAGE_BYTES = 4 * 1024 * 1024;
 
 export function listEntries(tx: MapsTx, tenantId: string, map: string, options: ListOptions): Promise<RecordPage> {
-  return listRecords(tx, tenantId, map, {
+  return listRecords(tx, tenantId, map, listRange(options));
+}
+
+export function listRange(options: ListOptions): RecordRange {
+  return {
     after: options.after,
     prefix: options.prefix === "" ? undefined : { start: options.prefix, end: prefixEnd(options.prefix) },
     limit: options.limit,
     pageBytes: LIST_PAGE_BYTES,
-  });
+  };
 }
 
 export function listMaps(tx: MapsTx, tenantId: string): Promise<MapSummary[]> {

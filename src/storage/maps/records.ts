@@ -25,12 +25,21 @@ const recordAt = (tenantId: string, map: string, key: string) =>
 // Read as text and parsed here: drizzle's jsonb decoder would turn the JSON string "123" into 123.
 const valueText = sql<string>`${mapRecords.value}::text`;
 
-export async function readRecord(tx: MapsTx, tenantId: string, map: string, key: string): Promise<StoredRecord | undefined> {
-  const [row] = await tx
+/** The query of `readRecord`, unsent (to go into a batch); its rows become a record with `toStoredRecord`. */
+export function selectRecord(tx: MapsTx, tenantId: string, map: string, key: string) {
+  return tx
     .select({ json: valueText, version: mapRecords.version, updatedAt: mapRecords.updatedAt })
     .from(mapRecords)
     .where(recordAt(tenantId, map, key));
+}
+
+export function toStoredRecord(key: string, rows: Array<{ json: string; version: number; updatedAt: Date }>): StoredRecord | undefined {
+  const [row] = rows;
   return row && { key, value: JSON.parse(row.json), version: row.version, updatedAt: row.updatedAt };
+}
+
+export async function readRecord(tx: MapsTx, tenantId: string, map: string, key: string): Promise<StoredRecord | undefined> {
+  return toStoredRecord(key, await selectRecord(tx, tenantId, map, key));
 }
 
 /** The record's version and size, the row locked against other writers until the transaction ends. */
@@ -101,6 +110,11 @@ export interface RecordPage {
 
 /** Records in ascending byte order of the key (the columns are COLLATE "C"). */
 export async function listRecords(tx: MapsTx, tenantId: string, map: string, range: RecordRange): Promise<RecordPage> {
+  return toRecordPage(await selectRecordPage(tx, tenantId, map, range), range);
+}
+
+/** The query of `listRecords`, unsent (to go into a batch); its rows become a page with `toRecordPage`. */
+export function selectRecordPage(tx: MapsTx, tenantId: string, map: string, range: RecordRange) {
   const after = range.after ?? HEADER_KEY;
   const conditions = [eq(mapRecords.tenantId, tenantId), eq(mapRecords.map, map), gt(mapRecords.key, after)];
   if (range.prefix) {
@@ -123,7 +137,7 @@ export async function listRecords(tx: MapsTx, tenantId: string, map: string, ran
     .orderBy(asc(mapRecords.key))
     .limit(range.limit + 1)
     .as("candidates");
-  const rows = await tx
+  return tx
     .select({
       key: candidates.key,
       json: sql<string | null>`case when ${candidates.before} < ${range.pageBytes} then ${candidates.value}::text end`,
@@ -132,6 +146,9 @@ export async function listRecords(tx: MapsTx, tenantId: string, map: string, ran
     })
     .from(candidates)
     .orderBy(asc(candidates.key));
+}
+
+export function toRecordPage(rows: Array<{ key: string; json: string | null; version: number; updatedAt: Date }>, range: Pick<RecordRange, "limit">): RecordPage {
   const records: StoredRecord[] = [];
   for (const row of rows) {
     if (row.json === null || records.length === range.limit) break;

@@ -1,6 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { readBesideAdmission } from "../../edge/admitted-read.ts";
 import { countOps } from "../../edge/usage-meter.ts";
+import type { TenantContext } from "../../core/tenant-context.ts";
 import type { AppEnv } from "../../http/app-env.ts";
 import { ApiError } from "../../http/problem.ts";
 import { createRouter, TENANT_SECURITY } from "../../http/router.ts";
@@ -101,7 +103,7 @@ const mapsRoute = createRoute({
 });
 
 const rawUrl = (c: Context<AppEnv>) => new URL(c.req.url);
-const storeOf = (c: Context<AppEnv>) => mapStore(c.get("services").db, c.get("tenant"));
+const storeOf = (c: Context<AppEnv>, tenant: TenantContext = c.get("tenant")) => mapStore(c.get("services").db, tenant, c.get("services").dbHttp);
 
 function publishAfterCommit(c: Context<AppEnv>, change: Omit<MapChange, "tenantId">): void {
   const tenant = c.get("tenant");
@@ -129,7 +131,7 @@ export const mapRoutes = createRouter()
   })
   .openapi(getRoute, async (c) => {
     const address = recordFromPath(rawUrl(c).pathname);
-    const record = await storeOf(c).get(address);
+    const record = await readBesideAdmission(c, (tenant) => storeOf(c, tenant).get(address));
     countOps(c, { reads: 1 });
     if (!record) throw new ApiError("not_found", "No such key in this map.");
     c.header("ETag", etagOf(record.version));
@@ -149,7 +151,8 @@ export const mapRoutes = createRouter()
     const map = mapFromPath(url.pathname);
     const prefix = prefixFromQuery(url.search);
     const { limit, cursor } = c.req.valid("query");
-    const page = await storeOf(c).list(map, { prefix, after: decodeListCursor(cursor, map), limit });
+    const after = decodeListCursor(cursor, map);
+    const page = await readBesideAdmission(c, (tenant) => storeOf(c, tenant).list(map, { prefix, after, limit }));
     countOps(c, { reads: 1 });
     const last = page.records.at(-1);
     return c.json(
@@ -161,7 +164,7 @@ export const mapRoutes = createRouter()
     );
   })
   .openapi(mapsRoute, async (c) => {
-    const maps = await storeOf(c).maps();
+    const maps = await readBesideAdmission(c, (tenant) => storeOf(c, tenant).maps());
     countOps(c, { reads: 1 });
     return c.json({ data: maps }, 200);
   })

@@ -1,10 +1,11 @@
 import type { Database } from "../../db/client.ts";
+import type { HttpDatabase } from "../../db/client.ts";
 import type { TenantContext } from "../../core/tenant-context.ts";
-import { withTenantData } from "../tenant-data.ts";
+import { readTenantData, withTenantData } from "../tenant-data.ts";
 import type { IfMatch } from "./etag.ts";
-import { tenantStorage, type MapSummary, type TenantStorage } from "./headers.ts";
-import { deleteEntry, getEntry, listEntries, listMaps, putEntry, type EntryAddress, type EntryWrite, type ListOptions } from "./operations.ts";
-import type { RecordPage, StoredRecord } from "./records.ts";
+import { selectMapHeaders, tenantStorage, toMapSummaries, type MapSummary, type TenantStorage } from "./headers.ts";
+import { deleteEntry, getEntry, listEntries, listMaps, listRange, putEntry, type EntryAddress, type EntryWrite, type ListOptions } from "./operations.ts";
+import { selectRecord, selectRecordPage, toRecordPage, toStoredRecord, type RecordPage, type StoredRecord } from "./records.ts";
 import type { PreparedValue } from "./value.ts";
 
 /**
@@ -22,15 +23,27 @@ export interface MapStore {
   storage(): Promise<TenantStorage>;
 }
 
-export function mapStore(db: Database, tenant: Pick<TenantContext, "id" | "isolation" | "limits">): MapStore {
+/**
+ * With `http`, reads go over Neon's HTTP endpoint: scoping and query in one batch, one round trip
+ * (no connection to open). Writes read, then decide, so they keep their interactive transaction.
+ */
+export function mapStore(db: Database, tenant: Pick<TenantContext, "id" | "isolation" | "limits">, http?: HttpDatabase): MapStore {
   const scope = { id: tenant.id, isolation: tenant.isolation };
   const owner = { id: tenant.id, limits: tenant.limits };
   return {
     put: (address, value, ifMatch) => withTenantData(db, scope, (tx) => putEntry(tx, owner, address, value, ifMatch)),
-    get: (address) => withTenantData(db, scope, (tx) => getEntry(tx, tenant.id, address)),
+    get: async (address) =>
+      http
+        ? toStoredRecord(address.key, await readTenantData(http, scope, selectRecord(http, tenant.id, address.map, address.key)))
+        : withTenantData(db, scope, (tx) => getEntry(tx, tenant.id, address)),
     delete: (address, ifMatch) => withTenantData(db, scope, (tx) => deleteEntry(tx, owner, address, ifMatch)),
-    list: (map, options) => withTenantData(db, scope, (tx) => listEntries(tx, tenant.id, map, options)),
-    maps: () => withTenantData(db, scope, (tx) => listMaps(tx, tenant.id)),
+    list: async (map, options) => {
+      if (!http) return withTenantData(db, scope, (tx) => listEntries(tx, tenant.id, map, options));
+      const range = listRange(options);
+      return toRecordPage(await readTenantData(http, scope, selectRecordPage(http, tenant.id, map, range)), range);
+    },
+    maps: async () =>
+      http ? toMapSummaries(await readTenantData(http, scope, selectMapHeaders(http, tenant.id))) : withTenantData(db, scope, (tx) => listMaps(tx, tenant.id)),
     storage: () => withTenantData(db, scope, (tx) => tenantStorage(tx, tenant.id)),
   };
 }

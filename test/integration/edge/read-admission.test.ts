@@ -1,0 +1,41 @@
+// Map reads go to the database beside the runtime object's admission, not after it: the runtime
+// object still decides, and a refused read's answer never reaches the caller.
+import { describe, expect, it } from "vitest";
+import { admin, expectProblem, testHooks } from "../../support/api.ts";
+import { activeTenant } from "../../support/tenants.ts";
+
+const roundTrips = (header: string | null) => Object.fromEntries((header ?? "").split(", ").map((entry) => entry.split("=")).map(([name, count]) => [name, Number(count)]));
+
+describe("a map read overlaps its admission", () => {
+  it("makes its runtime-object round trip beside the database's, while a write waits for admission first", async () => {
+    const t = await activeTenant({ plan: "pro", overrides: { maxConcurrentRequests: 100 } });
+    expect((await t.call("PUT", "/v1/maps/m/k", { body: 1 })).status).toBe(200);
+    const read = await t.call("GET", "/v1/maps/m/k");
+    expect(read.status).toBe(200);
+    expect(roundTrips(read.headers.get("x-round-trips"))).toMatchObject({ db: 1, runtime: 0, "runtime-overlapped": 1 });
+    const written = await t.call("PUT", "/v1/maps/m/k", { body: 2 });
+    expect(roundTrips(written.headers.get("x-round-trips"))).toMatchObject({ runtime: 1, "runtime-overlapped": 0 });
+  });
+
+  it("answers the runtime object's refusal, not the read, when the tenant is at its concurrency limit", async () => {
+    const t = await activeTenant({ plan: "free", overrides: { maxConcurrentRequests: 1, burst: 100, requestsPerSecond: 100 } });
+    expect((await t.call("PUT", "/v1/maps/m/k", { body: { secret: true } })).status).toBe(200);
+    const holding = t.call("GET", "/v1/me", { headers: testHooks({ "X-Test-Hold-Ms": "1500" }) });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const refused = await t.call("GET", "/v1/maps/m/k");
+    expectProblem(refused, 429, "concurrency_limited");
+    expect(refused.text).not.toContain("secret");
+    expect((await holding).status).toBe(200);
+    expect((await t.call("GET", "/v1/maps/m/k")).status).toBe(200);
+  });
+
+  it("answers 401 for a deleted tenant's read even while its isolate still caches the tenant", async () => {
+    const t = await activeTenant({ plan: "pro" });
+    expect((await t.call("PUT", "/v1/maps/m/k", { body: "gone" })).status).toBe(200);
+    expect((await t.call("GET", "/v1/maps/m/k")).status).toBe(200);
+    expect((await admin("DELETE", `/v1/tenants/${t.id}`)).status).toBeLessThan(300);
+    const after = await t.call("GET", "/v1/maps/m/k");
+    expect(after.status).toBe(401);
+    expect(after.text).not.toContain("gone");
+  });
+});

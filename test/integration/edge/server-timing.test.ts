@@ -1,0 +1,61 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { call } from "../../support/api.ts";
+import { recordPath, tenantOn, TIERS } from "../../support/maps.ts";
+import type { ActiveTenant } from "../../support/tenants.ts";
+
+const DUR = String.raw`\d+(?:\.\d)?`;
+
+/** `name;dur=…` entries (and `db-rt;desc=…`) in order, per contract v1.1. */
+function timingOf(header: string | null): Array<[string, string]> {
+  expect(header, "Server-Timing").not.toBeNull();
+  return header!.split(", ").map((entry) => {
+    const match = new RegExp(`^([a-z-]+);(?:dur=(${DUR})|desc=(\\d+))$`).exec(entry);
+    expect(match, `entry "${entry}" of "${header}"`).not.toBeNull();
+    return [match![1]!, match![2] ?? match![3]!];
+  });
+}
+
+const names = (entries: Array<[string, string]>) => entries.map(([name]) => name);
+const valueOf = (entries: Array<[string, string]>, name: string) => entries.find(([entry]) => entry === name)?.[1];
+
+describe.each(TIERS)("Server-Timing on the $tier tier", ({ tier }) => {
+  let t: ActiveTenant;
+  beforeAll(async () => {
+    t = await tenantOn(tier);
+    expect((await t.call("PUT", recordPath("timing", "k"), { body: { v: 1 } })).status).toBe(200);
+  });
+
+  it("a cached-tenant map read lists every phase and makes one database round trip", async () => {
+    await t.call("GET", recordPath("timing", "k")); // tenant and credential now cached in the isolate
+    const read = await t.call("GET", recordPath("timing", "k"));
+    expect(read.status).toBe(200);
+    const timing = timingOf(read.headers.get("server-timing"));
+    expect(names(timing)).toEqual(["auth", "limits", "admit", "db", "db-rt", "total"]);
+    expect(valueOf(timing, "db-rt")).toBe("1");
+    expect(read.headers.get("x-round-trips")).toMatch(/^db=1, upstash=\d+, runtime=\d+, runtime-overlapped=\d+$/);
+  });
+
+  it("a map write reports its database round trips too", async () => {
+    const written = await t.call("PUT", recordPath("timing", "k"), { body: { v: 2 } });
+    expect(written.status).toBe(200);
+    const timing = timingOf(written.headers.get("server-timing"));
+    expect(names(timing)).toEqual(["auth", "limits", "admit", "db", "db-rt", "total"]);
+    expect(Number(valueOf(timing, "db-rt"))).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("Server-Timing leaves out what did not run", () => {
+  it("a request that never touches the database has no db entry", async () => {
+    const t = await tenantOn("shared");
+    await t.call("GET", "/v1/me"); // the first call looks the key up; the next finds it cached
+    const me = await t.call("GET", "/v1/me");
+    expect(me.status).toBe(200);
+    expect(names(timingOf(me.headers.get("server-timing")))).toEqual(["auth", "limits", "admit", "total"]);
+  });
+
+  it("a refused credential stops after auth", async () => {
+    const refused = await call("GET", "/v1/me", { token: "tk_nonsense" });
+    expect(refused.status).toBe(401);
+    expect(names(timingOf(refused.headers.get("server-timing")))).toEqual(["auth", "total"]);
+  });
+});
