@@ -6,6 +6,7 @@ import { applyUsageBatch } from "../src/metering/usage-sink.ts";
 import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RequestUsage } from "../src/runtime/admission.ts";
 import { BackstopBuckets } from "../src/runtime/backstop-bucket.ts";
 import { ContextStore } from "../src/runtime/context-store.ts";
+import { GatewaySockets } from "../src/runtime/gateway-sockets.ts";
 import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "../src/runtime/lease-table.ts";
 import { UsageCounters, type UsageDelta } from "../src/runtime/usage-counters.ts";
 import { UsageOutbox } from "../src/runtime/usage-outbox.ts";
@@ -36,6 +37,7 @@ export class TenantRuntime extends DurableObject<Env> {
   private outbox!: UsageOutbox;
   private tickets!: TicketLedger;
   private hub!: RealtimeHub;
+  private gatewaySockets!: GatewaySockets;
   private readonly backstop = new BackstopBuckets();
   private nextAlarm: number | null = null;
   /** When this instance was constructed: a later value after idling means it hibernated and woke. */
@@ -54,6 +56,7 @@ export class TenantRuntime extends DurableObject<Env> {
       this.usage = new UsageCounters(ctx.storage.sql);
       this.outbox = new UsageOutbox(ctx.storage, this.usage, ctx.id.toString());
       this.tickets = new TicketLedger(ctx.storage.sql);
+      this.gatewaySockets = new GatewaySockets(ctx.storage.sql);
       const frames: ExecutorDependencies = {
         context: (tenantId) => this.contexts.get(tenantId),
         db: () => (this.database ??= openDatabase(this.env)).db,
@@ -98,6 +101,36 @@ export class TenantRuntime extends DurableObject<Env> {
     }
     this.count(context.id, { requests: 1 });
     return { ok: true, leaseId, context };
+  }
+
+  async renewLease(leaseId: string): Promise<void> {
+    this.leases.renew(leaseId);
+  }
+
+  /** Open WebSockets of the tenant, realtime and gateway together: what `maxConnections` caps. */
+  private openConnections(tenantId: string): number {
+    return this.hub.connections(tenantId) + this.gatewaySockets.held(tenantId);
+  }
+
+  /** A gateway WebSocket about to open: a slot under `maxConnections`, or the refusal. */
+  async openGatewaySocket(context: TenantContext): Promise<{ ok: true; socketId: string } | { ok: false; limit: number }> {
+    const kept = this.contexts.offer(context);
+    if (this.openConnections(kept.id) >= kept.limits.maxConnections) {
+      this.count(kept.id, { rejected: 1 });
+      return { ok: false, limit: kept.limits.maxConnections };
+    }
+    const socketId = this.gatewaySockets.open(kept.id);
+    this.count(kept.id, { connections: this.openConnections(kept.id) });
+    return { ok: true, socketId };
+  }
+
+  async renewGatewaySocket(socketId: string): Promise<void> {
+    this.gatewaySockets.renew(socketId);
+  }
+
+  async closeGatewaySocket(tenantId: string, socketId: string): Promise<void> {
+    const openedAt = this.gatewaySockets.close(socketId);
+    if (openedAt !== null) this.count(tenantId, { connectionSeconds: Math.round((Date.now() - openedAt) / 1000) });
   }
 
   async release(tenantId: string, leaseId: string, usage: RequestUsage): Promise<void> {
@@ -145,7 +178,7 @@ export class TenantRuntime extends DurableObject<Env> {
     if (handoff.ticket && !this.tickets.redeem(handoff.ticket.jti)) {
       return refuse(new ApiError("unauthenticated", "This realtime ticket was already used."));
     }
-    if (this.hub.connections(context.id) >= context.limits.maxConnections) {
+    if (this.openConnections(context.id) >= context.limits.maxConnections) {
       this.count(context.id, { rejected: 1 });
       return refuse(
         new ApiError("connection_limit", "Too many realtime connections for this tenant.", { retryAfterMs: 1000, limit: context.limits.maxConnections }),
@@ -210,6 +243,7 @@ export class TenantRuntime extends DurableObject<Env> {
     this.hub.disconnect(tenantId, 1008, "tenant deleted");
     this.contexts.purge(tenantId);
     this.leases.purge(tenantId);
+    this.gatewaySockets.purge(tenantId);
     this.usage.take(tenantId);
     this.outbox.purge(tenantId);
     this.backstop.forget(tenantId);

@@ -5,7 +5,7 @@ import { watch } from "node:fs";
 import { stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PROJECT_ROOT, startLocalStack } from "./stack/local-stack.js";
+import { LOCAL_GATEWAY_SIGNING_SECRET, PROJECT_ROOT, startLocalStack } from "./stack/local-stack.js";
 
 const port = Number(process.env.PORT ?? 8787);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -40,6 +40,10 @@ async function stateDirFor(port: number): Promise<string> {
   return path.join(os.tmpdir(), `tenantry-dev-${checkout}-${port}`);
 }
 
+/** Worker settings `npm run dev` passes on as they are when set (the contract's "Local stack (v1.1)"). */
+const PASSED_VARS = ["GATEWAY_ORIGIN", "GATEWAY_SIGNING_SECRET", "GATEWAY_SIGNING_KEY_ID"] as const;
+const passedVars = Object.fromEntries(PASSED_VARS.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+
 const log = (line: string) => console.log(`[tenantry] ${line}`);
 const stateDir = await stateDirFor(port);
 log(`state in ${stateDir}`);
@@ -49,6 +53,7 @@ const stack = await startLocalStack({
   adminToken: process.env.ADMIN_TOKEN,
   databaseUrl: process.env.DATABASE_URL,
   upstash: upstashUrl && upstashToken ? { url: upstashUrl, token: upstashToken } : undefined,
+  vars: passedVars,
   log,
   workerLog: (line) => console.log(`[worker] ${line}`),
 }).catch((error: unknown) => {
@@ -61,6 +66,8 @@ Tenantry is ready.
   Base URL:     ${stack.baseUrl}/v1
   Admin token:  ${stack.adminToken}
   OpenAPI:      ${stack.baseUrl}/openapi.json
+  Gateway:      ${stack.baseUrl}/gw/… → ${passedVars.GATEWAY_ORIGIN ?? "each tenant's gateway.origin (GATEWAY_ORIGIN unset)"}
+                signed with ${passedVars.GATEWAY_SIGNING_SECRET ? "GATEWAY_SIGNING_SECRET" : `the local secret "${LOCAL_GATEWAY_SIGNING_SECRET}"`} (docs/GATEWAY.md)
 
   curl -s ${stack.baseUrl}/v1/health
   curl -s -X POST ${stack.baseUrl}/v1/tenants -H "Authorization: Bearer ${stack.adminToken}" \\

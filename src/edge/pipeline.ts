@@ -5,6 +5,7 @@ import { ApiError, type ProblemCode } from "../http/problem.ts";
 import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
 import { DeadlineExceeded, withTimeout } from "../lib/with-timeout.ts";
+import { DEFAULT_LEASE_TTL_MS } from "../runtime/lease-table.ts";
 import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "../runtime/admission.ts";
 import { actorOf, type TenantContext } from "../tenancy/context.ts";
 import { runtimeFor } from "../tenancy/runtime.ts";
@@ -28,6 +29,22 @@ const REFUSAL: Record<AdmitRefusal, { code: ProblemCode; detail: string }> = {
   rate_limited: { code: "rate_limited", detail: "The tenant's request rate is over its limit." },
   too_late: { code: "unavailable", detail: "The tenant's runtime did not answer in time; retry." },
 };
+
+/** The runtime object's lease lifetime (LEASE_TTL_MS, tests only; 30 s otherwise). */
+function leaseTtlMs(env: Env): number {
+  const value = Number(env.LEASE_TTL_MS);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_LEASE_TTL_MS;
+}
+
+/** A response still streaming keeps its lease: renewed before it could expire, until `work` settles. */
+async function holdLeaseWhile<T>(work: Promise<T>, renew: () => Promise<unknown>, ttlMs: number): Promise<T> {
+  const timer = setInterval(() => void renew().catch(() => {}), Math.max(100, ttlMs / 3));
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 /** How long a request waits for its runtime object's admission before answering 503. */
 const ADMIT_TIMEOUT_MS = 5000;
@@ -179,9 +196,13 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     // The body guard runs after this middleware: what it measured is known only now.
     const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
     if (simulatesCrash(c.env, c.req.header("X-Test-Skip-Release"))) return;
+    const streamed = c.get("streamed");
+    const measured = streamed
+      ? holdLeaseWhile(streamed, () => runtime.renewLease(admitted.leaseId), leaseTtlMs(c.env))
+      : (metering ? responseBytes(c.res) : Promise.resolve(0)).then((bytesOut) => ({ bytesOut }));
     defer(
-      (metering ? responseBytes(c.res) : Promise.resolve(0))
-        .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut }))
+      measured
+        .then((bytes) => runtime.release(tenant.id, admitted.leaseId, { ...usage, ...bytes }))
         .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "lease release failed", error: String(error) }))),
     );
   }

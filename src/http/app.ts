@@ -1,6 +1,8 @@
 import { adminAuth } from "../auth/admin-auth.ts";
 import { dataPlane } from "../edge/pipeline.ts";
 import { PROBE_PATH, probeRoutes, probesEnabled } from "../edge/test-probes.ts";
+import { GATEWAY_PREFIX } from "../gateway/paths.ts";
+import { gatewayRoutes } from "../gateway/routes.ts";
 import { healthRoutes } from "../health/routes.ts";
 import { meRoutes } from "../me/routes.ts";
 import { isolationRoutes } from "../isolation/routes.ts";
@@ -50,6 +52,8 @@ export function createApp() {
     app.use(path, dataPlane);
   }
   app.use(PROBE_PATH, probesEnabled, dataPlane);
+  // The gateway: the same pipeline, then a streaming forward to the tenant's origin.
+  app.use(`${GATEWAY_PREFIX}/*`, dataPlane);
 
   // Bodies are checked once the caller is known: a bad credential is 401 whatever its body, and a
   // tenant's bad body still passes its limits and carries its RateLimit headers.
@@ -68,6 +72,7 @@ export function createApp() {
   app.route("/", secretAdminRoutes);
   app.route("/", controlPlaneRoutes);
   app.route("/", testHookRoutes);
+  app.route("/", gatewayRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantCredential", {

@@ -27,6 +27,11 @@ export class LeaseTable {
     return id;
   }
 
+  /** Pushes the expiry back: a request still streaming its response keeps its slot. */
+  renew(leaseId: string, now = Date.now()): void {
+    this.sql.exec(`update leases set expires_at = ? where id = ?`, now + this.ttlMs, leaseId);
+  }
+
   release(leaseId: string): void {
     this.sql.exec(`delete from leases where id = ?`, leaseId);
   }

@@ -1,3 +1,4 @@
+import type { GatewaySettings } from "../gateway/settings.ts";
 import type { Feature, Isolation, Limits, PlanId } from "../plans/catalog.ts";
 import type { Scope } from "../keys/api-keys.ts";
 import type { TenantStatus } from "../tenants/api-schemas.ts";
@@ -14,6 +15,8 @@ export interface TenantContext {
   features: Feature[];
   /** Bumped by every change to the tenant; lets caches and the runtime object spot stale copies. */
   configVersion: number;
+  /** The tenant's own gateway origin (`/gw/*`); null: the deployment's GATEWAY_ORIGIN, if any. */
+  gateway?: GatewaySettings | null;
   /** True for the moment an isolation migration switches storage: writes get 503 and a retry hint. */
   writesPaused?: boolean;
 }

@@ -2,6 +2,7 @@ import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys } from "../keys/schema.ts";
 import { generateApiKey, type Scope } from "../keys/api-keys.ts";
+import { gatewayFromInput } from "../gateway/settings.ts";
 import { newId } from "../lib/ids.ts";
 import { PLANS } from "../plans/catalog.ts";
 import { provisioningRuns } from "../provisioning/schema.ts";
@@ -54,6 +55,8 @@ export async function createTenant(
       email: input.email ?? null,
       overrides: input.overrides ?? {},
       metadata: input.metadata ?? {},
+      gateway: input.gateway ? gatewayFromInput(input.gateway) : null,
+      billing: input.billing ?? null,
     });
     await tx.insert(apiKeys).values({
       id: keyId,
