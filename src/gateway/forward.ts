@@ -47,6 +47,9 @@ export async function forwardToOrigin(incoming: Request, target: GatewayTarget, 
     clearTimeout(timer);
   }
 
+  if (upstream.status < 200 || upstream.status > 599) {
+    throw new ApiError("bad_gateway", `The origin answered with status ${upstream.status}.`);
+  }
   const responseHeaders = forwardableResponseHeaders(upstream.headers);
   if (!upstream.body) {
     return { response: new Response(null, { status: upstream.status, headers: responseHeaders }), done: bytesIn.then((bytes) => ({ bytesIn: bytes, bytesOut: 0 })) };

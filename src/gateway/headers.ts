@@ -25,6 +25,9 @@ export function forwardableRequestHeaders(incoming: Headers, websocket: boolean)
   const out = new Headers();
   for (const [name, value] of incoming) {
     if (name === "authorization" || name === "host" || name === "forwarded" || name.startsWith("tenantry-")) continue;
+    // `Expect: 100-continue` is answered by this hop (workerd reads the body anyway); passed on, the
+    // origin's interim 100 would come back as if it were the answer.
+    if (name === "expect") continue;
     // A WebSocket handshake keeps its Upgrade: that is how the origin knows what is asked.
     if (websocket && name === "upgrade") {
       out.set(name, value);

@@ -50,6 +50,9 @@ export async function proxyWebSocket(
   }
 
   const { 0: client, 1: server } = new WebSocketPair();
+  // Binary frames as ArrayBuffers, which send() takes as they are (a Blob would need an await).
+  server.binaryType = "arraybuffer";
+  origin.binaryType = "arraybuffer";
   server.accept();
   origin.accept();
   const renew = setInterval(() => void runtime.renewGatewaySocket(slot.socketId).catch(() => {}), GATEWAY_SOCKET_TTL_MS / 3);
