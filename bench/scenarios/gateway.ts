@@ -26,13 +26,16 @@ export const gatewayScenario: Scenario = {
       const { results, ratios, blockRatios } = await compareThroughput(ctx, [
         { label: "pass-through (GET /bench/passthrough/orders/42)", path: "/bench/passthrough/orders/42", headers: { "X-Bench-Origin": origin } },
         { label: "gateway (GET /gw/orders/42)", path: "/gw/orders/42", headers: { Authorization: `Bearer ${tenant.key}` } },
+        // The pipeline without an origin: what of the gateway's cost is the pipeline's.
+        { label: "pipeline alone (GET /v1/me)", path: "/v1/me", headers: { Authorization: `Bearer ${tenant.key}` } },
       ]);
-      const [plain, gateway] = results as [(typeof results)[0], (typeof results)[0]];
+      const [plain, gateway, pipeline] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
       return {
         status: "ok",
-        loads: [row(plain.label, plain), row(gateway.label, gateway)],
+        loads: [row(plain.label, plain), row(gateway.label, gateway), row(pipeline.label, pipeline)],
         figures: [
           figure("gateway_over_passthrough", "gateway / pass-through (throughput)", ratios[1]!, "ratio", { op: ">=", value: 0.9 }, { range: ratioRange(blockRatios[1]!) }),
+          figure("gateway_over_pipeline", "gateway / pipeline alone (throughput)", gateway.okRps / pipeline.okRps, "ratio"),
           figure("gateway_added_p50_ms", "latency the gateway adds at p50", gateway.latency.p50 - plain.latency.p50, "ms"),
         ],
         details: { origin },
