@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { admin, baseUrl, expectProblem } from "../support/api.ts";
 import { startTestOrigin, waitFor, type TestOrigin } from "../support/gateway-origin.ts";
 import { rawRequest } from "../support/raw-http.ts";
@@ -16,6 +16,12 @@ afterAll(async () => {
   await origin?.close();
 });
 
+/** Resident memory of the Worker (its host process and workerd). */
+async function workerRss(): Promise<number> {
+  const response = await fetch(`${inject("controlUrl")}/worker/memory`);
+  return ((await response.json()) as { rssBytes: number }).rssBytes;
+}
+
 async function totals(tenantId: string) {
   expect((await admin("POST", `/v1/tenants/${tenantId}/usage/flush`)).status).toBe(200);
   return (await admin("GET", `/v1/tenants/${tenantId}/usage?granularity=day`)).body.totals;
@@ -25,6 +31,8 @@ describe("gateway streaming", () => {
   it("streams a 50 MiB upload: the origin has the first byte before the client sends the last", async () => {
     const size = 50 * MiB;
     let firstByteBeforeLast = false;
+    const rssBefore = await workerRss();
+    let rssPeak = rssBefore;
     const response = await rawRequest(
       "POST",
       "/gw/upload?tag=up50",
@@ -33,6 +41,7 @@ describe("gateway streaming", () => {
         const chunk = Buffer.alloc(MiB, 0x62);
         for (let sent = 0; sent < size; sent += MiB) {
           if (sent + MiB >= size) firstByteBeforeLast = await waitFor(origin.signal("up50:first-byte"), 10_000);
+          if (sent % (10 * MiB) === 0) rssPeak = Math.max(rssPeak, await workerRss());
           await write(chunk);
         }
       },
@@ -40,6 +49,8 @@ describe("gateway streaming", () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(response.text)).toEqual({ bytes: size });
     expect(firstByteBeforeLast).toBe(true);
+    // Flat: buffering the body would hold 50 MiB (more in JavaScript) at once.
+    expect(rssPeak - rssBefore).toBeLessThan(25 * MiB);
   });
 
   it("streams a chunked upload of unknown length, counted as it passes", async () => {
@@ -66,13 +77,21 @@ describe("gateway streaming", () => {
     const reader = response.body!.getReader();
     let received = 0;
     let lastSentBeforeFirstByte: boolean | undefined;
+    const rssBefore = await workerRss();
+    let rssPeak = rssBefore;
+    let nextSample = 0;
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
       if (received === 0) {
         lastSentBeforeFirstByte = origin.signal("down50:last-chunk-sent").fired;
         origin.signal("down50:client-first-byte").fire();
       }
       received += chunk.value.byteLength;
+      if (received >= nextSample) {
+        rssPeak = Math.max(rssPeak, await workerRss());
+        nextSample += 10 * MiB;
+      }
     }
+    expect(rssPeak - rssBefore).toBeLessThan(25 * MiB);
     expect(received).toBe(50 * MiB);
     expect(lastSentBeforeFirstByte).toBe(false);
     const after = await totals(t.id);
