@@ -1,6 +1,7 @@
 // The Worker the `workerd` test project runs in: one Durable Object holding the runtime object's
 // SQLite-backed tables exactly as TenantRuntime builds them, and nothing else (no Postgres, no Redis).
 import { DurableObject } from "cloudflare:workers";
+import { GatewaySockets } from "../../src/runtime/gateway-sockets.ts";
 import { LeaseTable } from "../../src/runtime/lease-table.ts";
 import { UsageCounters } from "../../src/runtime/usage-counters.ts";
 import { UsageOutbox } from "../../src/runtime/usage-outbox.ts";
@@ -12,6 +13,7 @@ export class TablesHarness extends DurableObject<Cloudflare.Env> {
   readonly leases: LeaseTable;
   readonly counters: UsageCounters;
   readonly outbox: UsageOutbox;
+  readonly gatewaySockets: GatewaySockets;
   /** Differs between instances: proves an eviction built a new object over the same storage. */
   readonly instance = crypto.randomUUID();
 
@@ -20,6 +22,7 @@ export class TablesHarness extends DurableObject<Cloudflare.Env> {
     this.leases = new LeaseTable(ctx.storage.sql, HARNESS_LEASE_TTL_MS);
     this.counters = new UsageCounters(ctx.storage.sql);
     this.outbox = new UsageOutbox(ctx.storage, this.counters, ctx.id.toString());
+    this.gatewaySockets = new GatewaySockets(ctx.storage.sql);
   }
 
   /** RPC: a lease taken through the object's input gate, as concurrent requests take them. */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, baseUrl, call, eventually, expectProblem } from "../support/api.ts";
-import { startTestOrigin, type TestOrigin } from "../support/gateway-origin.ts";
-import { rawRequest } from "../support/raw-http.ts";
-import { activeTenant } from "../support/tenants.ts";
-import { freePort } from "../../scripts/stack/ports.ts";
+import { admin, baseUrl, call, eventually, expectProblem } from "../../support/api.ts";
+import { startTestOrigin, type TestOrigin } from "../../support/gateway-origin.ts";
+import { rawRequest } from "../../support/raw-http.ts";
+import { activeTenant } from "../../support/tenants.ts";
+import { freePort } from "../../../scripts/stack/ports.ts";
 
 let origin: TestOrigin;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { admin, baseUrl, expectProblem } from "../support/api.ts";
-import { startTestOrigin, waitFor, type TestOrigin } from "../support/gateway-origin.ts";
-import { rawRequest } from "../support/raw-http.ts";
-import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
+import { admin, baseUrl, expectProblem } from "../../support/api.ts";
+import { startTestOrigin, waitFor, type TestOrigin } from "../../support/gateway-origin.ts";
+import { rawRequest } from "../../support/raw-http.ts";
+import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
 const MiB = 1024 * 1024;
 let origin: TestOrigin;

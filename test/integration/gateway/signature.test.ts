@@ -2,11 +2,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createVerifier, httpbis } from "http-message-signatures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewayMiddleware, verifyGatewayRequest, type NodeLikeRequest } from "../../sdk/src/gateway.ts";
-import { LOCAL_GATEWAY_SIGNING_SECRET } from "../../scripts/stack/local-stack.ts";
-import { admin } from "../support/api.ts";
-import { startTestOrigin, type ReceivedRequest, type TestOrigin } from "../support/gateway-origin.ts";
-import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
+import { gatewayMiddleware, verifyGatewayRequest, type NodeLikeRequest } from "../../../sdk/src/gateway.ts";
+import { LOCAL_GATEWAY_SIGNING_SECRET } from "../../../scripts/stack/local-stack.ts";
+import { admin } from "../../support/api.ts";
+import { startTestOrigin, type ReceivedRequest, type TestOrigin } from "../../support/gateway-origin.ts";
+import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
 // The test stack signs with the local default secret (npm run dev does too, unless told otherwise).
 const SECRET = LOCAL_GATEWAY_SIGNING_SECRET;
