@@ -10,37 +10,33 @@ export interface paths {
         };
         /**
          * Forward a GET request to the tenant's origin
-         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
          */
         get: operations["gateway.get"];
         /**
          * Forward a PUT request to the tenant's origin
-         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
          */
         put: operations["gateway.put"];
         /**
          * Forward a POST request to the tenant's origin
-         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
          */
         post: operations["gateway.post"];
         /**
          * Forward a DELETE request to the tenant's origin
-         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
          */
         delete: operations["gateway.delete"];
         /**
          * Forward a OPTIONS request to the tenant's origin
-         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
          */
         options: operations["gateway.options"];
-        /**
-         * Forward a HEAD request to the tenant's origin
-         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
-         */
-        head: operations["gateway.head"];
+        head?: never;
         /**
          * Forward a PATCH request to the tenant's origin
-         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
          */
         patch: operations["gateway.patch"];
         trace?: never;
@@ -1247,89 +1243,6 @@ export interface operations {
         };
     };
     "gateway.options": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                path: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Missing or invalid credential (`unauthenticated`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (`not_found`) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate, quota, concurrency or connection limit */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The origin could not be reached (`bad_gateway`) */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unavailable or tenant not ready */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No response headers from the origin within `timeoutMs` (`gateway_timeout`) */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "gateway.head": {
         parameters: {
             query?: never;
             header?: never;

@@ -36,8 +36,9 @@ gatewayRoutes.all(`${GATEWAY_PREFIX}/*`, async (c) => {
   return forwarded.response;
 });
 
-// Documented once per method: any method and any path below /gw/ is forwarded the same way.
-const METHODS = ["get", "post", "put", "patch", "delete", "head", "options"] as const;
+// Documented once per method: any method and any path below /gw/ is forwarded the same way. HEAD is
+// forwarded too, but left out here: its answers have no body to hold a problem document.
+const METHODS = ["get", "post", "put", "patch", "delete", "options"] as const;
 for (const method of METHODS) {
   gatewayRoutes.openAPIRegistry.registerPath({
     method,
@@ -47,7 +48,7 @@ for (const method of METHODS) {
     summary: `Forward a ${method.toUpperCase()} request to the tenant's origin`,
     description:
       "Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else " +
-      "the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. The data-plane pipeline applies " +
+      "the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies " +
       "(credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the " +
       "request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, " +
       "`Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 " +
