@@ -1,5 +1,6 @@
 import { ApiError } from "../http/problem.ts";
-import type { RequestUsage } from "../runtime/admission.ts";
+import { log } from "../lib/log.ts";
+import type { RequestUsage } from "../core/usage.ts";
 import { forwardableResponseHeaders } from "./headers.ts";
 import { declaredLength, meteredBody } from "./metered-stream.ts";
 import type { GatewayTarget } from "./target.ts";
@@ -41,7 +42,7 @@ export async function forwardToOrigin(incoming: Request, target: GatewayTarget, 
     if (abort.signal.aborted) {
       throw new ApiError("gateway_timeout", `The origin sent no response within ${target.timeoutMs} ms.`, { timeoutMs: target.timeoutMs });
     }
-    console.error(JSON.stringify({ level: "warn", message: "gateway origin unreachable", error: String(error) }));
+    log.warn("gateway origin unreachable", { error });
     throw new ApiError("bad_gateway", "The origin could not be reached.");
   } finally {
     clearTimeout(timer);

@@ -1,4 +1,4 @@
-import type { Credential, TenantContext } from "../tenancy/context.ts";
+import type { Credential, TenantContext } from "../core/tenant-context.ts";
 import { forwardableRequestHeaders, forwardedHeader } from "./headers.ts";
 import { signRequest } from "./signature.ts";
 

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
+import { log } from "../lib/log.ts";
 import { createRouter, TENANT_SECURITY } from "../http/router.ts";
 import { ProblemSchema, problems } from "../http/schemas/problem.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { forwardToOrigin } from "./forward.ts";
 import { originHeaders, signingConfig } from "./origin-request.ts";
 import { GATEWAY_PREFIX } from "./paths.ts";
@@ -22,7 +23,7 @@ gatewayRoutes.all(`${GATEWAY_PREFIX}/*`, async (c) => {
   if (!target) throw new ApiError("not_found", "No gateway origin is configured for this tenant.");
   const signing = signingConfig(c.env);
   if (!signing) {
-    console.error(JSON.stringify({ level: "error", message: "GATEWAY_SIGNING_SECRET is not set: the gateway forwards nothing unsigned" }));
+    log.error("GATEWAY_SIGNING_SECRET is not set: the gateway forwards nothing unsigned", { requestId: c.get("requestId") });
     throw new ApiError("unavailable", "The gateway is not configured yet; retry later.", { retryAfterMs: 60_000 });
   }
   const request = c.req.raw;

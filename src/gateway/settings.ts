@@ -1,11 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import type { GatewaySettings } from "../core/tenant-context.ts";
 import { validationError } from "../http/errors.ts";
 
-/** A tenant's gateway settings as stored and shown: where `/gw/*` goes, and how long it waits. */
-export interface GatewaySettings {
-  origin: string;
-  timeoutMs: number;
-}
+export type { GatewaySettings };
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const MIN_TIMEOUT_MS = 1000;

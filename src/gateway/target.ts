@@ -1,4 +1,4 @@
-import type { TenantContext } from "../tenancy/context.ts";
+import type { TenantContext } from "../core/tenant-context.ts";
 import { DEFAULT_TIMEOUT_MS } from "./settings.ts";
 import { GATEWAY_PREFIX } from "./paths.ts";
 

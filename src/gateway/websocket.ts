@@ -1,8 +1,8 @@
 import { ApiError } from "../http/problem.ts";
-import type { TenantContext } from "../tenancy/context.ts";
-import type { runtimeFor } from "../tenancy/runtime.ts";
+import type { TenantContext } from "../core/tenant-context.ts";
+import { GATEWAY_SOCKET_TTL_MS } from "../../durable-objects/tenant-runtime/admission.ts";
+import type { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { forwardableResponseHeaders } from "./headers.ts";
-import { GATEWAY_SOCKET_TTL_MS } from "../runtime/gateway-sockets.ts";
 import type { GatewayTarget } from "./target.ts";
 
 type Runtime = ReturnType<typeof runtimeFor>;

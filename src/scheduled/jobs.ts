@@ -1,9 +1,9 @@
 import { lt } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
-import { openServices } from "../http/services.ts";
+import type { Services } from "../services/open-services.ts";
+import { openServices } from "../services/open-services.ts";
 import { runAutoPromotion } from "../isolation/auto-promotion.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
-import { idempotencyKeys } from "../tenants/schema.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
+import { idempotencyKeys } from "../tenants/idempotency-schema.ts";
 import { purgeExpiredTenants } from "./purge-expired.ts";
 import { sweepStalledProvisioning } from "./sweep-provisioning.ts";
 

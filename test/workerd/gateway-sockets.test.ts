@@ -1,7 +1,7 @@
 // The runtime object's table of gateway WebSockets (src/runtime/gateway-sockets.ts) and lease
 // renewal (a response still streaming keeps its lease), in workerd's SQLite.
 import { describe, expect, it } from "vitest";
-import { GATEWAY_SOCKET_TTL_MS } from "../../src/runtime/gateway-sockets.ts";
+import { GATEWAY_SOCKET_TTL_MS } from "../../durable-objects/tenant-runtime/gateway-sockets.ts";
 import { harness, inside } from "./harness.ts";
 import { HARNESS_LEASE_TTL_MS } from "./tables-harness.ts";
 
