@@ -28,7 +28,14 @@ export async function proxyWebSocket(
   if (!slot.ok) {
     throw new ApiError("connection_limit", "Too many connections for this tenant.", { retryAfterMs: 1000, limit: slot.limit });
   }
-  const release = () => defer(runtime.closeGatewaySocket(tenant.id, slot.socketId).catch(() => {}));
+  const release = () => {
+    const closing = runtime.closeGatewaySocket(tenant.id, slot.socketId).catch(() => {});
+    try {
+      defer(closing);
+    } catch {
+      // Long after the upgrade the request's context may refuse waitUntil; the call is on its way anyway.
+    }
+  };
 
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), target.timeoutMs);
