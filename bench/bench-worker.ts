@@ -5,6 +5,7 @@
 //   GET /bench/subrequest   hello world plus one Upstash round trip (PING): what one subrequest costs here
 //   /bench/bare/<path>      the same data-plane handlers without tenancy (bench/worker/bare-app.ts)
 //   GET /bench/decision     the blocked-tenant decision loop inside workerd (bench/worker/decision-route.ts)
+//   /bench/passthrough/<path>  a plain proxy to the origin in X-Bench-Origin: what the gateway is compared against
 // Metering on/off is the METERING variable (METERING=off), read by the pipeline and the runtime object.
 import type { ProvisioningQueueMessage } from "../src/provisioning/messages.ts";
 import { openRedis } from "../src/cache/redis.ts";
@@ -16,6 +17,17 @@ export * from "../workers/edge.ts";
 
 const BARE_PREFIX = "/bench/bare";
 const bare = createBareApp();
+const PASSTHROUGH_PREFIX = "/bench/passthrough";
+
+/** Fetch and return, nothing else: the floor a gateway in front of the same origin is held to. */
+function passThrough(request: Request, url: URL): Promise<Response> {
+  const origin = request.headers.get("X-Bench-Origin") ?? "";
+  return fetch(`${origin}${url.pathname.slice(PASSTHROUGH_PREFIX.length)}${url.search}`, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+  });
+}
 
 export default {
   fetch(request, env, ctx) {
@@ -23,6 +35,7 @@ export default {
     if (url.pathname === "/bench/hello") return new Response("Hello World!");
     if (url.pathname === "/bench/subrequest") return openRedis(env).ping().then((pong) => new Response(pong));
     if (url.pathname === "/bench/decision") return decisionRoute(request, env);
+    if (url.pathname.startsWith(`${PASSTHROUGH_PREFIX}/`)) return passThrough(request, url);
     if (url.pathname.startsWith(`${BARE_PREFIX}/`)) {
       url.pathname = url.pathname.slice(BARE_PREFIX.length);
       return bare.fetch(new Request(url, request), env, ctx);

@@ -19,6 +19,7 @@ import { formatMs, formatNumber } from "./lib/stats.ts";
 import { renderTable } from "./lib/table.ts";
 import { decisionScenario } from "./scenarios/decision.ts";
 import { fullVsBare } from "./scenarios/full-vs-bare.ts";
+import { gatewayScenario } from "./scenarios/gateway.ts";
 import { helloVsFull } from "./scenarios/hello-vs-full.ts";
 import { mapsThroughputScenario } from "./scenarios/maps-throughput.ts";
 import { meteringScenario } from "./scenarios/metering.ts";
@@ -39,6 +40,7 @@ const SCENARIOS: Scenario[] = [
   noisyScenario,
   provisioningScenario,
   realtimeScenario,
+  gatewayScenario,
   promotionScenario,
   meteringScenario,
 ];

@@ -5,7 +5,7 @@ import { watch } from "node:fs";
 import { stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PROJECT_ROOT, startLocalStack } from "./stack/local-stack.js";
+import { LOCAL_GATEWAY_SIGNING_SECRET, PROJECT_ROOT, startLocalStack } from "./stack/local-stack.js";
 import { parseNetworkModel } from "./stack/network-model.js";
 
 const port = Number(process.env.PORT ?? 8787);
@@ -41,9 +41,9 @@ async function stateDirFor(port: number): Promise<string> {
   return path.join(os.tmpdir(), `tenantry-dev-${checkout}-${port}`);
 }
 
-/** Integration settings passed to the Worker as they are when set (unset: the integration stays off). */
-const PASSED_THROUGH = ["STRIPE_SECRET_KEY", "STRIPE_METERS", "STRIPE_API_BASE"];
-const passedVars = Object.fromEntries(PASSED_THROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+/** Worker settings `npm run dev` passes on as they are when set (the contract's "Local stack (v1.1)"); unset ones stay off or get local defaults. */
+const PASSED_VARS = ["GATEWAY_ORIGIN", "GATEWAY_SIGNING_SECRET", "GATEWAY_SIGNING_KEY_ID", "STRIPE_SECRET_KEY", "STRIPE_METERS", "STRIPE_API_BASE"] as const;
+const passedVars = Object.fromEntries(PASSED_VARS.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
 
 const log = (line: string) => console.log(`[tenantry] ${line}`);
 const stateDir = await stateDirFor(port);
@@ -69,6 +69,8 @@ Tenantry is ready.
   Base URL:     ${stack.baseUrl}/v1
   Admin token:  ${stack.adminToken}
   OpenAPI:      ${stack.baseUrl}/openapi.json
+  Gateway:      ${stack.baseUrl}/gw/… → ${passedVars.GATEWAY_ORIGIN ?? "each tenant's gateway.origin (GATEWAY_ORIGIN unset)"}
+                signed with ${passedVars.GATEWAY_SIGNING_SECRET ? "GATEWAY_SIGNING_SECRET" : `the local secret "${LOCAL_GATEWAY_SIGNING_SECRET}"`} (docs/GATEWAY.md)
 
   curl -s ${stack.baseUrl}/v1/health
   curl -s -X POST ${stack.baseUrl}/v1/tenants -H "Authorization: Bearer ${stack.adminToken}" \\

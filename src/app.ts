@@ -9,6 +9,7 @@ import { createRouter } from "./http/router.ts";
 import { services } from "./http/services.ts";
 import { timing } from "./http/timing.ts";
 import { adminRouter } from "./routers/admin.ts";
+import { gatewayRouter } from "./routers/gateway.ts";
 import { tenantRouter } from "./routers/tenant.ts";
 
 export interface AppOptions {
@@ -18,7 +19,8 @@ export interface AppOptions {
 
 /**
  * Public routes (health, /openapi.json), then one router per guard: the admin router (admin token)
- * and the tenant router (credential, limits, runtime admission). A route joins a router, never the app.
+ * the tenant router (credential, limits, runtime admission) and the gateway router (the same
+ * pipeline, then the tenant's origin). A route joins a router, never the app.
  */
 export function createApp(options: AppOptions = { testHooks: false }) {
   const app = createRouter();
@@ -29,7 +31,7 @@ export function createApp(options: AppOptions = { testHooks: false }) {
   app.use("*", services);
 
   app.route("/", healthRoutes);
-  for (const router of [adminRouter(options), tenantRouter()]) router.mountOn(app);
+  for (const router of [adminRouter(options), tenantRouter(), gatewayRouter()]) router.mountOn(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantCredential", {

@@ -9,6 +9,8 @@ declare namespace Cloudflare {
     MASTER_KEY: string;
     /** Set during a master-key rotation: the key being retired. */
     MASTER_KEY_PREVIOUS?: string;
+    /** HMAC-SHA256 secret the gateway signs forwarded requests with (RFC 9421); unset: /gw/* answers 503. */
+    GATEWAY_SIGNING_SECRET?: string;
     /** Local development only: `host:port` of the WebSocket-to-TCP bridge in front of PostgreSQL. */
     NEON_WS_PROXY?: string;
     /**

@@ -1,5 +1,11 @@
 import type { TenantContext } from "../../src/core/tenant-context.ts";
 
+/** How long a lease lives unless released or renewed (LEASE_TTL_MS overrides it in tests). */
+export const DEFAULT_LEASE_TTL_MS = 30_000;
+
+/** How long a gateway WebSocket's slot lives unless its edge renews it (a dead isolate leaks nothing). */
+export const GATEWAY_SOCKET_TTL_MS = 120_000;
+
 export interface AdmitRequest {
   /** The edge's copy; the runtime keeps whichever of its own and this one is newer. */
   context: TenantContext;

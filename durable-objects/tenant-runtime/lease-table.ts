@@ -2,7 +2,9 @@
  * Concurrency leases of the tenants one runtime object serves, in its SQLite storage so that an
  * evicted object rebuilds them. A lease expires on its own: a crashed isolate never leaks a slot.
  */
-export const DEFAULT_LEASE_TTL_MS = 30_000;
+import { DEFAULT_LEASE_TTL_MS } from "./admission.ts";
+
+export { DEFAULT_LEASE_TTL_MS };
 
 export class LeaseTable {
   constructor(
@@ -25,6 +27,11 @@ export class LeaseTable {
     const id = crypto.randomUUID();
     this.sql.exec(`insert into leases (id, tenant_id, expires_at) values (?, ?, ?)`, id, tenantId, now + this.ttlMs);
     return id;
+  }
+
+  /** Pushes the expiry back: a request still streaming its response keeps its slot. */
+  renew(leaseId: string, now = Date.now()): void {
+    this.sql.exec(`update leases set expires_at = ? where id = ?`, now + this.ttlMs, leaseId);
   }
 
   release(leaseId: string): void {

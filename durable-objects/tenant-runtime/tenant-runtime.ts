@@ -21,6 +21,7 @@ import type { MapChange } from "../../src/storage/maps/change-events.ts";
 import type { TenantContext } from "../../src/core/tenant-context.ts";
 import { answerRuntimeProbe } from "../../src/test-hooks/runtime-probe.ts";
 import { log } from "../../src/lib/log.ts";
+import { GatewaySockets } from "./gateway-sockets.ts";
 
 /** How often a warm-pinned (dedicated) runtime wakes itself so it is never cold. */
 const WARM_PIN_INTERVAL_MS = 30_000;
@@ -41,6 +42,7 @@ export class TenantRuntime extends DurableObject<Env> {
   private outbox!: UsageOutbox;
   private tickets!: TicketLedger;
   private hub!: RealtimeHub;
+  private gatewaySockets!: GatewaySockets;
   private readonly backstop = new BackstopBuckets();
   private nextAlarm: number | null = null;
   /** When this instance was constructed: a later value after idling means it hibernated and woke. */
@@ -59,6 +61,7 @@ export class TenantRuntime extends DurableObject<Env> {
       this.usage = new UsageCounters(ctx.storage.sql);
       this.outbox = new UsageOutbox(ctx.storage, this.usage, ctx.id.toString());
       this.tickets = new TicketLedger(ctx.storage.sql);
+      this.gatewaySockets = new GatewaySockets(ctx.storage.sql);
       const frames: ExecutorDependencies = {
         context: (tenantId) => this.contexts.get(tenantId),
         db: () => (this.database ??= openDatabase(this.env)).db,
@@ -102,6 +105,36 @@ export class TenantRuntime extends DurableObject<Env> {
     }
     this.count(context.id, { requests: 1 });
     return { ok: true, leaseId, context };
+  }
+
+  async renewLease(leaseId: string): Promise<void> {
+    this.leases.renew(leaseId);
+  }
+
+  /** Open WebSockets of the tenant, realtime and gateway together: what `maxConnections` caps. */
+  private openConnections(tenantId: string): number {
+    return this.hub.connections(tenantId) + this.gatewaySockets.held(tenantId);
+  }
+
+  /** A gateway WebSocket about to open: a slot under `maxConnections`, or the refusal. */
+  async openGatewaySocket(context: TenantContext): Promise<{ ok: true; socketId: string } | { ok: false; limit: number }> {
+    const kept = this.contexts.offer(context);
+    if (this.openConnections(kept.id) >= kept.limits.maxConnections) {
+      this.count(kept.id, { rejected: 1 });
+      return { ok: false, limit: kept.limits.maxConnections };
+    }
+    const socketId = this.gatewaySockets.open(kept.id);
+    this.count(kept.id, { connections: this.openConnections(kept.id) });
+    return { ok: true, socketId };
+  }
+
+  async renewGatewaySocket(socketId: string): Promise<void> {
+    this.gatewaySockets.renew(socketId);
+  }
+
+  async closeGatewaySocket(tenantId: string, socketId: string): Promise<void> {
+    const openedAt = this.gatewaySockets.close(socketId);
+    if (openedAt !== null) this.count(tenantId, { connectionSeconds: Math.round((Date.now() - openedAt) / 1000) });
   }
 
   async release(tenantId: string, leaseId: string, usage: RequestUsage): Promise<void> {
@@ -151,7 +184,7 @@ export class TenantRuntime extends DurableObject<Env> {
     if (handoff.ticket && !this.tickets.redeem(handoff.ticket.jti)) {
       return refuse(new ApiError("unauthenticated", "This realtime ticket was already used."));
     }
-    if (this.hub.connections(context.id) >= context.limits.maxConnections) {
+    if (this.openConnections(context.id) >= context.limits.maxConnections) {
       this.count(context.id, { rejected: 1 });
       return refuse(
         new ApiError("connection_limit", "Too many realtime connections for this tenant.", { retryAfterMs: 1000, limit: context.limits.maxConnections }),
@@ -217,6 +250,7 @@ export class TenantRuntime extends DurableObject<Env> {
     this.hub.disconnect(tenantId, 1008, "tenant deleted");
     this.contexts.purge(tenantId);
     this.leases.purge(tenantId);
+    this.gatewaySockets.purge(tenantId);
     this.usage.take(tenantId);
     this.outbox.purge(tenantId);
     this.backstop.forget(tenantId);

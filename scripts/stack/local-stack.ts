@@ -20,6 +20,12 @@ const OWNER_PASSWORD = "tenantry";
 const DATABASE = "tenantry";
 const READY_TIMEOUT_MS = 90_000;
 
+/**
+ * The gateway's signing secret when none is given: fixed and documented (README, docs/GATEWAY.md),
+ * so a local origin can verify signatures without reading the stack's state. Local only.
+ */
+export const LOCAL_GATEWAY_SIGNING_SECRET = "tenantry-local-gateway-signing-secret";
+
 export interface LocalStackOptions {
   /** Port of the Worker. */
   port: number;
@@ -166,6 +172,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       UPSTASH_REDIS_REST_TOKEN: upstash.token,
       JWT_SECRET: secrets.jwtSecret,
       MASTER_KEY: secrets.masterKey,
+      GATEWAY_SIGNING_SECRET: LOCAL_GATEWAY_SIGNING_SECRET,
       ...(neonBridge ? { NEON_WS_PROXY: neonBridge.host } : {}),
       ...runtimeDelayVars(network),
       ...options.vars,

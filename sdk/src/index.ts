@@ -1,4 +1,14 @@
 export { createAdminClient, type AdminClient, type AdminClientOptions, type ApiKey, type AuditEvent, type Plan, type Tenant, type Usage, type WaitOptions } from "./admin-client.ts";
+export {
+  gatewayMiddleware,
+  verifyGatewayRequest,
+  verifySignedMessage,
+  type GatewayCaller,
+  type GatewayVerification,
+  type MiddlewareOptions,
+  type SignedMessage,
+  type VerifyOptions,
+} from "./gateway.ts";
 export { TenantryError, type FieldError, type Problem } from "./errors.ts";
 export { RealtimeClient, type ChangeEvent, type RealtimeOptions } from "./realtime.ts";
 export type { RetryOptions } from "./retry.ts";

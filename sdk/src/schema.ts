@@ -1,6 +1,46 @@
 // Generated from the Worker's /openapi.json by `npm run sdk:generate`. Do not edit.
 
 export interface paths {
+    "/gw/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forward a GET request to the tenant's origin
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         */
+        get: operations["gateway.get"];
+        /**
+         * Forward a PUT request to the tenant's origin
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         */
+        put: operations["gateway.put"];
+        /**
+         * Forward a POST request to the tenant's origin
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         */
+        post: operations["gateway.post"];
+        /**
+         * Forward a DELETE request to the tenant's origin
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         */
+        delete: operations["gateway.delete"];
+        /**
+         * Forward a OPTIONS request to the tenant's origin
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         */
+        options: operations["gateway.options"];
+        head?: never;
+        /**
+         * Forward a PATCH request to the tenant's origin
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         */
+        patch: operations["gateway.patch"];
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -674,6 +714,10 @@ export interface components {
             storageBytes?: number;
             sustainedRequestsPerSecond?: number;
         };
+        /** @description Where the hourly usage export goes (Stripe Billing meter events). */
+        Billing: {
+            stripeCustomerId: string;
+        } | null;
         BillingExportHour: {
             /** @description Meter events of the hour, whatever their state */
             events: number;
@@ -694,6 +738,10 @@ export interface components {
             /** @description Tenants with at least one meter event in the hour */
             tenants: number;
         };
+        BillingInput: {
+            /** @example cus_NffrFeUfNV2Hib */
+            stripeCustomerId: string;
+        } | null;
         CreateApiKey: {
             /**
              * Format: date-time
@@ -746,8 +794,10 @@ export interface components {
             url: string;
         };
         CreateTenant: {
+            billing?: components["schemas"]["BillingInput"];
             /** Format: email */
             email?: string;
+            gateway?: components["schemas"]["GatewayInput"];
             metadata?: components["schemas"]["Metadata"];
             name: string;
             overrides?: components["schemas"]["LimitOverrides"];
@@ -775,6 +825,20 @@ export interface components {
              */
             url: string;
         };
+        GatewayInput: {
+            /**
+             * @description `https://` URL (in development also `http://127.0.0.1:<port>` or `http://localhost:<port>`)
+             * @example https://api.example.com
+             */
+            origin: string;
+            /** @description Milliseconds to wait for the origin's response headers before 504 (1000–60000, default 30000) */
+            timeoutMs?: number;
+        } | null;
+        /** @description Where this tenant's `/gw/*` requests go (else the deployment's GATEWAY_ORIGIN). */
+        GatewaySettings: {
+            origin: string;
+            timeoutMs: number;
+        } | null;
         Health: {
             checks: {
                 postgres: {
@@ -930,10 +994,12 @@ export interface components {
             updatedAt: string;
         };
         Tenant: {
+            billing: components["schemas"]["Billing"];
             createdAt: string;
             deletedAt: string | null;
             email: string | null;
             features: string[];
+            gateway: components["schemas"]["GatewaySettings"];
             /** @example ten_01jh5k7x9q0000000000000000 */
             id: string;
             /** @enum {string} */
@@ -998,6 +1064,21 @@ export interface components {
             keyId: string;
         };
         UpdateTenant: {
+            /** @description `null` removes the Stripe customer. */
+            billing?: {
+                /** @example cus_NffrFeUfNV2Hib */
+                stripeCustomerId?: string | null;
+            } | null;
+            /** @description Merged member by member; `null` removes the tenant's origin (the deployment's GATEWAY_ORIGIN applies again). */
+            gateway?: {
+                /**
+                 * @description `https://` URL (in development also `http://127.0.0.1:<port>` or `http://localhost:<port>`)
+                 * @example https://api.example.com
+                 */
+                origin?: string;
+                /** @description Milliseconds to wait for the origin's response headers before 504 (1000–60000, default 30000) */
+                timeoutMs?: number | null;
+            } | null;
             /** @description JSON merge patch (RFC 7396) of the metadata: `null` removes a field. */
             metadata?: Record<string, unknown>;
             name?: string;
@@ -1109,6 +1190,511 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "gateway.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description WebSocket upgrade accepted by the origin */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credential (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate, quota, concurrency or connection limit */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The origin could not be reached (`bad_gateway`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable or tenant not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No response headers from the origin within `timeoutMs` (`gateway_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "gateway.put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credential (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate, quota, concurrency or connection limit */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The origin could not be reached (`bad_gateway`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable or tenant not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No response headers from the origin within `timeoutMs` (`gateway_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "gateway.post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credential (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate, quota, concurrency or connection limit */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The origin could not be reached (`bad_gateway`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable or tenant not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No response headers from the origin within `timeoutMs` (`gateway_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "gateway.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credential (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate, quota, concurrency or connection limit */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The origin could not be reached (`bad_gateway`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable or tenant not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No response headers from the origin within `timeoutMs` (`gateway_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "gateway.options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credential (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate, quota, concurrency or connection limit */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The origin could not be reached (`bad_gateway`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable or tenant not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No response headers from the origin within `timeoutMs` (`gateway_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "gateway.patch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credential (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate, quota, concurrency or connection limit */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The origin could not be reached (`bad_gateway`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable or tenant not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No response headers from the origin within `timeoutMs` (`gateway_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "metrics.get": {
         parameters: {
             query?: never;

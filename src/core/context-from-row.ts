@@ -16,6 +16,7 @@ export function contextFromRow(row: TenantRow): TenantContext {
     limits: effectiveLimits(plan, row.overrides),
     features: planFeatures(plan),
     configVersion: row.configVersion,
+    gateway: row.gateway ?? null,
     writesPaused: (row.migration as { state?: string } | null)?.state === "switching",
   };
 }

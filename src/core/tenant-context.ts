@@ -5,6 +5,12 @@ import type { TenantStatus } from "./tenant.ts";
 export const SCOPES = ["read", "write"] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** A tenant's gateway settings as stored and shown: where `/gw/*` goes, and how long it waits. */
+export interface GatewaySettings {
+  origin: string;
+  timeoutMs: number;
+}
+
 /** What the data plane knows about the tenant behind a request: resolved once, cached at the edge. */
 export interface TenantContext {
   id: string;
@@ -17,6 +23,8 @@ export interface TenantContext {
   features: Feature[];
   /** Bumped by every change to the tenant; lets caches and the runtime object spot stale copies. */
   configVersion: number;
+  /** The tenant's own gateway origin (`/gw/*`); null: the deployment's GATEWAY_ORIGIN, if any. */
+  gateway?: GatewaySettings | null;
   /** True for the moment an isolation migration switches storage: writes get 503 and a retry hint. */
   writesPaused?: boolean;
 }

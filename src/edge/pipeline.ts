@@ -7,7 +7,13 @@ import { outcomeOfStatus } from "../core/outcomes.ts";
 import { outcomeOfRefusal } from "../metering/outcomes.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
 import { DeadlineExceeded, withTimeout } from "../lib/with-timeout.ts";
-import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "../../durable-objects/tenant-runtime/admission.ts";
+import {
+  DEFAULT_LEASE_TTL_MS,
+  statusRefusal,
+  type AdmitRefusal,
+  type AdmitRequest,
+  type AdmitResult,
+} from "../../durable-objects/tenant-runtime/admission.ts";
 import { actorOf, type TenantContext } from "../core/tenant-context.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { REALTIME_PATH } from "../realtime/paths.ts";
@@ -33,6 +39,22 @@ const REFUSAL: Record<AdmitRefusal, { code: ProblemCode; detail: string }> = {
   rate_limited: { code: "rate_limited", detail: "The tenant's request rate is over its limit." },
   too_late: { code: "unavailable", detail: "The tenant's runtime did not answer in time; retry." },
 };
+
+/** The runtime object's lease lifetime (LEASE_TTL_MS, tests only; 30 s otherwise). */
+function leaseTtlMs(env: Env): number {
+  const value = Number(env.LEASE_TTL_MS);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_LEASE_TTL_MS;
+}
+
+/** A response still streaming keeps its lease: renewed before it could expire, until `work` settles. */
+async function holdLeaseWhile<T>(work: Promise<T>, renew: () => Promise<unknown>, ttlMs: number): Promise<T> {
+  const timer = setInterval(() => void renew().catch(() => {}), Math.max(100, ttlMs / 3));
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 /** How long a request waits for its runtime object's admission before answering 503. */
 const ADMIT_TIMEOUT_MS = 5000;
@@ -201,9 +223,13 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     // The body guard runs after this middleware: what it measured is known only now.
     const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
     if (hooks.skipRelease) return;
+    const streamed = c.get("streamed");
+    const measured = streamed
+      ? holdLeaseWhile(streamed, () => runtime.renewLease(leaseId), leaseTtlMs(c.env))
+      : (metering ? responseBytes(c.res) : Promise.resolve(0)).then((bytesOut) => ({ bytesOut }));
     defer(
-      (metering ? responseBytes(c.res) : Promise.resolve(0))
-        .then((bytesOut) => runtime.release(tenant.id, leaseId, { ...usage, bytesOut, outcome: outcomeOfStatus(c.res.status) }))
+      measured
+        .then((bytes) => runtime.release(tenant.id, leaseId, { ...usage, ...bytes, outcome: outcomeOfStatus(c.res.status) }))
         .catch((error: unknown) => log.error("lease release failed", { requestId: c.get("requestId"), tenantId: tenant.id, error })),
     );
   };

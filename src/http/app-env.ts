@@ -17,6 +17,11 @@ export interface AppVariables {
   usage: RequestUsage;
   /** Size of the request body as received. */
   requestBytes: number;
+  /**
+   * Set by a handler whose response streams (the gateway): settles once the body has been sent,
+   * with the bytes that went each way. The pipeline holds the lease until then.
+   */
+  streamed?: Promise<Pick<RequestUsage, "bytesIn" | "bytesOut">>;
 }
 
 export interface AppEnv {

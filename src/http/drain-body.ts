@@ -13,7 +13,8 @@ const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 export const drainBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   const request = c.req.raw;
-  if (request.body === null || request.bodyUsed) return;
+  // A body handed on (the gateway streams it to the origin) is locked: it is not ours to read.
+  if (request.body === null || request.bodyUsed || request.body.locked) return;
   if (Number(request.headers.get("Content-Length") ?? 0) > MAX_DRAIN_BYTES) return;
   const reader = request.body.getReader();
   try {

@@ -21,7 +21,9 @@ export type ProblemCode =
   | "concurrency_limited"
   | "connection_limit"
   | "tenant_not_ready"
-  | "unavailable";
+  | "unavailable"
+  | "bad_gateway"
+  | "gateway_timeout";
 
 const STATUS: Record<ProblemCode, number> = {
   invalid_request: 400,
@@ -43,6 +45,9 @@ const STATUS: Record<ProblemCode, number> = {
   connection_limit: 429,
   tenant_not_ready: 503,
   unavailable: 503,
+  // Gateway only (/gw/*): the tenant's origin failed, not the platform.
+  bad_gateway: 502,
+  gateway_timeout: 504,
 };
 
 const TITLE: Record<ProblemCode, string> = {
@@ -65,6 +70,8 @@ const TITLE: Record<ProblemCode, string> = {
   connection_limit: "Too many realtime connections",
   tenant_not_ready: "Tenant not ready",
   unavailable: "Service unavailable",
+  bad_gateway: "Bad gateway",
+  gateway_timeout: "Gateway timeout",
 };
 
 export interface FieldError {

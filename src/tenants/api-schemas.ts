@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { GatewayInputSchema, GatewayPatchSchema, GatewaySettingsSchema } from "../gateway/settings.ts";
 import { noNul, storableJson } from "../http/schemas/storable.ts";
 import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../core/plans.ts";
 import { AUTO_PROMOTE_LIMITS, AutoPromoteSchema, LimitsSchema, RegionSchema, TENANT_STATUSES } from "../core/tenant.ts";
@@ -44,6 +45,21 @@ export const MetadataSchema = z
 
 export const TenantName = z.string().trim().min(1).max(200).refine(...noNul);
 
+const StripeCustomerId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, "A Stripe customer id such as cus_NffrFeUfNV2Hib (printable ASCII, no spaces).")
+  .openapi({ example: "cus_NffrFeUfNV2Hib" });
+
+export const BillingSchema = z
+  .object({ stripeCustomerId: z.string() })
+  .openapi("Billing", { description: "Where the hourly usage export goes (Stripe Billing meter events)." });
+export const BillingInputSchema = z.strictObject({ stripeCustomerId: StripeCustomerId }).openapi("BillingInput");
+/** In a PATCH body (JSON merge patch): `stripeCustomerId: null` removes billing like `billing: null`. */
+export const BillingPatchSchema = z.strictObject({ stripeCustomerId: StripeCustomerId.nullable().optional() }).openapi("BillingPatch");
+
 export const CreateTenantBody = z
   .strictObject({
     name: TenantName,
@@ -52,6 +68,8 @@ export const CreateTenantBody = z
     region: RegionSchema.optional(),
     overrides: OverridesSchema.optional(),
     metadata: MetadataSchema.optional(),
+    gateway: GatewayInputSchema.nullable().optional(),
+    billing: BillingInputSchema.nullable().optional(),
   })
   .openapi("CreateTenant");
 export type CreateTenantInput = z.infer<typeof CreateTenantBody>;
@@ -90,6 +108,8 @@ export const TenantSchema = z
       finishedAt: z.string().nullable(),
     }),
     migration: z.record(z.string(), z.unknown()).nullable(),
+    gateway: GatewaySettingsSchema.nullable(),
+    billing: BillingSchema.nullable(),
   })
   .openapi("Tenant");
 
@@ -126,6 +146,10 @@ export const UpdateTenantBody = z
       .enum(["suspended", "active"])
       .optional()
       .openapi({ description: "`suspended` from `active` only; `active` (resume) from `suspended` only; otherwise 409." }),
+    gateway: GatewayPatchSchema.nullable()
+      .optional()
+      .openapi({ description: "Merged member by member; `null` removes the tenant's origin (the deployment's GATEWAY_ORIGIN applies again)." }),
+    billing: BillingPatchSchema.nullable().optional().openapi({ description: "`null` removes the Stripe customer." }),
   })
   .openapi("UpdateTenant");
 export type UpdateTenantInput = z.infer<typeof UpdateTenantBody>;

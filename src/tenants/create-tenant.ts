@@ -3,6 +3,7 @@ import type { Database } from "../db/client.ts";
 import { apiKeys } from "../keys/schema.ts";
 import { generateApiKey } from "../keys/api-keys.ts";
 import { type Scope } from "../core/tenant-context.ts";
+import { gatewayFromInput } from "../gateway/settings.ts";
 import { newId } from "../lib/ids.ts";
 import { PLANS } from "../core/plans.ts";
 import { provisioningRuns } from "../provisioning/schema.ts";
@@ -55,6 +56,8 @@ export async function createTenant(
       email: input.email ?? null,
       overrides: input.overrides ?? {},
       metadata: input.metadata ?? {},
+      gateway: input.gateway ? gatewayFromInput(input.gateway) : null,
+      billing: input.billing ?? null,
     });
     await tx.insert(apiKeys).values({
       id: keyId,

@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { assertOriginAllowed } from "../gateway/settings.ts";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
@@ -53,7 +54,9 @@ export const lifecycleRoutes = createRouter()
   .openapi(updateTenantRoute, async (c) => {
     const { id } = c.req.valid("param");
     const services = c.get("services");
-    const result = await updateTenant(services.db, id, c.req.valid("json"));
+    const patch = c.req.valid("json");
+    assertOriginAllowed(patch.gateway, c.env.ENVIRONMENT);
+    const result = await updateTenant(services.db, id, patch);
     if (result.changed) await publishTenantChange(c.env, services, result.row);
     if (result.rerunSteps) await enqueueProvisioning(c.env, { kind: "provision", tenantId: id, reason: "plan_changed" });
     const tenant = await findTenantView(services.db, id);

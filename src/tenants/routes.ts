@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { assertOriginAllowed } from "../gateway/settings.ts";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
@@ -68,6 +69,7 @@ const isTenantCursor = (value: Record<string, unknown>): value is { before: stri
 export const tenantRoutes = createRouter()
   .openapi(createTenantRoute, async (c) => {
     const input = c.req.valid("json");
+    assertOriginAllowed(input.gateway, c.env.ENVIRONMENT);
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
     const { db } = c.get("services");
     const result = await createTenant(

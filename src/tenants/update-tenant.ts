@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { recordAudit, type AuditEntry } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
+import { mergeGateway } from "../gateway/settings.ts";
 import { validationError } from "../http/errors.ts";
 import { fieldErrors } from "../http/validation.ts";
 import { ApiError } from "../http/problem.ts";
@@ -20,7 +21,13 @@ export interface UpdateResult {
   rerunSteps: boolean;
 }
 
-type TenantUpdate = Partial<Pick<TenantRow, "name" | "plan" | "overrides" | "metadata" | "status">>;
+type TenantUpdate = Partial<Pick<TenantRow, "name" | "plan" | "overrides" | "metadata" | "status" | "gateway" | "billing">>;
+
+function mergedBilling(current: TenantRow["billing"], patch: UpdateTenantInput["billing"]): TenantRow["billing"] {
+  if (patch === null || patch === undefined) return patch === null ? null : current;
+  if (patch.stripeCustomerId === null) return null;
+  return patch.stripeCustomerId === undefined ? current : { stripeCustomerId: patch.stripeCustomerId };
+}
 
 function mergedMetadata(current: Record<string, unknown>, patch: Record<string, unknown> | null): Record<string, unknown> {
   const merged = patch === null ? {} : mergePatch(current, patch);
@@ -71,6 +78,20 @@ export async function updateTenant(db: Database, id: string, patch: UpdateTenant
       if (canonicalJson(next) !== canonicalJson(row.metadata)) {
         update.metadata = next;
         changes.metadata = changedMembers(row.metadata, next);
+      }
+    }
+    if (patch.gateway !== undefined) {
+      const next = mergeGateway(row.gateway ?? null, patch.gateway);
+      if (canonicalJson(next) !== canonicalJson(row.gateway ?? null)) {
+        update.gateway = next;
+        changes.gateway = { from: row.gateway ?? null, to: next };
+      }
+    }
+    if (patch.billing !== undefined) {
+      const next = mergedBilling(row.billing ?? null, patch.billing);
+      if (canonicalJson(next) !== canonicalJson(row.billing ?? null)) {
+        update.billing = next;
+        changes.billing = { from: row.billing ?? null, to: next };
       }
     }
     let statusEvent: AuditEntry | undefined;

@@ -46,6 +46,8 @@ export function tenantView(row: TenantRow, run?: ProvisioningRunRow | null, step
       finishedAt: iso(run?.finishedAt),
     },
     migration: publicMigration(row.migration),
+    gateway: row.gateway ? { origin: row.gateway.origin, timeoutMs: row.gateway.timeoutMs } : null,
+    billing: row.billing ? { stripeCustomerId: row.billing.stripeCustomerId } : null,
   };
 }
 

@@ -7,6 +7,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort } from "../../scripts/stack/ports.js";
 import { startLocalStack, type LocalStack } from "../../scripts/stack/local-stack.js";
+import { treeRss } from "./process-memory.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -71,6 +72,14 @@ export async function setup(project: TestProject): Promise<void> {
   };
   const controlPort = await freePort();
   control = createServer((req, res) => {
+    if (req.method === "GET" && req.url === "/worker/memory") {
+      // Resident memory of the Worker's host and its workerd, for tests that prove a body streams.
+      treeRss(running.worker.pid).then(
+        (rssBytes) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ rssBytes })),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
+      return;
+    }
     const action = actions[(req.url ?? "").replace(/^\//, "")];
     if (req.method !== "POST" || !action) {
       res.writeHead(404).end();

@@ -4,6 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import { LeaseTable } from "../../durable-objects/tenant-runtime/lease-table.ts";
 import { UsageCounters } from "../../durable-objects/tenant-runtime/usage-counters.ts";
 import { UsageOutbox } from "../../durable-objects/tenant-runtime/usage-outbox.ts";
+import { GatewaySockets } from "../../durable-objects/tenant-runtime/gateway-sockets.ts";
 
 /** Lease lifetime of the harness: short enough to test expiry with explicit clocks. */
 export const HARNESS_LEASE_TTL_MS = 1000;
@@ -12,6 +13,7 @@ export class TablesHarness extends DurableObject<Cloudflare.Env> {
   readonly leases: LeaseTable;
   readonly counters: UsageCounters;
   readonly outbox: UsageOutbox;
+  readonly gatewaySockets: GatewaySockets;
   /** Differs between instances: proves an eviction built a new object over the same storage. */
   readonly instance = crypto.randomUUID();
 
@@ -20,6 +22,7 @@ export class TablesHarness extends DurableObject<Cloudflare.Env> {
     this.leases = new LeaseTable(ctx.storage.sql, HARNESS_LEASE_TTL_MS);
     this.counters = new UsageCounters(ctx.storage.sql);
     this.outbox = new UsageOutbox(ctx.storage, this.counters, ctx.id.toString());
+    this.gatewaySockets = new GatewaySockets(ctx.storage.sql);
   }
 
   /** RPC: a lease taken through the object's input gate, as concurrent requests take them. */
