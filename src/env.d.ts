@@ -17,5 +17,7 @@ declare namespace Cloudflare {
     TEST_HOOKS?: string;
     /** Benchmarks only: "off" disables usage metering (metering on vs off). */
     METERING?: string;
+    /** The console's static files (wrangler.toml [assets]); also what `npm run types` generates. */
+    ASSETS: Fetcher;
   }
 }

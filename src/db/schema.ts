@@ -7,3 +7,4 @@ export * from "../audit/schema.ts";
 export * from "../metering/schema.ts";
 export * from "../storage/schema.ts";
 export * from "../secrets/schema.ts";
+export * from "../portal/schema.ts";

@@ -11,6 +11,9 @@ import { mapRoutes } from "../storage/maps/routes.ts";
 import { secretAdminRoutes } from "../secrets/admin-routes.ts";
 import { secretRoutes } from "../secrets/routes.ts";
 import { testHookRoutes } from "../provisioning/test-hook-routes.ts";
+import { consoleRoutes } from "../console/routes.ts";
+import { portalSession } from "../portal/session.ts";
+import { portalApiRoutes, portalLinkRoutes, portalOpenRoutes } from "../portal/routes.ts";
 import { controlPlaneRoutes } from "../tenants/control-plane.ts";
 import { tenantRoutes } from "../tenants/routes.ts";
 import { drainBody } from "./drain-body.ts";
@@ -43,6 +46,8 @@ export function createApp() {
   app.use("/v1/tenants/*", adminAuth);
   app.use("/v1/plans", adminAuth);
   app.use("/v1/admin/*", adminAuth);
+  // Tenant portal: the session cookie a portal link set, scoped to its one tenant.
+  app.use("/v1/portal/*", portalSession);
 
   // Data plane: tenant credential, limits and the runtime object's admission on every route.
   // (In Hono, "/x/*" also matches "/x" itself: one pattern per prefix, or the pipeline runs twice.)
@@ -68,6 +73,10 @@ export function createApp() {
   app.route("/", secretAdminRoutes);
   app.route("/", controlPlaneRoutes);
   app.route("/", testHookRoutes);
+  app.route("/", portalLinkRoutes);
+  app.route("/", portalOpenRoutes);
+  app.route("/", portalApiRoutes);
+  app.route("/", consoleRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantCredential", {
