@@ -2,7 +2,7 @@
 // folder: by `npm install` (prepare), by `npm run dev` at start, and here when a stack starts
 // from a checkout that has no build yet (wrangler would otherwise bundle without the console).
 import { execFile } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,7 +20,16 @@ export async function buildConsole(): Promise<void> {
   });
 }
 
+/** Builds the console unless its build is newer than every source file. */
 export async function ensureConsoleBuilt(): Promise<void> {
-  const built = await stat(path.join(CONSOLE_DIST, "index.html")).then(() => true, () => false);
-  if (!built) await buildConsole();
+  const built = await stat(path.join(CONSOLE_DIST, "index.html")).then((info) => info.mtimeMs, () => 0);
+  if (built === 0 || (await newestSource()) > built) await buildConsole();
+}
+
+async function newestSource(): Promise<number> {
+  const root = path.join(PROJECT_ROOT, "console");
+  const entries = await readdir(path.join(root, "src"), { recursive: true });
+  const files = [...entries.map((entry) => path.join(root, "src", entry)), path.join(root, "index.html"), path.join(root, "vite.config.ts")];
+  const times = await Promise.all(files.map((file) => stat(file).then((info) => info.mtimeMs, () => 0)));
+  return Math.max(...times);
 }

@@ -36,6 +36,7 @@ export function AuditPanel({ tenantId }: { tenantId: string }) {
         <label>
           Action{" "}
           <select
+            aria-label="Action"
             value={action}
             onChange={(e) => {
               setCursors([undefined]);

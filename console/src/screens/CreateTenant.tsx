@@ -73,7 +73,7 @@ export function CreateTenant() {
         </label>
         <label>
           Plan
-          <select name="plan" value={plan} onChange={(e) => setPlan(e.currentTarget.value)}>
+          <select aria-label="Plan" name="plan" value={plan} onChange={(e) => setPlan(e.currentTarget.value)}>
             <option value="free">free</option>
             <option value="pro">pro</option>
             <option value="enterprise">enterprise</option>

@@ -42,7 +42,7 @@ export function LifecyclePanel({ tenant, plans, onChange }: { tenant: Tenant; pl
       >
         <label>
           Plan
-          <select name="plan" value={plan} disabled={deleted} onChange={(e) => setPlan(e.currentTarget.value)}>
+          <select aria-label="Plan" name="plan" value={plan} disabled={deleted} onChange={(e) => setPlan(e.currentTarget.value)}>
             {plans.map((item) => (
               <option key={item.id} value={item.id}>{item.id}</option>
             ))}

@@ -97,6 +97,7 @@ export function Overview() {
               </dl>
             </div>
           </div>
+          {data.tenants.length === 0 && <p class="muted">No tenants yet.</p>}
           {data.truncated && <p class="muted">Counts cover the newest {data.tenants.length} tenants.</p>}
           <Chart
             title={`Requests by outcome, last 24 h (admitted vs rejected; summed from the usage of ${data.traffic.tenants} most recently updated tenants)`}

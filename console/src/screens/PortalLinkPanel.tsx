@@ -23,7 +23,7 @@ export function PortalLinkPanel({ tenantId }: { tenantId: string }) {
       >
         <label>
           Opens
-          <select value={intent} onChange={(e) => setIntent(e.currentTarget.value)}>
+          <select aria-label="Opens" value={intent} onChange={(e) => setIntent(e.currentTarget.value)}>
             <option value="overview">overview</option>
             <option value="usage">usage</option>
             <option value="keys">keys</option>

@@ -60,7 +60,7 @@ export function Tenants() {
         </label>
         <label>
           Status
-          <select value={status} onChange={(e) => { resetPaging(); setStatus(e.currentTarget.value); }}>
+          <select aria-label="Status" value={status} onChange={(e) => { resetPaging(); setStatus(e.currentTarget.value); }}>
             {STATUSES.map((value) => (
               <option key={value} value={value}>{value || "any"}</option>
             ))}
@@ -68,7 +68,7 @@ export function Tenants() {
         </label>
         <label>
           Plan
-          <select value={plan} onChange={(e) => { resetPaging(); setPlan(e.currentTarget.value); }}>
+          <select aria-label="Plan" value={plan} onChange={(e) => { resetPaging(); setPlan(e.currentTarget.value); }}>
             {PLANS.map((value) => (
               <option key={value} value={value}>{value || "any"}</option>
             ))}

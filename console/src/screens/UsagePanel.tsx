@@ -48,7 +48,7 @@ export function UsagePanel({ source }: { source: TenantSource }) {
         <div class="inline">
           <label>
             Granularity{" "}
-            <select value={granularity} onChange={(e) => setGranularity(e.currentTarget.value as Granularity)}>
+            <select aria-label="Granularity" value={granularity} onChange={(e) => setGranularity(e.currentTarget.value as Granularity)}>
               <option value="minute">minute</option>
               <option value="hour">hour</option>
               <option value="day">day</option>
