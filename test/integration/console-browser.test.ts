@@ -133,7 +133,7 @@ describe("console in a browser", () => {
     expect(url).toContain("/portal/open/pl_");
 
     const tenantAdmin = await newPage(handle.browser);
-    await tenantAdmin.page.goto(url);
+    await tenantAdmin.page.goto(url, { waitUntil: "domcontentloaded" });
     expect(new URL(tenantAdmin.page.url()).pathname).toBe("/console/portal/keys");
     await tenantAdmin.page.getByRole("heading", { name: "API keys" }).waitFor();
     await tenantAdmin.page.getByRole("cell", { name: "browser key" }).waitFor();
@@ -147,7 +147,7 @@ describe("console in a browser", () => {
     await tenantAdmin.context.close();
 
     const other = await newPage(handle.browser);
-    const response = await other.page.goto(url);
+    const response = await other.page.goto(url, { waitUntil: "domcontentloaded" });
     expect(response?.status()).toBe(401);
     await other.page.getByRole("heading", { name: "This link no longer works" }).waitFor();
     await screenshots(other.page, "portal-refused", false);
