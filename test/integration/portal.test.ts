@@ -183,6 +183,17 @@ describe("portal isolation (attacks from tenant A's session)", () => {
   });
 });
 
+describe("portal in the OpenAPI document", () => {
+  it("documents the portal operations and the cookie security scheme", async () => {
+    const doc = (await call("GET", "/openapi.json")).body;
+    const operations = Object.values(doc.paths).flatMap((item: any) => Object.values(item).map((op: any) => op.operationId));
+    for (const id of ["portal.createLink", "portal.open", "portal.getSession", "portal.getUsage", "portal.listKeys", "portal.createKey", "portal.revokeKey", "portal.signOut"]) {
+      expect(operations).toContain(id);
+    }
+    expect(doc.components.securitySchemes.portalSession).toMatchObject({ type: "apiKey", in: "cookie", name: "tenantry_portal" });
+  });
+});
+
 describe("console", () => {
   it("serves the app under /console with a strict CSP and never frames", async () => {
     for (const path of ["/console", "/console/", "/console/tenants/ten_x/keys", "/console/portal/keys"]) {
