@@ -15,6 +15,7 @@ export type AuditAction =
   | "tenant.isolation_requested"
   | "tenant.isolation_changed"
   | "tenant.isolation_failed"
+  | "tenant.promotion_recommended"
   | "key.created"
   | "key.revoked"
   | "token.issued"

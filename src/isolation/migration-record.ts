@@ -19,10 +19,14 @@ export interface MigrationStepRecord {
 }
 
 /** Kept on the tenant row (`tenants.migration`), shown as the tenant's `migration`. */
+/** `manual`: an admin asked (POST /isolation); `auto`: the promotion job found a threshold passed. */
+export type MigrationReason = "manual" | "auto";
+
 export interface MigrationRecord {
   id: string;
   from: Isolation;
   to: Isolation;
+  reason: MigrationReason;
   state: MigrationState;
   steps: MigrationStepRecord[];
   error: string | null;
@@ -40,11 +44,12 @@ export interface MigrationRecord {
   runner: { token: string; until: string } | null;
 }
 
-export function newMigration(id: string, from: Isolation, to: Isolation): MigrationRecord {
+export function newMigration(id: string, from: Isolation, to: Isolation, reason: MigrationReason = "manual"): MigrationRecord {
   return {
     id,
     from,
     to,
+    reason,
     state: "queued",
     steps: MIGRATION_STEPS.map((name) => ({ name, status: "pending", attempts: 0, durationMs: null, error: null })),
     error: null,

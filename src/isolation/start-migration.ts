@@ -6,7 +6,7 @@ import { newId } from "../lib/ids.ts";
 import { planFeatures, type Isolation, type PlanId } from "../plans/catalog.ts";
 import { tenants } from "../tenants/schema.ts";
 import type { TenantRow } from "../tenants/view.ts";
-import { isMigrationRunning, newMigration, type MigrationRecord } from "./migration-record.ts";
+import { isMigrationRunning, newMigration, type MigrationReason, type MigrationRecord } from "./migration-record.ts";
 import { loadTenant, migrationOf } from "./migration-store.ts";
 
 const MOVABLE_STATUSES = new Set(["active", "suspended"]);
@@ -15,7 +15,13 @@ const MOVABLE_STATUSES = new Set(["active", "suspended"]);
  * Validates and records a request to move the tenant to `level`; the queue runs it. Refused with
  * 409 while another migration runs, 403 upgrade_required without the plan's `dedicated` feature.
  */
-export async function startMigration(db: Database, tenantId: string, level: Isolation, region: string | undefined): Promise<{ row: TenantRow; migration: MigrationRecord }> {
+export async function startMigration(
+  db: Database,
+  tenantId: string,
+  level: Isolation,
+  region: string | undefined,
+  reason: MigrationReason = "manual",
+): Promise<{ row: TenantRow; migration: MigrationRecord }> {
   const row = await loadTenant(db, tenantId);
   if (!row) throw new ApiError("not_found", "No such tenant.");
   if (!MOVABLE_STATUSES.has(row.status)) throw new ApiError("conflict", `A ${row.status} tenant cannot change isolation.`);
@@ -25,7 +31,7 @@ export async function startMigration(db: Database, tenantId: string, level: Isol
   }
   if (row.isolation === level) throw new ApiError("conflict", `The tenant is already ${level}.`);
 
-  const migration = newMigration(newId("job"), row.isolation as Isolation, level);
+  const migration = newMigration(newId("job"), row.isolation as Isolation, level, reason);
   const [updated] = await db
     .update(tenants)
     .set({ migration: migration as unknown as Record<string, unknown>, updatedAt: sql`now()`, ...(region ? { region } : {}) })
@@ -38,6 +44,6 @@ export async function startMigration(db: Database, tenantId: string, level: Isol
     )
     .returning();
   if (!updated) throw new ApiError("conflict", "A migration of this tenant is already running.");
-  await recordAudit(db, { tenantId, actor: "admin", action: "tenant.isolation_requested", details: { migrationId: migration.id, from: row.isolation, to: level } });
+  await recordAudit(db, { tenantId, actor: reason === "auto" ? "system" : "admin", action: "tenant.isolation_requested", details: { migrationId: migration.id, from: row.isolation, to: level, reason } });
   return { row: updated, migration };
 }

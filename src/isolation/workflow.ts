@@ -149,7 +149,14 @@ async function forward(run: Run): Promise<void> {
     tenantId: run.tenantId,
     actor: "system",
     action: "tenant.isolation_changed",
-    details: { migrationId: run.record.id, from, to, records: run.record.verified?.records ?? 0, writePauseMs: run.record.writePauseMs },
+    details: {
+      migrationId: run.record.id,
+      from,
+      to,
+      reason: run.record.reason ?? "manual",
+      records: run.record.verified?.records ?? 0,
+      writePauseMs: run.record.writePauseMs,
+    },
   });
 }
 

@@ -52,15 +52,30 @@ export const PLATFORM_DEFAULTS: Limits = {
   maxValueBytes: 65_536,
 };
 
+/**
+ * Thresholds past which the scheduled job promotes a shared tenant to dedicated isolation (or,
+ * without the plan's `dedicated` feature, recommends it). A threshold left out is not checked.
+ */
+export interface AutoPromote {
+  storageBytes?: number;
+  sustainedRequestsPerSecond?: number;
+  /** How long the rate must hold, in whole minutes (default 10). */
+  forMinutes?: number;
+}
+
+export const AUTO_PROMOTE_FIELDS = ["storageBytes", "sustainedRequestsPerSecond", "forMinutes"] as const satisfies readonly (keyof AutoPromote)[];
+export const DEFAULT_SUSTAINED_MINUTES = 10;
+
 export interface Plan {
   id: PlanId;
   limits: Partial<Limits>;
   features: Feature[];
   isolation: Isolation;
+  autoPromote: AutoPromote | null;
 }
 
 export const PLANS: Record<PlanId, Plan> = {
-  free: { id: "free", limits: {}, features: ["realtime"], isolation: "shared" },
+  free: { id: "free", limits: {}, features: ["realtime"], isolation: "shared", autoPromote: null },
   pro: {
     id: "pro",
     limits: {
@@ -75,6 +90,7 @@ export const PLANS: Record<PlanId, Plan> = {
     },
     features: ["realtime", "secrets"],
     isolation: "shared",
+    autoPromote: null,
   },
   enterprise: {
     id: "enterprise",
@@ -90,6 +106,7 @@ export const PLANS: Record<PlanId, Plan> = {
     },
     features: ["realtime", "secrets", "dedicated"],
     isolation: "dedicated",
+    autoPromote: { storageBytes: 5 * GiB, sustainedRequestsPerSecond: 500, forMinutes: 10 },
   },
 };
 
@@ -112,6 +129,22 @@ export function planFeatures(plan: PlanId): Feature[] {
   return [...PLANS[plan].features];
 }
 
+/**
+ * The plan's thresholds with the tenant's `overrides.autoPromote` laid over them field by field;
+ * null when neither sets any threshold.
+ */
+export function effectiveAutoPromote(plan: PlanId, overrides: Record<string, unknown> = {}): AutoPromote | null {
+  const override = overrides.autoPromote;
+  const merged: AutoPromote = { ...(PLANS[plan].autoPromote ?? {}) };
+  if (override !== null && typeof override === "object" && !Array.isArray(override)) {
+    for (const field of AUTO_PROMOTE_FIELDS) {
+      const value = (override as Record<string, unknown>)[field];
+      if (typeof value === "number") merged[field] = value;
+    }
+  }
+  return merged.storageBytes === undefined && merged.sustainedRequestsPerSecond === undefined ? null : merged;
+}
+
 export function planView(plan: Plan) {
-  return { id: plan.id, limits: effectiveLimits(plan.id), features: planFeatures(plan.id), isolation: plan.isolation };
+  return { id: plan.id, limits: effectiveLimits(plan.id), features: planFeatures(plan.id), isolation: plan.isolation, autoPromote: plan.autoPromote };
 }

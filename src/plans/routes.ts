@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { LimitsSchema } from "../tenants/api-schemas.ts";
+import { AutoPromoteSchema, LimitsSchema } from "../tenants/api-schemas.ts";
 import { PLAN_IDS, PLANS, planView } from "./catalog.ts";
 
 const PlanSchema = z
-  .object({ id: z.enum(PLAN_IDS), limits: LimitsSchema, features: z.array(z.string()), isolation: z.enum(["shared", "dedicated"]) })
+  .object({ id: z.enum(PLAN_IDS), limits: LimitsSchema, features: z.array(z.string()), isolation: z.enum(["shared", "dedicated"]), autoPromote: AutoPromoteSchema.nullable() })
   .openapi("Plan");
 
 const listPlansRoute = createRoute({

@@ -1,6 +1,7 @@
 import { lt } from "drizzle-orm";
 import type { Services } from "../http/app-env.ts";
 import { openServices } from "../http/services.ts";
+import { runAutoPromotion } from "../isolation/auto-promotion.ts";
 import { errorMessage, logEvent } from "../provisioning/log.ts";
 import { idempotencyKeys } from "../tenants/schema.ts";
 import { purgeExpiredTenants } from "./purge-expired.ts";
@@ -20,13 +21,14 @@ async function expireIdempotencyKeys(services: Services, now: Date): Promise<num
   return expired.length;
 }
 
-/** Cron: retention purges, provisioning sweeps, expired idempotency records. Each job is idempotent and bounded. */
+/** Cron: retention purges, provisioning sweeps, expired idempotency records, automatic promotion. Each job is idempotent and bounded. */
 export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
   const scope = openServices(env);
   try {
     await job("purge-expired-tenants", now, () => purgeExpiredTenants(env, scope.services, now));
     await job("sweep-stalled-provisioning", now, () => sweepStalledProvisioning(env, scope.services, now));
     await job("expire-idempotency-keys", now, () => expireIdempotencyKeys(scope.services, now));
+    await job("auto-promotion", now, () => runAutoPromotion(env, scope.services, now));
   } finally {
     await scope.close();
   }

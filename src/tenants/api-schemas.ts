@@ -25,20 +25,43 @@ function limitField(field: keyof Limits) {
   return NULLABLE_LIMITS.has(field) ? base.nullable().optional() : base.optional();
 }
 
+const autoPromoteFields = {
+  storageBytes: z.number().int().min(1).max(MAX_LIMIT_VALUE),
+  sustainedRequestsPerSecond: z.number().positive().max(1e9),
+  forMinutes: z.number().int().min(1).max(1440),
+};
+
+/** Thresholds of automatic promotion, laid over the plan's field by field. */
+export const AutoPromoteSchema = z
+  .strictObject({
+    storageBytes: autoPromoteFields.storageBytes.optional(),
+    sustainedRequestsPerSecond: autoPromoteFields.sustainedRequestsPerSecond.optional(),
+    forMinutes: autoPromoteFields.forMinutes.optional(),
+  })
+  .openapi("AutoPromote", { description: "Promote a shared tenant past these thresholds (storage, or a request rate held for `forMinutes`)." });
+
 /** In a create body, `null` on a nullable limit means "unlimited". */
 export const OverridesSchema = z
-  .strictObject(Object.fromEntries(LIMIT_FIELDS.map((field) => [field, limitField(field)])) as Record<
-    (typeof LIMIT_FIELDS)[number],
-    ReturnType<typeof limitField>
-  >)
-  .openapi("LimitOverrides", { description: "Any subset of the plan's limits." });
+  .strictObject({
+    ...(Object.fromEntries(LIMIT_FIELDS.map((field) => [field, limitField(field)])) as Record<(typeof LIMIT_FIELDS)[number], ReturnType<typeof limitField>>),
+    autoPromote: AutoPromoteSchema.optional(),
+  })
+  .openapi("LimitOverrides", { description: "Any subset of the plan's limits, and `autoPromote` thresholds." });
 
 /** In a PATCH body (JSON merge patch), `null` removes the override and the plan's value applies. */
-export const OverridesPatchSchema = z.strictObject(
-  Object.fromEntries(
+export const OverridesPatchSchema = z.strictObject({
+  ...(Object.fromEntries(
     LIMIT_FIELDS.map((field) => [field, z.number().int().min(1).max(MAX_LIMIT_VALUE).nullable().optional()]),
-  ) as Record<(typeof LIMIT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodNumber>>>,
-);
+  ) as Record<(typeof LIMIT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodNumber>>>),
+  autoPromote: z
+    .strictObject({
+      storageBytes: autoPromoteFields.storageBytes.nullable().optional(),
+      sustainedRequestsPerSecond: autoPromoteFields.sustainedRequestsPerSecond.nullable().optional(),
+      forMinutes: autoPromoteFields.forMinutes.nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+});
 
 const MAX_METADATA_BYTES = 16 * 1024;
 

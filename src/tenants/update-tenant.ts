@@ -28,10 +28,13 @@ function mergedMetadata(current: Record<string, unknown>, patch: Record<string, 
   return isJsonObject(merged) ? merged : {};
 }
 
-function mergedOverrides(current: Record<string, unknown>, patch: Record<string, number | null | undefined> | null): Record<string, unknown> {
+function mergedOverrides(current: Record<string, unknown>, patch: Record<string, unknown> | null): Record<string, unknown> {
   if (patch === null) return {};
   const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
-  return mergePatch(current, defined) as Record<string, unknown>;
+  const merged = mergePatch(current, defined) as Record<string, unknown>;
+  // Removing every threshold removes the override itself.
+  if (isJsonObject(merged.autoPromote) && Object.keys(merged.autoPromote).length === 0) delete merged.autoPromote;
+  return merged;
 }
 
 /**
