@@ -103,6 +103,16 @@ describe("console in a browser", () => {
     await screenshots(page, "usage");
   });
 
+  it("downloads the tenant's export", async () => {
+    await page.getByRole("link", { name: "Export / import", exact: true }).click();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download export" }).click()]);
+    expect(download.suggestedFilename()).toBe(`${created.id}.ndjson`);
+    const { readFile } = await import("node:fs/promises");
+    const lines = (await readFile(await download.path(), "utf8")).trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(6);
+    expect(lines.join("\n")).toContain('"k5"');
+  });
+
   it("suspends (with confirmation) and resumes the tenant", async () => {
     await page.getByRole("link", { name: "Overview", exact: true }).last().click();
     await page.getByRole("button", { name: "Suspend" }).click();
