@@ -115,7 +115,7 @@ export const TenantSchema = z
     isolation: z.enum(["shared", "dedicated"]),
     region: z.string().nullable(),
     limits: LimitsSchema,
-    overrides: z.record(z.string(), z.number().nullable()),
+    overrides: z.record(z.string(), z.union([z.number().nullable(), AutoPromoteSchema])),
     features: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()),
     email: z.string().nullable(),
