@@ -1,3 +1,4 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -7,6 +8,23 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+        },
+      },
+      {
+        // Inside workerd: the runtime Durable Object's SQLite-backed tables, in a harness object of their own.
+        plugins: [
+          cloudflareTest({
+            main: "test/workerd/tables-harness.ts",
+            miniflare: {
+              compatibilityDate: "2026-04-20",
+              compatibilityFlags: ["nodejs_compat"],
+              durableObjects: { TABLES_HARNESS: { className: "TablesHarness", useSQLite: true } },
+            },
+          }),
+        ],
+        test: {
+          name: "workerd",
+          include: ["test/workerd/**/*.test.ts"],
         },
       },
       {

@@ -32,6 +32,7 @@ const AuditEventSchema = z
 const auditRoute = createRoute({
   method: "get",
   path: "/v1/tenants/{id}/audit",
+  operationId: "audit.list",
   tags: ["audit"],
   summary: "A tenant's audit log, newest first",
   security: ADMIN_SECURITY,

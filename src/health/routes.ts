@@ -11,8 +11,10 @@ const HealthSchema = z.object({ status: z.literal("ok"), checks: ChecksSchema })
 const healthRoute = createRoute({
   method: "get",
   path: "/v1/health",
+  operationId: "health.get",
   tags: ["health"],
   summary: "Liveness of the stack (no authentication)",
+  security: [],
   responses: {
     200: { description: "Every dependency answers", content: { "application/json": { schema: HealthSchema } } },
     503: {

@@ -19,19 +19,11 @@ import { tenantRoutes } from "../tenants/routes.ts";
 import { drainBody } from "./drain-body.ts";
 import { handleError } from "./errors.ts";
 import { jsonBody } from "./json-body.ts";
+import { documentSpecRoute, OPENAPI_PATH, openApiDocument } from "./openapi-document.ts";
 import { ApiError, toProblemResponse } from "./problem.ts";
 import { requestId } from "./request-id.ts";
 import { createRouter } from "./router.ts";
 import { services } from "./services.ts";
-
-const OPENAPI_INFO = {
-  openapi: "3.1.0",
-  info: {
-    title: "Tenantry API",
-    version: "1.0.0",
-    description: "Multi-tenant platform at the edge: control plane (admin token) and data plane (tenant credential).",
-  },
-};
 
 const isNdjsonImport = (path: string) => /^\/v1\/tenants\/[^/]+\/import$/.test(path);
 
@@ -84,7 +76,8 @@ export function createApp() {
     scheme: "bearer",
     description: "API key (tk_…) or tenant token (JWT)",
   });
-  app.doc31("/openapi.json", OPENAPI_INFO);
+  documentSpecRoute(app);
+  app.doc31(OPENAPI_PATH, openApiDocument);
 
   app.notFound((c) => toProblemResponse(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));
   app.onError(handleError);

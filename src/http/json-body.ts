@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
+import { jsonProblem } from "../lib/storable-text.ts";
 import { ApiError } from "./problem.ts";
 
 /** No body on any route may exceed this, before any plan limit is considered. */
@@ -14,7 +15,7 @@ export function isJsonContentType(value: string | undefined): boolean {
 }
 
 /**
- * Guards every body before routing does: a size cap (413), JSON only (415), well-formed (400).
+ * Guards every body before routing does: a size cap (413), JSON only (415), well-formed and storable (400).
  * The parsed body is cached by Hono, so validators downstream do not parse again.
  * Routes that take another media type (NDJSON import) are listed in `except`.
  */
@@ -39,10 +40,17 @@ export function jsonBody(except: (path: string) => boolean = () => false): Middl
     if (!isJsonContentType(c.req.header("Content-Type"))) {
       throw new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
     }
+    let parsed: unknown;
     try {
-      JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
-      throw new ApiError("invalid_request", "The body is not valid JSON.", { errors: [{ path: "body", message: "Malformed JSON" }] });
+      throw new ApiError("invalid_request", "The body is not valid JSON.", { errors: [{ path: "", message: "Malformed JSON" }] });
+    }
+    // U+0000 is refused field by field (an encrypted secret may hold it); what no field may hold, here.
+    const problem = jsonProblem(parsed, { allowNul: true });
+    if (problem) {
+      const path = ["body", ...problem.path].join(".");
+      throw new ApiError("invalid_request", `${path}: ${problem.message}`, { errors: [{ path, message: problem.message }] });
     }
     await next();
   };

@@ -124,6 +124,8 @@ export function problemDocument(error: ApiError, requestId: string): ProblemDocu
     code: error.code,
     requestId,
   };
+  // The contract promises field paths on every 400: a check that named none blames the request as a whole.
+  if (error.code === "invalid_request" && !Array.isArray(doc.errors)) doc.errors = [{ path: "", message: error.message }];
   if (isRetryable(error.status)) doc.retryAfterMs = Math.max(1, Math.ceil(error.extras.retryAfterMs ?? 1000));
   return doc;
 }

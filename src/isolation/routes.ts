@@ -16,6 +16,7 @@ const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 const isolationRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/isolation",
+  operationId: "isolation.change",
   tags: ["isolation"],
   summary: "Move the tenant between shared and dedicated isolation, online",
   description:
@@ -38,6 +39,7 @@ const isolationRoute = createRoute({
 const exportRoute = createRoute({
   method: "get",
   path: "/v1/tenants/{id}/export",
+  operationId: "tenants.export",
   tags: ["isolation"],
   summary: "The tenant's configuration and map records as NDJSON (secrets are left out)",
   security: ADMIN_SECURITY,
@@ -51,6 +53,7 @@ const exportRoute = createRoute({
 const importRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/import",
+  operationId: "tenants.import",
   tags: ["isolation"],
   summary: "Load an export (NDJSON) into an empty tenant; a bad line is named in the error",
   security: ADMIN_SECURITY,

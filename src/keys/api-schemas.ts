@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { noNul } from "../http/schemas/storable.ts";
 import { SCOPES } from "./api-keys.ts";
 
 export const ScopesSchema = z
@@ -10,7 +11,7 @@ export const ScopesSchema = z
 
 export const CreateKeyBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(200).refine(...noNul),
     scopes: ScopesSchema.optional(),
     expiresAt: z.iso.datetime({ offset: true }).optional().openapi({ description: "ISO-8601; must be in the future." }),
   })

@@ -10,6 +10,7 @@ import { createKey, listKeys, revokeKey } from "./repository.ts";
 const createKeyRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/keys",
+  operationId: "keys.create",
   tags: ["keys"],
   summary: "Create an API key (the secret is shown once)",
   description: "409 for a deleted tenant. `expiresAt` in the past is 400.",
@@ -24,6 +25,7 @@ const createKeyRoute = createRoute({
 const listKeysRoute = createRoute({
   method: "get",
   path: "/v1/tenants/{id}/keys",
+  operationId: "keys.list",
   tags: ["keys"],
   summary: "List a tenant's API keys (never their secrets), revoked ones included",
   security: ADMIN_SECURITY,
@@ -37,6 +39,7 @@ const listKeysRoute = createRoute({
 const revokeKeyRoute = createRoute({
   method: "delete",
   path: "/v1/tenants/{id}/keys/{keyId}",
+  operationId: "keys.revoke",
   tags: ["keys"],
   summary: "Revoke an API key (takes effect at every edge within a second)",
   description: "Idempotent: revoking a revoked key is 204 too. 404 for an unknown key or another tenant's key.",

@@ -1,5 +1,6 @@
 import { ApiError } from "../http/problem.ts";
 import { fromBase64Url, toBase64Url } from "./encoding.ts";
+import { jsonProblem } from "./storable-text.ts";
 
 /** Opaque list cursors: base64url of a small JSON object the server alone interprets. */
 export function encodeCursor(position: Record<string, string | number>): string {
@@ -19,7 +20,7 @@ export function decodeCursor<T extends Record<string, string | number>>(
   } catch {
     value = null;
   }
-  if (!value || typeof value !== "object" || Array.isArray(value) || !isValid(value as Record<string, unknown>)) {
+  if (!value || typeof value !== "object" || Array.isArray(value) || !isValid(value as Record<string, unknown>) || jsonProblem(value)) {
     throw new ApiError("invalid_request", "The cursor is not one this API issued.", { errors: [{ path, message: "Invalid cursor" }] });
   }
   return value as T;

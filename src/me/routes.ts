@@ -20,6 +20,7 @@ const MeSchema = z
 const meRoute = createRoute({
   method: "get",
   path: "/v1/me",
+  operationId: "me.get",
   tags: ["data plane"],
   summary: "The caller's tenant, limits and features",
   security: TENANT_SECURITY,

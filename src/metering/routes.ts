@@ -34,6 +34,7 @@ const UsageQuery = z.object({
 const getUsageRoute = createRoute({
   method: "get",
   path: "/v1/tenants/{id}/usage",
+  operationId: "usage.get",
   tags: ["usage"],
   summary: "Usage series and totals (flushed counters; call usage/flush first for exact figures)",
   security: ADMIN_SECURITY,
@@ -54,6 +55,7 @@ const getUsageRoute = createRoute({
 const flushUsageRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/usage/flush",
+  operationId: "usage.flush",
   tags: ["usage"],
   summary: "Write every counter of the tenant durably to Postgres",
   security: ADMIN_SECURITY,

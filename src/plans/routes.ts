@@ -11,6 +11,7 @@ const PlanSchema = z
 const listPlansRoute = createRoute({
   method: "get",
   path: "/v1/plans",
+  operationId: "plans.list",
   tags: ["plans"],
   summary: "The plans and their limits",
   security: ADMIN_SECURITY,

@@ -11,6 +11,7 @@ import { requestProvisioningRun } from "./request-run.ts";
 const provisionRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/provision",
+  operationId: "tenants.provision",
   tags: ["tenants"],
   summary: "Run provisioning again from the first unfinished step",
   description:

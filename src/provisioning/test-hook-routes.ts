@@ -19,6 +19,7 @@ const onlyWithTestHooks: MiddlewareHandler<AppEnv> = async (c, next) => {
 const deliverRoute = createRoute({
   method: "post",
   path: "/v1/_test/provisioning/deliver",
+  operationId: "testHooks.deliverProvisioning",
   hide: true,
   security: ADMIN_SECURITY,
   request: {
@@ -35,6 +36,7 @@ const deliverRoute = createRoute({
 const faultRoute = createRoute({
   method: "put",
   path: "/v1/_test/provisioning/faults",
+  operationId: "testHooks.setFault",
   hide: true,
   security: ADMIN_SECURITY,
   request: {
@@ -60,6 +62,7 @@ const faultRoute = createRoute({
 const warmStateRoute = createRoute({
   method: "get",
   path: "/v1/_test/runtime/{id}/dedicated",
+  operationId: "testHooks.runtimeWarmState",
   hide: true,
   security: ADMIN_SECURITY,
   request: { params: z.object({ id: z.string().min(1).max(128) }) },

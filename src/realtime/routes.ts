@@ -11,6 +11,7 @@ import { issueTicket } from "./tickets.ts";
 const createTicketRoute = createRoute({
   method: "post",
   path: TICKETS_PATH,
+  operationId: "realtime.createTicket",
   tags: ["realtime"],
   summary: "A single-use ticket (60 s) to open the realtime WebSocket without an Authorization header",
   security: TENANT_SECURITY,
@@ -26,6 +27,7 @@ const createTicketRoute = createRoute({
 const connectRoute = createRoute({
   method: "get",
   path: REALTIME_PATH,
+  operationId: "realtime.connect",
   tags: ["realtime"],
   summary: "Open the realtime WebSocket (credential in Authorization or ?ticket=)",
   security: TENANT_SECURITY,

@@ -26,6 +26,7 @@ const DataKeyStatusSchema = z
 const putByokRoute = createRoute({
   method: "put",
   path: "/v1/tenants/{id}/byok",
+  operationId: "byok.put",
   tags: ["secrets"],
   summary: "Wrap the tenant's data key with its own key (enterprise); send the current own key, if any, in X-Tenant-Wrapping-Key",
   security: ADMIN_SECURITY,
@@ -43,6 +44,7 @@ const putByokRoute = createRoute({
 const deleteByokRoute = createRoute({
   method: "delete",
   path: "/v1/tenants/{id}/byok",
+  operationId: "byok.delete",
   tags: ["secrets"],
   summary: "Wrap the tenant's data key with the platform's master key again; send the tenant's key in X-Tenant-Wrapping-Key",
   security: ADMIN_SECURITY,

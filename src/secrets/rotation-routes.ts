@@ -21,6 +21,7 @@ const RotationReportSchema = z
 const rotateRoute = createRoute({
   method: "post",
   path: "/v1/admin/rotate-master-key",
+  operationId: "masterKeys.rotate",
   tags: ["secrets"],
   summary: "Re-wrap one batch of tenant data keys under the current MASTER_KEY (call until remaining is 0)",
   security: ADMIN_SECURITY,

@@ -24,6 +24,7 @@ const tags = ["secrets"];
 const putSecretRoute = createRoute({
   method: "put",
   path: "/v1/secrets/{name}",
+  operationId: "secrets.put",
   tags,
   summary: "Store a secret (encrypted with the tenant's data key)",
   security: TENANT_SECURITY,
@@ -41,6 +42,7 @@ const putSecretRoute = createRoute({
 const getSecretRoute = createRoute({
   method: "get",
   path: "/v1/secrets/{name}",
+  operationId: "secrets.get",
   tags,
   summary: "Read a secret",
   security: TENANT_SECURITY,
@@ -54,6 +56,7 @@ const getSecretRoute = createRoute({
 const listSecretsRoute = createRoute({
   method: "get",
   path: "/v1/secrets",
+  operationId: "secrets.list",
   tags,
   summary: "List secret names, in byte order",
   security: TENANT_SECURITY,
@@ -66,6 +69,7 @@ const listSecretsRoute = createRoute({
 const deleteSecretRoute = createRoute({
   method: "delete",
   path: "/v1/secrets/{name}",
+  operationId: "secrets.delete",
   tags,
   summary: "Delete a secret",
   security: TENANT_SECURITY,

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { noNul, storableJson } from "../http/schemas/storable.ts";
 import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../plans/catalog.ts";
 
 export const TENANT_STATUSES = ["pending", "provisioning", "active", "suspended", "failed", "deleted"] as const;
@@ -69,9 +70,10 @@ export const MetadataSchema = z
   .record(z.string().min(1).max(128), z.json())
   .refine((value) => Object.keys(value).length <= 64, "At most 64 metadata fields.")
   .refine((value) => JSON.stringify(value).length <= MAX_METADATA_BYTES, `Metadata is limited to ${MAX_METADATA_BYTES} bytes.`)
+  .superRefine(storableJson)
   .openapi("Metadata", { description: "Free-form JSON, kept with the tenant.", type: "object" });
 
-export const TenantName = z.string().trim().min(1).max(200);
+export const TenantName = z.string().trim().min(1).max(200).refine(...noNul);
 
 export const CreateTenantBody = z
   .strictObject({
@@ -165,6 +167,7 @@ export const UpdateTenantBody = z
       .openapi({ description: "Merged field by field; `null` removes an override (the plan's value applies again); `null` for the whole object removes all." }),
     metadata: z
       .record(z.string().min(1).max(128), z.json())
+      .superRefine(storableJson)
       .nullable()
       .optional()
       .openapi({ description: "JSON merge patch (RFC 7396) of the metadata: `null` removes a field.", type: "object" }),

@@ -14,6 +14,7 @@ import { updateTenant } from "./update-tenant.ts";
 const updateTenantRoute = createRoute({
   method: "patch",
   path: "/v1/tenants/{id}",
+  operationId: "tenants.update",
   tags: ["tenants"],
   summary: "Change a tenant: name, plan, overrides, metadata, suspend or resume",
   description:
@@ -31,6 +32,7 @@ const updateTenantRoute = createRoute({
 const deleteTenantRoute = createRoute({
   method: "delete",
   path: "/v1/tenants/{id}",
+  operationId: "tenants.delete",
   tags: ["tenants"],
   summary: "Delete a tenant (soft; `hard=true` purges now)",
   description:

@@ -26,6 +26,7 @@ const IdempotencyHeaders = z.object({
 const createTenantRoute = createRoute({
   method: "post",
   path: "/v1/tenants",
+  operationId: "tenants.create",
   tags: ["tenants"],
   summary: "Create a tenant (provisioned asynchronously)",
   security: ADMIN_SECURITY,
@@ -42,6 +43,7 @@ const createTenantRoute = createRoute({
 const getTenantRoute = createRoute({
   method: "get",
   path: "/v1/tenants/{id}",
+  operationId: "tenants.get",
   tags: ["tenants"],
   summary: "Get a tenant",
   security: ADMIN_SECURITY,
@@ -55,6 +57,7 @@ const getTenantRoute = createRoute({
 const listTenantsRoute = createRoute({
   method: "get",
   path: "/v1/tenants",
+  operationId: "tenants.list",
   tags: ["tenants"],
   summary: "List tenants, newest first",
   security: ADMIN_SECURITY,

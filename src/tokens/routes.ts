@@ -8,6 +8,7 @@ import { issueTenantToken } from "./issue-token.ts";
 const issueTokenRoute = createRoute({
   method: "post",
   path: "/v1/tenants/{id}/tokens",
+  operationId: "tokens.issue",
   tags: ["tokens"],
   summary: "Issue a tenant token (JWT, HS256)",
   description: "Claims: `tid`, `sub`, `scope` (space-separated), `iat`, `exp`, `jti`. 409 for a deleted tenant.",

@@ -4,6 +4,8 @@ export interface ActiveTenant {
   id: string;
   key: string;
   tenant: any;
+  /** The first API key, as POST /v1/tenants answered it. */
+  apiKey: { id: string; key: string; scopes: string[] };
   /** A data-plane call with this tenant's key. */
   call: <T = any>(method: string, path: string, options?: Parameters<typeof call>[2]) => Promise<ApiResponse<T>>;
 }
@@ -20,6 +22,7 @@ export async function activeTenant(body: Record<string, unknown> = {}): Promise<
     id: created.tenant.id,
     key,
     tenant,
+    apiKey: created.apiKey,
     call: <T = any>(method: string, path: string, options: Parameters<typeof call>[2] = {}) =>
       call<T>(method, path, { token: key, ...options }),
   };

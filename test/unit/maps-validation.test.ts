@@ -145,6 +145,11 @@ describe("values", () => {
     ["an empty body", ""],
     ["whitespace", "  \n"],
     ["malformed JSON", "{"],
+  ])("refuses %s, naming the body as a whole", (_name, body) => {
+    expect(problemOf(() => prepareValue(body, 10_000_000))).toMatchObject({ code: "invalid_request", errors: [{ path: "" }] });
+  });
+
+  it.each([
     ["U+0000 in a string", '"a\\u0000b"'],
     ["U+0000 in a member name", '{"a\\u0000":1}'],
     ["an unpaired high surrogate", '"\\ud800"'],

@@ -29,6 +29,7 @@ const tags = ["maps"];
 const putRoute = createRoute({
   method: "put",
   path: "/v1/maps/{map}/{key}",
+  operationId: "maps.put",
   tags,
   summary: "Store a JSON value under a key (creates version 1, then +1 per write)",
   security: TENANT_SECURITY,
@@ -46,6 +47,7 @@ const putRoute = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/v1/maps/{map}/{key}",
+  operationId: "maps.get",
   tags,
   summary: "Read a key's value",
   security: TENANT_SECURITY,
@@ -59,6 +61,7 @@ const getRoute = createRoute({
 const deleteRoute = createRoute({
   method: "delete",
   path: "/v1/maps/{map}/{key}",
+  operationId: "maps.delete",
   tags,
   summary: "Delete a key",
   security: TENANT_SECURITY,
@@ -72,6 +75,7 @@ const deleteRoute = createRoute({
 const listRoute = createRoute({
   method: "get",
   path: "/v1/maps/{map}",
+  operationId: "maps.list",
   tags,
   summary: "List a map's records in byte order of the key",
   security: TENANT_SECURITY,
@@ -85,6 +89,7 @@ const listRoute = createRoute({
 const mapsRoute = createRoute({
   method: "get",
   path: "/v1/maps",
+  operationId: "maps.index",
   tags,
   summary: "The tenant's maps with their record counts and bytes",
   security: TENANT_SECURITY,

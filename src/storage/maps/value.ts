@@ -19,8 +19,9 @@ export function utf8Length(text: string): number {
   return encoder.encode(text).byteLength;
 }
 
-function invalid(message: string): ApiError {
-  return new ApiError("invalid_request", `body: ${message}`, { errors: [{ path: "body", message }] });
+/** `path: ""` names the body as a whole (an empty or unparsable one); `body` the value it holds. */
+function invalid(message: string, path = "body"): ApiError {
+  return new ApiError("invalid_request", `${path || "body"}: ${message}`, { errors: [{ path, message }] });
 }
 
 function checkText(text: string, what: string): void {
@@ -54,12 +55,12 @@ function assertStorable(root: unknown): void {
 
 /** The request body (JSON text) as the value to store, within the tenant's `maxValueBytes`. */
 export function prepareValue(body: string, maxValueBytes: number): PreparedValue {
-  if (body.trim() === "") throw invalid("The body is the JSON value to store (send null to store null).");
+  if (body.trim() === "") throw invalid("The body is the JSON value to store (send null to store null).", "");
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch {
-    throw invalid("Malformed JSON.");
+    throw invalid("Malformed JSON.", "");
   }
   assertStorable(value);
   const json = JSON.stringify(value);

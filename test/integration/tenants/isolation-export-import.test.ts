@@ -1,0 +1,236 @@
+import { describe, expect, it } from "vitest";
+import { admin, eventually, expectProblem } from "../../support/api.ts";
+import { connect } from "../../support/realtime-client.ts";
+import { schemaCount, sharedMapRecordCount } from "../../support/postgres.ts";
+import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
+
+const schemaExists = async (tenantId: string) => (await schemaCount(tenantId)) === 1;
+const sharedRows = sharedMapRecordCount;
+
+async function migrate(t: ActiveTenant, level: "shared" | "dedicated", expectState: "succeeded" | "failed" = "succeeded") {
+  const started = await admin("POST", `/v1/tenants/${t.id}/isolation`, { body: { level } });
+  expect(started.status).toBe(202);
+  expect(started.body.migration).toMatchObject({ to: level, state: "queued" });
+  let last: any;
+  try {
+    return await eventually(async () => {
+      last = (await admin("GET", `/v1/tenants/${t.id}`)).body;
+      return last.migration?.state === expectState ? last : undefined;
+    }, 60_000, 100);
+  } catch (error) {
+    throw new Error(`migration did not reach ${expectState}: ${JSON.stringify(last?.migration)}`);
+  }
+}
+
+async function seed(t: ActiveTenant, count: number) {
+  for (let start = 0; start < count; start += 20) {
+    await Promise.all(
+      Array.from({ length: Math.min(20, count - start) }, async (_, i) => {
+        const response = await t.call("PUT", `/v1/maps/seed/k${String(start + i).padStart(4, "0")}`, { body: { n: start + i, s: "é😀" } });
+        if (response.status !== 200) throw new Error(`seed write: ${response.status} ${response.text}`);
+      }),
+    );
+  }
+}
+
+/** Writes until stopped; remembers the last acknowledged value of each key. 503 (the pause) is retried. */
+function concurrentWriter(t: ActiveTenant) {
+  const acknowledged = new Map<string, number>();
+  let running = true;
+  let paused = 0;
+  const done = (async () => {
+    let n = 0;
+    while (running) {
+      const key = `w${n % 25}`;
+      const response = await t.call("PUT", `/v1/maps/live/${key}`, { body: n });
+      if (response.status === 200) acknowledged.set(key, n);
+      else if (response.status === 503) paused++;
+      else throw new Error(`unexpected ${response.status} ${response.text}`);
+      n++;
+    }
+  })();
+  return {
+    acknowledged,
+    pausedCount: () => paused,
+    stop: async () => {
+      running = false;
+      await done;
+    },
+  };
+}
+
+async function expectAcknowledgedWrites(t: ActiveTenant, acknowledged: Map<string, number>) {
+  expect(acknowledged.size).toBeGreaterThan(0);
+  for (const [key, value] of acknowledged) {
+    const response = await t.call("GET", `/v1/maps/live/${key}`);
+    expect(response.status).toBe(200);
+    expect(response.body.value).toBe(value);
+  }
+}
+
+describe("POST /v1/tenants/{id}/isolation (online isolation migration)", () => {
+  it("demotes and promotes under a concurrent writer without losing an acknowledged write", async () => {
+    const t = await activeTenant({ plan: "enterprise" });
+    expect(t.tenant.isolation).toBe("dedicated");
+    expect((await admin("GET", `/v1/_test/runtime/${t.id}/dedicated`)).body.pinned).toBe(true);
+    await seed(t, 120);
+    expect(await schemaExists(t.id)).toBe(true);
+
+    const writer = concurrentWriter(t);
+    const demoted = await migrate(t, "shared");
+    await writer.stop();
+    expect(demoted.isolation).toBe("shared");
+    // The old object stops keeping itself warm: no pin, and no alarm once its last usage is flushed.
+    await eventually(async () => {
+      const state = (await admin("GET", `/v1/_test/runtime/${t.id}/dedicated`)).body;
+      return state.pinned === false && state.alarmAt === null;
+    }, 10_000, 250);
+    expect(demoted.migration.steps.map((s: { status: string }) => s.status)).toEqual(Array(8).fill("succeeded"));
+    expect(demoted.migration.verified.records).toBeGreaterThanOrEqual(121);
+    expect(demoted.migration.writePauseMs).toBeGreaterThanOrEqual(0);
+    await expectAcknowledgedWrites(t, writer.acknowledged);
+    expect(await schemaExists(t.id)).toBe(false);
+    expect(await sharedRows(t.id)).toBeGreaterThan(120);
+    expect((await t.call("GET", "/v1/me")).body.tenant.isolation).toBe("shared");
+    expect((await t.call("GET", "/v1/maps/seed/k0119")).body.value).toEqual({ n: 119, s: "é😀" });
+    expect((await t.call("GET", "/v1/maps")).body.data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: "seed", count: 120 }), expect.objectContaining({ name: "live" })]),
+    );
+
+    const writer2 = concurrentWriter(t);
+    const promoted = await migrate(t, "dedicated");
+    await writer2.stop();
+    expect(promoted.isolation).toBe("dedicated");
+    const warm = (await admin("GET", `/v1/_test/runtime/${t.id}/dedicated`)).body;
+    expect(warm.pinned).toBe(true);
+    expect(warm.alarmAt).toBeGreaterThan(Date.now());
+    await expectAcknowledgedWrites(t, writer2.acknowledged);
+    expect(await schemaExists(t.id)).toBe(true);
+    expect(await sharedRows(t.id)).toBe(0);
+    const audit = await admin("GET", `/v1/tenants/${t.id}/audit?action=tenant.isolation_changed`);
+    expect(audit.body.data).toHaveLength(2);
+  }, 120_000);
+
+  it.each(["prepare", "copy", "catch_up", "pause", "sync", "verify"])("rolls back a failure in %s with nothing lost", async (step) => {
+    const t = await activeTenant({ plan: "enterprise" });
+    await seed(t, 30);
+    await admin("PUT", "/v1/_test/provisioning/faults", { body: { tenantId: t.id, step: `migration:${step}`, times: 1 } });
+    const failed = await migrate(t, "shared", "failed");
+    expect(failed.isolation).toBe("dedicated");
+    expect(failed.migration.error).toContain(`migration:${step}`);
+    expect(failed.migration.steps.find((s: { name: string }) => s.name === step).status).toBe("failed");
+    expect(await sharedRows(t.id)).toBe(0);
+    expect(await schemaExists(t.id)).toBe(true);
+    const page = await t.call("GET", "/v1/maps/seed?limit=1000");
+    expect(page.body.data).toHaveLength(30);
+    expect((await t.call("PUT", "/v1/maps/seed/after", { body: 1 })).status).toBe(200);
+    // A later attempt succeeds.
+    const retried = await migrate(t, "shared");
+    expect(retried.isolation).toBe("shared");
+    expect((await t.call("GET", "/v1/maps/seed?limit=1000")).body.data).toHaveLength(31);
+  }, 120_000);
+
+  it("retries a failed clean-up after the switch until it is done", async () => {
+    const t = await activeTenant({ plan: "enterprise" });
+    await seed(t, 10);
+    await admin("PUT", "/v1/_test/provisioning/faults", { body: { tenantId: t.id, step: "migration:cleanup", times: 1 } });
+    const done = await migrate(t, "shared");
+    expect(done.isolation).toBe("shared");
+    expect(done.migration.steps.find((s: { name: string }) => s.name === "cleanup").attempts).toBe(2);
+    expect(await schemaExists(t.id)).toBe(false);
+  }, 60_000);
+
+  it("tells realtime subscribers to reconnect, and they see changes after it", async () => {
+    const t = await activeTenant({ plan: "enterprise" });
+    const before = await connect({ token: t.key });
+    await before.request({ op: "subscribe", map: "feed" });
+    const closed = new Promise<number>((resolve) => before.ws.once("close", (code) => resolve(code)));
+    await migrate(t, "shared");
+    expect(await closed).toBe(1012);
+    const after = await connect({ token: t.key });
+    await after.request({ op: "subscribe", map: "feed" });
+    await t.call("PUT", "/v1/maps/feed/x", { body: "moved" });
+    expect(await after.next((m) => m.event === "change")).toMatchObject({ map: "feed", key: "x", value: "moved" });
+    await after.close();
+  }, 60_000);
+
+  it("refuses what cannot run", async () => {
+    const pro = await activeTenant({ plan: "pro" });
+    expectProblem(await admin("POST", `/v1/tenants/${pro.id}/isolation`, { body: { level: "dedicated" } }), 403, "upgrade_required");
+    expectProblem(await admin("POST", `/v1/tenants/${pro.id}/isolation`, { body: { level: "shared" } }), 409, "conflict");
+    expectProblem(await admin("POST", `/v1/tenants/${pro.id}/isolation`, { body: { level: "sideways" } }), 400, "invalid_request");
+    expectProblem(await admin("POST", `/v1/tenants/${pro.id}/isolation`, { body: {} }), 400, "invalid_request");
+    expectProblem(await admin("POST", "/v1/tenants/ten_00000000000000000000000000/isolation", { body: { level: "shared" } }), 404, "not_found");
+    const big = await activeTenant({ plan: "enterprise" });
+    await seed(big, 60);
+    const [first, second] = await Promise.all([
+      admin("POST", `/v1/tenants/${big.id}/isolation`, { body: { level: "shared" } }),
+      admin("POST", `/v1/tenants/${big.id}/isolation`, { body: { level: "shared" } }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([202, 409]);
+    await eventually(async () => (await admin("GET", `/v1/tenants/${big.id}`)).body.migration.state === "succeeded", 60_000, 200);
+  }, 90_000);
+});
+
+describe("GET /v1/tenants/{id}/export and POST /v1/tenants/{id}/import", () => {
+  it("round-trips a tenant: the import's export equals the original's", async () => {
+    const source = await activeTenant({ plan: "pro" });
+    const values = [null, 0, -1.5, "123", "", [1, [2]], { nested: { "é": "😀" } }, true];
+    for (let i = 0; i < values.length; i++) await source.call("PUT", `/v1/maps/m${i % 3}/key%2F${i}%20é`, { body: values[i] });
+    await source.call("PUT", "/v1/maps/m0/key%2F0%20é", { body: "second version" });
+    const exported = await admin("GET", `/v1/tenants/${source.id}/export`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get("content-type")).toContain("application/x-ndjson");
+    const lines = exported.text.trim().split("\n").map((line) => JSON.parse(line));
+    expect(lines[0]).toMatchObject({ type: "tenant", tenant: { id: source.id } });
+    expect(lines.at(-1)).toEqual({ type: "end", records: values.length });
+    expect(lines.find((l) => l.key === "key/0 é")).toMatchObject({ map: "m0", value: "second version", version: 2 });
+
+    const target = await activeTenant({ plan: "enterprise" });
+    const imported = await admin("POST", `/v1/tenants/${target.id}/import`, { rawBody: exported.text, headers: { "Content-Type": "application/x-ndjson" } });
+    expect(imported.status).toBe(200);
+    expect(imported.body).toEqual({ imported: values.length });
+    const again = await admin("GET", `/v1/tenants/${target.id}/export`);
+    const records = (text: string) => text.trim().split("\n").map((line) => JSON.parse(line)).filter((l) => l.type !== "tenant");
+    expect(records(again.text)).toEqual(records(exported.text));
+    expect((await target.call("GET", "/v1/maps/m1/key%2F1%20é")).body).toMatchObject({ value: 0, version: 1 });
+    expect((await target.call("GET", "/v1/maps")).body.data.map((m: { name: string; count: number }) => [m.name, m.count])).toEqual([
+      ["m0", 3],
+      ["m1", 3],
+      ["m2", 2],
+    ]);
+    expectProblem(
+      await admin("POST", `/v1/tenants/${target.id}/import`, { rawBody: exported.text, headers: { "Content-Type": "application/x-ndjson" } }),
+      409,
+      "conflict",
+    );
+  }, 60_000);
+
+  it.each([
+    ['{"type":"record","map":"m","key":"a","value":1,"version":1}\nnot json', "line 2"],
+    ['{"type":"record","map":"bad map","key":"a","value":1,"version":1}', "line 1"],
+    ['\n\n{"type":"record","map":"m","key":"","value":1,"version":1}', "line 3"],
+    ['{"type":"record","map":"m","key":"a","version":1}', "line 1"],
+    ['{"type":"record","map":"m","key":"a","value":1,"version":0}', "line 1"],
+    ['{"type":"record","map":"m","key":"a","value":1,"version":1}\n{"type":"record","map":"m","key":"a","value":2,"version":1}', "line 2"],
+    ['{"type":"record","map":"m","key":"a","value":1,"version":1}\n{"type":"end","records":5}', "line 2"],
+    ['{"type":"mystery"}', "line 1"],
+  ])("rejects malformed NDJSON and names the line: %s", async (body, where) => {
+    const t = await activeTenant({ plan: "pro" });
+    const response = await admin("POST", `/v1/tenants/${t.id}/import`, { rawBody: body, headers: { "Content-Type": "application/x-ndjson" } });
+    const problem = expectProblem(response, 400, "invalid_request");
+    expect((problem.errors as Array<{ path: string }>)[0]!.path).toBe(where);
+    expect(String(problem.detail)).toMatch(new RegExp(`^${where}:`));
+    expect((await t.call("GET", "/v1/maps")).body.data).toEqual([]);
+  });
+
+  it("holds imports to the plan's limits and the media type", async () => {
+    const t = await activeTenant({ plan: "pro", overrides: { maxMaps: 1, maxValueBytes: 10 } });
+    const twoMaps = ['{"type":"record","map":"a","key":"k","value":1,"version":1}', '{"type":"record","map":"b","key":"k","value":1,"version":1}'].join("\n");
+    expectProblem(await admin("POST", `/v1/tenants/${t.id}/import`, { rawBody: twoMaps, headers: { "Content-Type": "application/x-ndjson" } }), 403, "limit_exceeded");
+    const large = '{"type":"record","map":"a","key":"k","value":"far more than ten bytes","version":1}';
+    expectProblem(await admin("POST", `/v1/tenants/${t.id}/import`, { rawBody: large, headers: { "Content-Type": "application/x-ndjson" } }), 400, "invalid_request");
+    expectProblem(await admin("POST", `/v1/tenants/${t.id}/import`, { rawBody: twoMaps, headers: { "Content-Type": "image/png" } }), 415, "unsupported_media_type");
+    expectProblem(await admin("GET", "/v1/tenants/ten_00000000000000000000000000/export"), 404, "not_found");
+  });
+});
