@@ -2,8 +2,8 @@
 // own tenant and nothing else (attack tests), and writes need the CSRF header.
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { admin, call, eventually, expectProblem } from "../support/api.ts";
-import { activeTenant, type ActiveTenant } from "../support/tenants.ts";
+import { admin, call, eventually, expectProblem } from "../../support/api.ts";
+import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
 const pool = new pg.Pool({ connectionString: inject("databaseUrl"), max: 2 });
 afterAll(() => pool.end());
@@ -34,7 +34,7 @@ async function session(tenant: ActiveTenant, intent = "keys") {
 const portal = (cookie: string, method: string, path: string, options: Parameters<typeof call>[2] = {}) =>
   call(method, path, { ...options, headers: { Cookie: cookie, ...options.headers } });
 
-describe("portal links", () => {
+describe("POST /v1/tenants/{id}/portal-links, GET /portal/open/{token}, /v1/portal/*", () => {
   it("creates a link whose URL opens once, with a Secure HttpOnly SameSite=Strict cookie of at most 1 h", async () => {
     const tenant = await activeTenant({ name: "Portal A" });
     const created = await link(tenant.id, { intent: "usage", ttlSeconds: 120 });
@@ -135,7 +135,7 @@ describe("portal links", () => {
   });
 });
 
-describe("portal isolation (attacks from tenant A's session)", () => {
+describe("/v1/portal/* isolation: attacks from tenant A's session", () => {
   it("cannot read or act on tenant B in any way", async () => {
     const a = await activeTenant({ name: "Tenant A" });
     const b = await activeTenant({ name: "Tenant B" });
@@ -183,7 +183,7 @@ describe("portal isolation (attacks from tenant A's session)", () => {
   });
 });
 
-describe("portal in the OpenAPI document", () => {
+describe("portal routes in GET /openapi.json", () => {
   it("documents the portal operations and the cookie security scheme", async () => {
     const doc = (await call("GET", "/openapi.json")).body;
     const operations = Object.values(doc.paths).flatMap((item: any) => Object.values(item).map((op: any) => op.operationId));
@@ -191,34 +191,5 @@ describe("portal in the OpenAPI document", () => {
       expect(operations).toContain(id);
     }
     expect(doc.components.securitySchemes.portalSession).toMatchObject({ type: "apiKey", in: "cookie", name: "tenantry_portal" });
-  });
-});
-
-describe("console", () => {
-  it("serves the app under /console with a strict CSP and never frames", async () => {
-    for (const path of ["/console", "/console/", "/console/tenants/ten_x/keys", "/console/portal/keys"]) {
-      const response = await call("GET", path, { headers: { Accept: "text/html" } });
-      expect(response.status, path).toBe(200);
-      expect(response.headers.get("content-type")).toMatch(/text\/html/);
-      expect(response.text).toContain('<div id="app">');
-      const csp = response.headers.get("content-security-policy") ?? "";
-      expect(csp).toContain("script-src 'self'");
-      expect(csp).toContain("frame-ancestors 'none'");
-      expect(csp).not.toContain("unsafe-inline");
-      expect(response.headers.get("x-frame-options")).toBe("DENY");
-    }
-    const index = await call("GET", "/console");
-    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(index.text)?.[1];
-    expect(script).toBeTruthy();
-    expect(index.text).not.toMatch(/<script>(?!<)/);
-    expect(index.text).not.toMatch(/https?:\/\//);
-    const asset = await call("GET", script!);
-    expect(asset.status).toBe(200);
-    expect(asset.headers.get("content-type")).toMatch(/javascript/);
-    expect(asset.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
-    expect((await call("GET", "/console/assets/missing.js")).status).toBe(404);
-    // The API is still the API.
-    expectProblem(await call("GET", "/v1/tenants"), 401, "unauthenticated");
-    expect((await call("GET", "/v1/health")).status).toBe(200);
   });
 });

@@ -2,8 +2,8 @@
 // operator does, and what a tenant's administrator does with a portal link.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admin, adminToken, baseUrl, call, createTenant, eventually } from "../support/api.ts";
-import { launchBrowser, newPage, screenshots, type BrowserHandle } from "../support/browser.ts";
+import { admin, adminToken, baseUrl, call, createTenant, eventually } from "../../support/api.ts";
+import { launchBrowser, newPage, screenshots, type BrowserHandle } from "../../support/browser.ts";
 
 let handle: BrowserHandle;
 let page: Page;
