@@ -1,17 +1,19 @@
-// The edge Worker: HTTP API, provisioning queue consumer and scheduled jobs. Thin by design:
-// each handler hands off to its domain in src/.
-import { createApp } from "../src/http/app.ts";
+// The edge Worker's entry point: it only dispatches. HTTP goes to the composition root (src/app.ts),
+// queue batches to the dispatcher beside this file, cron to the scheduled jobs.
+import { createApp } from "../src/app.ts";
 import type { ProvisioningQueueMessage } from "../src/provisioning/messages.ts";
-import { handleQueueBatch } from "../src/provisioning/queue-handler.ts";
 import { runScheduledJobs } from "../src/scheduled/jobs.ts";
+import { testHooksEnabled } from "../src/test-hooks/enabled.ts";
+import { dispatchQueueBatch } from "./queue.ts";
 
-export { TenantRuntime } from "../durable-objects/tenant-runtime.ts";
+export { TenantRuntime } from "../durable-objects/tenant-runtime/tenant-runtime.ts";
 
-const app = createApp();
+/** Built on the first request: whether test hooks are mounted depends on the environment. */
+let app: ReturnType<typeof createApp> | undefined;
 
 export default {
-  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-  queue: (batch, env, ctx) => handleQueueBatch(batch, env, ctx),
+  fetch: (request, env, ctx) => (app ??= createApp({ testHooks: testHooksEnabled(env) })).fetch(request, env, ctx),
+  queue: (batch, env) => dispatchQueueBatch(batch, env),
   scheduled: (controller, env, ctx) => {
     ctx.waitUntil(runScheduledJobs(env, new Date(controller.scheduledTime)));
   },

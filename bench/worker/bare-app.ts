@@ -15,9 +15,9 @@ import { createRouter } from "../../src/http/router.ts";
 import { services } from "../../src/http/services.ts";
 import { meRoutes } from "../../src/me/routes.ts";
 import { mapRoutes } from "../../src/storage/maps/routes.ts";
-import { contextFromRow } from "../../src/tenancy/context-from-row.ts";
-import type { TenantContext } from "../../src/tenancy/context.ts";
-import { tenants } from "../../src/tenants/schema.ts";
+import { contextFromRow } from "../../src/core/context-from-row.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
+import { tenants } from "../../src/core/tenant-table.ts";
 
 const fixedContexts = new Map<string, TenantContext>();
 

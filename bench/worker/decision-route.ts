@@ -7,11 +7,11 @@ import { upstashBreaker } from "../../src/cache/circuit-breaker.ts";
 import { openRedis } from "../../src/cache/redis.ts";
 import { resolveCaller } from "../../src/edge/resolve-credential.ts";
 import { keyRecordCache, tenantContextCache } from "../../src/edge/tenant-loader.ts";
-import type { Services } from "../../src/http/app-env.ts";
+import type { Services } from "../../src/services/open-services.ts";
 import { hashApiKey } from "../../src/keys/api-keys.ts";
 import { checkEdgeLimits } from "../../src/limits/edge-limits.ts";
-import { effectiveLimits, planFeatures } from "../../src/plans/catalog.ts";
-import type { TenantContext } from "../../src/tenancy/context.ts";
+import { effectiveLimits, planFeatures } from "../../src/core/plans.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
 
 const UNREACHABLE_URL = "http://127.0.0.1:9";
 const API_KEY = "tk_BenchDecisionWorkerd11111111111111";

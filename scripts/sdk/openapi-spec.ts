@@ -1,5 +1,5 @@
 import openapiTS, { astToString } from "openapi-typescript";
-import { createApp } from "../../src/http/app.ts";
+import { createApp } from "../../src/app.ts";
 
 const HEADER = "// Generated from the Worker's /openapi.json by `npm run sdk:generate`. Do not edit.\n\n";
 

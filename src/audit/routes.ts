@@ -3,9 +3,9 @@ import { eq } from "drizzle-orm";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { decodeCursor, encodeCursor } from "../lib/cursor.ts";
-import { TenantIdParam } from "../tenants/api-schemas.ts";
-import { tenants } from "../tenants/schema.ts";
+import { decodeCursor, encodeCursor } from "../http/cursor.ts";
+import { TenantIdParam } from "../core/tenant.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { listAuditEvents } from "./query.ts";
 
 const AuditQuery = z.object({

@@ -1,6 +1,7 @@
 // Every table, for drizzle-kit and for typed queries. Each domain owns its own schema file.
 export * from "./roles.ts";
-export * from "../tenants/schema.ts";
+export * from "../core/tenant-table.ts";
+export * from "../tenants/idempotency-schema.ts";
 export * from "../keys/schema.ts";
 export * from "../provisioning/schema.ts";
 export * from "../audit/schema.ts";

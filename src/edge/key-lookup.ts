@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Scope } from "../keys/api-keys.ts";
+import type { Scope } from "../core/tenant-context.ts";
 import { apiKeys } from "../keys/schema.ts";
 
 /** What an edge needs to know about an API key, cacheable (no secret, no hash). */
@@ -22,7 +22,7 @@ export async function loadKeyRecord(db: Database, keyHash: string): Promise<KeyR
   return {
     keyId: row.id,
     tenantId: row.tenantId,
-    scopes: row.scopes as Scope[],
+    scopes: row.scopes,
     expiresAt: row.expiresAt ? row.expiresAt.getTime() : null,
     revoked: row.revokedAt !== null,
   };

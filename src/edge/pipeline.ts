@@ -5,14 +5,15 @@ import { ApiError, type ProblemCode } from "../http/problem.ts";
 import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
 import { DeadlineExceeded, withTimeout } from "../lib/with-timeout.ts";
-import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "../runtime/admission.ts";
-import { actorOf, type TenantContext } from "../tenancy/context.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
+import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "../../durable-objects/tenant-runtime/admission.ts";
+import { actorOf, type TenantContext } from "../core/tenant-context.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { REALTIME_PATH } from "../realtime/paths.ts";
 import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
-import { admissionDelayForTest, simulatesCrash } from "./test-probes.ts";
+import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
+import { log } from "../lib/log.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -45,7 +46,7 @@ async function auditMismatch(c: Context<AppEnv>, tenant: TenantContext, named: s
       details: { namedTenant: named.slice(0, 128), method: c.req.method, path: c.req.path, requestId: c.get("requestId") },
     });
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", message: "audit of tenant mismatch failed", error: String(error) }));
+    log.error("audit of tenant mismatch failed", { requestId: c.get("requestId"), tenantId: tenant.id, error });
   }
 }
 
@@ -70,8 +71,17 @@ async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unkno
 }
 
 /** The runtime object's admission, or DeadlineExceeded: a stuck object must not hang the request. */
-function admitWithin(runtime: ReturnType<typeof runtimeFor>, request: AdmitRequest): Promise<AdmitResult> {
-  return withTimeout(runtime.admit(request) as Promise<AdmitResult>, request.deadline - Date.now(), "runtime admission");
+function admitWithin(
+  runtime: ReturnType<typeof runtimeFor>,
+  request: AdmitRequest,
+  hooks: RequestTestHooks,
+  defer: (p: Promise<unknown>) => void,
+): Promise<AdmitResult> {
+  if (hooks.admitDelayMs === 0) return withTimeout(runtime.admit(request) as Promise<AdmitResult>, request.deadline - Date.now(), "runtime admission");
+  // A test's stuck object: the admission still reaches it, late, after the edge gave up.
+  const late = sleep(hooks.admitDelayMs).then(() => runtime.admit(request) as Promise<AdmitResult>);
+  defer(late.catch(() => undefined));
+  return withTimeout(late, request.deadline - Date.now(), "runtime admission");
 }
 
 /** A request still unanswered after this long is logged with the step it is waiting in. */
@@ -87,7 +97,7 @@ type Step = "credential" | "limits" | "admission" | "handler";
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
   const progress: { step: Step } = { step: "credential" };
   const watchdog = setTimeout(() => {
-    console.error(JSON.stringify({ level: "error", message: "request still unanswered", step: progress.step, requestId: c.get("requestId"), path: c.req.path }));
+    log.error("request still unanswered", { requestId: c.get("requestId"), step: progress.step, path: c.req.path });
   }, SLOW_REQUEST_LOG_MS);
   try {
     await runDataPlane(c, next, progress);
@@ -138,18 +148,13 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   if (edgeRefusal) refuse(REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
   progress.step = "admission";
-  const testDelayMs = admissionDelayForTest(c.env, c.req.header("X-Test-Admit-Delay-Ms"));
-  const admitted = await admitWithin(runtime, {
-    context: tenant,
-    write,
-    backstop: limits.kind === "backstop",
-    deadline: Date.now() + ADMIT_TIMEOUT_MS,
-    testDelayMs,
-  }).catch((error: unknown) => {
+  const hooks = requestTestHooks(c.env, (name) => c.req.header(name));
+  const admission = { context: tenant, write, backstop: limits.kind === "backstop", deadline: Date.now() + ADMIT_TIMEOUT_MS };
+  const admitted = await admitWithin(runtime, admission, hooks, defer).catch((error: unknown) => {
     if (!(error instanceof DeadlineExceeded)) throw error;
     // A delay a test asked for is an expected timeout: logged apart from the real ones.
-    const message = testDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";
-    console.error(JSON.stringify({ level: "error", message, requestId: c.get("requestId"), tenantId: tenant.id }));
+    const message = hooks.admitDelayMs ? "runtime admission timed out (delay asked for by a test)" : "runtime admission timed out";
+    log.error(message, { requestId: c.get("requestId"), tenantId: tenant.id });
     return { ok: false, code: "too_late", retryAfterMs: 1000, context: tenant } as const;
   });
   if (!admitted.ok) {
@@ -172,17 +177,18 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
 
   progress.step = "handler";
+  if (hooks.holdMs) await sleep(hooks.holdMs);
   try {
     await next();
   } finally {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     // The body guard runs after this middleware: what it measured is known only now.
     const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
-    if (simulatesCrash(c.env, c.req.header("X-Test-Skip-Release"))) return;
+    if (hooks.skipRelease) return;
     defer(
       (metering ? responseBytes(c.res) : Promise.resolve(0))
         .then((bytesOut) => runtime.release(tenant.id, admitted.leaseId, { ...usage, bytesOut }))
-        .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "lease release failed", error: String(error) }))),
+        .catch((error: unknown) => log.error("lease release failed", { requestId: c.get("requestId"), tenantId: tenant.id, error })),
     );
   }
 }

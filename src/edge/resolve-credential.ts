@@ -1,9 +1,10 @@
 import { verify } from "hono/jwt";
 import { bearerCredential } from "../auth/bearer.ts";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { ApiError } from "../http/problem.ts";
-import { hashApiKey, looksLikeApiKey, SCOPES, type Scope } from "../keys/api-keys.ts";
-import type { Credential, TenantContext } from "../tenancy/context.ts";
+import { hashApiKey, looksLikeApiKey } from "../keys/api-keys.ts";
+import { SCOPES, type Scope } from "../core/tenant-context.ts";
+import type { Credential, TenantContext } from "../core/tenant-context.ts";
 import { verifyTicket } from "../realtime/tickets.ts";
 import { IsolateCache } from "./isolate-cache.ts";
 import { findKeyRecord, findTenantContext } from "./tenant-loader.ts";

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { tenantCacheKey, tenantGenerationKey, credentialCacheKey, credentialGenerationKey } from "../tenancy/cache-keys.ts";
-import { contextFromRow } from "../tenancy/context-from-row.ts";
-import type { TenantContext } from "../tenancy/context.ts";
-import { tenants } from "../tenants/schema.ts";
-import type { Services } from "../http/app-env.ts";
+import { tenantCacheKey, tenantGenerationKey, credentialCacheKey, credentialGenerationKey } from "../cache/tenant-keys.ts";
+import { contextFromRow } from "../core/context-from-row.ts";
+import type { TenantContext } from "../core/tenant-context.ts";
+import { tenants } from "../core/tenant-table.ts";
+import type { Services } from "../services/open-services.ts";
 import { cachedLookup } from "./cached-lookup.ts";
 import { IsolateCache } from "./isolate-cache.ts";
 import { loadKeyRecord, type KeyRecord } from "./key-lookup.ts";

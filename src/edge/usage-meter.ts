@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
-import type { RequestUsage } from "../runtime/admission.ts";
+import type { RequestUsage } from "../core/usage.ts";
 
 /** Handlers say what a request did; the pipeline reports it to the runtime object afterwards. */
 export function countOps(c: Context<AppEnv>, ops: { reads?: number; writes?: number }): void {

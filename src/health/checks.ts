@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 
 export interface CheckResult {
   status: "ok" | "down";

@@ -1,13 +1,6 @@
-import type { Redis } from "@upstash/redis/cloudflare";
-import type { Database } from "../db/client.ts";
-import type { RequestUsage } from "../runtime/admission.ts";
-import type { Credential, TenantContext } from "../tenancy/context.ts";
-
-/** Services built once per request, lazily: nothing connects until a handler asks. */
-export interface Services {
-  readonly db: Database;
-  readonly redis: Redis;
-}
+import type { RequestUsage } from "../core/usage.ts";
+import type { Credential, TenantContext } from "../core/tenant-context.ts";
+import type { Services } from "../services/open-services.ts";
 
 export interface AppVariables {
   requestId: string;

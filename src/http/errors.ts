@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { sqlState } from "../db/errors.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ApiError, toProblemResponse, type FieldError } from "./problem.ts";
+import { log } from "../lib/log.ts";
 
 /**
  * SQLSTATE classes that mean "the database is not there right now" rather than "your query is
@@ -43,16 +44,13 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
   const apiError = toApiError(error);
   if (!(error instanceof ApiError) && !(error instanceof HTTPException)) {
     const cause = (error as { cause?: unknown })?.cause;
-    console.error(
-      JSON.stringify({
-        level: "error",
-        requestId: c.get("requestId"),
-        // drizzle wraps the driver's error: the cause says what Postgres (or the socket) answered.
-        ...(cause ? { sqlState: sqlState(error), cause: String(cause) } : {}),
-        message: String(error),
-        stack: (error as Error)?.stack,
-      }),
-    );
+    log.error(String(error), {
+      requestId: c.get("requestId"),
+      tenantId: c.get("tenant")?.id,
+      // drizzle wraps the driver's error: the cause says what Postgres (or the socket) answered.
+      ...(cause ? { sqlState: sqlState(error), cause: String(cause) } : {}),
+      stack: (error as Error)?.stack,
+    });
   }
   return toProblemResponse(apiError, c.get("requestId") ?? "unknown");
 }

@@ -1,35 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import { openRedis } from "../cache/redis.ts";
-import { openDatabase, type DatabaseHandle } from "../db/client.ts";
-import type { AppEnv, Services } from "./app-env.ts";
+import { openServices } from "../services/open-services.ts";
+import type { AppEnv } from "./app-env.ts";
 
-export interface ServiceScope {
-  services: Services;
-  /** Releases what was opened; call once the work is done (after the response). */
-  close(): Promise<void>;
-}
-
-/** Services for one unit of work (a request, a queue batch), opened on first use. */
-export function openServices(env: Env): ServiceScope {
-  let database: DatabaseHandle | undefined;
-  let redis: ReturnType<typeof openRedis> | undefined;
-  return {
-    services: {
-      get db() {
-        database ??= openDatabase(env);
-        return database.db;
-      },
-      get redis() {
-        redis ??= openRedis(env);
-        return redis;
-      },
-    },
-    close: async () => {
-      await database?.close();
-    },
-  };
-}
-
+/** Opens the request's services (lazily) and closes them after the response. */
 export const services: MiddlewareHandler<AppEnv> = async (c, next) => {
   const scope = openServices(c.env);
   c.set("services", scope.services);

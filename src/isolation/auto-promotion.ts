@@ -2,7 +2,7 @@ import { and, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record.ts";
 import { auditEvents } from "../audit/schema.ts";
 import type { Database } from "../db/client.ts";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { ApiError } from "../http/problem.ts";
 import { usageMinutes } from "../metering/schema.ts";
 import {
@@ -13,11 +13,11 @@ import {
   planFeatures,
   type AutoPromote,
   type PlanId,
-} from "../plans/catalog.ts";
+} from "../core/plans.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
 import { tenantStorage } from "../storage/maps/headers.ts";
 import { withTenantData } from "../storage/tenant-data.ts";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { startMigration } from "./start-migration.ts";
 
 /** Tenants looked at per run; the next run (every 5 minutes) goes on where this one stopped mattering. */

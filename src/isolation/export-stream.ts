@@ -3,7 +3,7 @@ import { openDatabase } from "../db/client.ts";
 import { HEADER_KEY } from "../storage/maps/headers.ts";
 import { mapRecords } from "../storage/schema.ts";
 import { withTenantData } from "../storage/tenant-data.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 
 export const EXPORT_FORMAT_VERSION = 1;
 const PAGE = 500;
@@ -17,7 +17,7 @@ const PAGE = 500;
 export function exportStream(env: Env, row: TenantRow): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const database = openDatabase(env);
-  const scope = { id: row.id, isolation: row.isolation as "shared" | "dedicated" };
+  const scope = { id: row.id, isolation: row.isolation };
   let position: { map: string; key: string } | undefined;
   let records = 0;
   let finished = false;

@@ -1,7 +1,7 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
-import type { Limits } from "../plans/catalog.ts";
+import type { Limits } from "../core/plans.ts";
 import { HEADER_KEY, rebuildMapHeaders, tenantStorage } from "../storage/maps/headers.ts";
 import { MAP_NAME, keyProblem } from "../storage/maps/names.ts";
 import { recordBytes } from "../storage/maps/operations.ts";

@@ -1,4 +1,4 @@
-import type { Isolation } from "../plans/catalog.ts";
+import type { Isolation } from "../core/plans.ts";
 import type { Fingerprint } from "./record-copy.ts";
 
 /** The steps of an online isolation migration, in order. Before `switch` a failure rolls back. */

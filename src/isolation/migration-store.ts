@@ -1,8 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Isolation } from "../plans/catalog.ts";
-import { tenants } from "../tenants/schema.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { Isolation } from "../core/plans.ts";
+import { tenants } from "../core/tenant-table.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import type { MigrationRecord } from "./migration-record.ts";
 
 export async function loadTenant(db: Database, tenantId: string): Promise<TenantRow | undefined> {

@@ -1,8 +1,8 @@
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { retryDelaySeconds } from "../provisioning/backoff.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import type { MigrateMessage } from "../provisioning/messages.ts";
-import { testHooksEnabled } from "../provisioning/test-hooks.ts";
+import { testHooksEnabled } from "../test-hooks/enabled.ts";
 import { abandon, runMigration } from "./workflow.ts";
 
 /** Another runner holds the migration: look again once its claim (60 s) could have lapsed. */

@@ -3,9 +3,9 @@ import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { newId } from "../lib/ids.ts";
-import { planFeatures, type Isolation, type PlanId } from "../plans/catalog.ts";
-import { tenants } from "../tenants/schema.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import { planFeatures, type Isolation, type PlanId } from "../core/plans.ts";
+import { tenants } from "../core/tenant-table.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { isMigrationRunning, newMigration, type MigrationReason, type MigrationRecord } from "./migration-record.ts";
 import { loadTenant, migrationOf } from "./migration-store.ts";
 
@@ -26,12 +26,12 @@ export async function startMigration(
   if (!row) throw new ApiError("not_found", "No such tenant.");
   if (!MOVABLE_STATUSES.has(row.status)) throw new ApiError("conflict", `A ${row.status} tenant cannot change isolation.`);
   if (isMigrationRunning(migrationOf(row))) throw new ApiError("conflict", "A migration of this tenant is already running.");
-  if (level === "dedicated" && !planFeatures(row.plan as PlanId).includes("dedicated")) {
+  if (level === "dedicated" && !planFeatures(row.plan).includes("dedicated")) {
     throw new ApiError("upgrade_required", "Dedicated isolation needs a plan with the `dedicated` feature.");
   }
   if (row.isolation === level) throw new ApiError("conflict", `The tenant is already ${level}.`);
 
-  const migration = newMigration(newId("job"), row.isolation as Isolation, level, reason);
+  const migration = newMigration(newId("job"), row.isolation, level, reason);
   const [updated] = await db
     .update(tenants)
     .set({ migration: migration as unknown as Record<string, unknown>, updatedAt: sql`now()`, ...(region ? { region } : {}) })

@@ -1,12 +1,12 @@
 import { recordAudit } from "../audit/record.ts";
-import type { Services } from "../http/app-env.ts";
-import { checkInjectedFault } from "../provisioning/test-hooks.ts";
+import type { Services } from "../services/open-services.ts";
+import { checkInjectedFault } from "../test-hooks/faults.ts";
 import { dropDedicatedSchema, ensureDedicatedSchema } from "../storage/dedicated-schema.ts";
 import type { TenantDataScope } from "../storage/tenant-data.ts";
-import { contextFromRow } from "../tenancy/context-from-row.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
+import { contextFromRow } from "../core/context-from-row.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { publishTenantChange } from "../tenants/publish-change.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { MIGRATION_STEPS, type MigrationRecord, type MigrationStep } from "./migration-record.ts";
 import { copyWatermark, loadTenant, migrationOf, saveMigration } from "./migration-store.ts";
 import { copyRecords, deleteAllRecords, fingerprint, removeVanished } from "./record-copy.ts";

@@ -1,7 +1,6 @@
 import { base58, sha256Hex } from "../lib/encoding.ts";
 
-export const SCOPES = ["read", "write"] as const;
-export type Scope = (typeof SCOPES)[number];
+import type { Scope } from "../core/tenant-context.ts";
 
 export interface GeneratedKey {
   /** Shown once to the caller, never stored. */

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { noNul } from "../http/schemas/storable.ts";
-import { SCOPES } from "./api-keys.ts";
+import { SCOPES } from "../core/tenant-context.ts";
 
 export const ScopesSchema = z
   .array(z.enum(SCOPES))

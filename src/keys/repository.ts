@@ -3,8 +3,9 @@ import { recordAudit } from "../audit/record.ts";
 import type { Database, Transaction } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { newId } from "../lib/ids.ts";
-import { tenants } from "../tenants/schema.ts";
-import { generateApiKey, SCOPES, type Scope } from "./api-keys.ts";
+import { tenants } from "../core/tenant-table.ts";
+import { generateApiKey } from "./api-keys.ts";
+import { SCOPES, type Scope } from "../core/tenant-context.ts";
 import { apiKeys } from "./schema.ts";
 
 type KeyRow = typeof apiKeys.$inferSelect;
@@ -15,7 +16,7 @@ export function keyView(row: KeyRow) {
   return {
     id: row.id,
     name: row.name,
-    scopes: row.scopes as Scope[],
+    scopes: row.scopes,
     start: row.start,
     expiresAt: iso(row.expiresAt),
     createdAt: row.createdAt.toISOString(),

@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
-import { invalidateCredential } from "../tenancy/invalidate.ts";
-import { TenantIdParam } from "../tenants/api-schemas.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
+import { invalidateCredential } from "../cache/invalidate.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { ApiKeyListSchema, CreatedKeySchema, CreateKeyBody, KeyPathParams } from "./api-schemas.ts";
 import { createKey, listKeys, revokeKey } from "./repository.ts";
 

@@ -1,5 +1,6 @@
 import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
-import { tenants } from "../tenants/schema.ts";
+import type { Scope } from "../core/tenant-context.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 export const apiKeys = pgTable(
   "api_keys",
@@ -13,7 +14,7 @@ export const apiKeys = pgTable(
     hash: text("hash").notNull().unique(),
     /** The first characters of the secret, to recognise a key in a list. */
     start: text("start").notNull(),
-    scopes: text("scopes").array().notNull(),
+    scopes: text("scopes").array().$type<Scope[]>().notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),

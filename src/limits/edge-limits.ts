@@ -1,8 +1,8 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { upstashBreaker } from "../cache/circuit-breaker.ts";
-import type { Limits } from "../plans/catalog.ts";
-import { KEY_PREFIX } from "../tenancy/cache-keys.ts";
+import type { Limits } from "../core/plans.ts";
+import { KEY_PREFIX } from "../cache/tenant-keys.ts";
 import { ReservationBook, type Reservation } from "./token-reservation.ts";
 
 /** Past this, Upstash counts as down for this request and the runtime object's bucket decides. */

@@ -1,4 +1,4 @@
-import type { Limits } from "../plans/catalog.ts";
+import type { Limits } from "../core/plans.ts";
 import type { LimitState } from "./edge-limits.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { Limits } from "../plans/catalog.ts";
+import type { Limits } from "../core/plans.ts";
 
 /**
  * Tokens (and daily-quota units) an isolate took from Upstash in one round trip and spends on the

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter, TENANT_SECURITY } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { LimitsSchema } from "../tenants/api-schemas.ts";
+import { LimitsSchema } from "../core/tenant.ts";
 
 const MeSchema = z
   .object({

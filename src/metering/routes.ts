@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
-import { TenantIdParam } from "../tenants/api-schemas.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { findTenantRow } from "../tenants/repository.ts";
 import { usageSeries, usageTotals, type Granularity } from "./usage-query.ts";
 
@@ -90,7 +90,7 @@ export const meteringRoutes = createRouter()
     const row = await findTenantRow(c.get("services").db, id);
     if (!row) throw new ApiError("not_found", "No such tenant.");
     // After an isolation change, the previous tier's runtime object may still hold counters.
-    const placements: Array<"shared" | "dedicated"> = row.migration ? ["shared", "dedicated"] : [row.isolation as "shared" | "dedicated"];
+    const placements: Array<"shared" | "dedicated"> = row.migration ? ["shared", "dedicated"] : [row.isolation];
     try {
       await Promise.all(placements.map((isolation) => runtimeFor(c.env, { id: row.id, isolation, region: row.region }).flushUsage(id)));
     } catch {

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { UsageCounts } from "./usage-counts.ts";
+import type { UsageCounts } from "../core/usage-counts.ts";
 
 export type Granularity = "minute" | "hour" | "day";
 

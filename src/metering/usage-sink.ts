@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { UsageRow } from "../runtime/usage-counters.ts";
+import type { UsageRow } from "../core/usage-counts.ts";
 import { usageBatches, usageMinutes } from "./schema.ts";
 
 export interface UsageBatch {

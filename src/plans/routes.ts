@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { AutoPromoteSchema, LimitsSchema } from "../tenants/api-schemas.ts";
-import { PLAN_IDS, PLANS, planView } from "./catalog.ts";
+import { AutoPromoteSchema, LimitsSchema } from "../core/tenant.ts";
+import { PLAN_IDS, PLANS, planView } from "../core/plans.ts";
 
 const PlanSchema = z
   .object({ id: z.enum(PLAN_IDS), limits: LimitsSchema, features: z.array(z.string()), isolation: z.enum(["shared", "dedicated"]), autoPromote: AutoPromoteSchema.nullable() })

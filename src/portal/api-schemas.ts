@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { LimitsSchema } from "../tenants/api-schemas.ts";
+import { LimitsSchema } from "../core/tenant.ts";
 import { PORTAL_INTENTS } from "./links.ts";
 
 export const CreatePortalLinkBody = z

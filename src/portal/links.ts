@@ -1,9 +1,9 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { newId } from "../lib/ids.ts";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { portalLinks, portalSessions } from "./schema.ts";
 import { hashPortalToken, looksLikePortalToken, newPortalToken } from "./tokens.ts";
 
@@ -75,4 +75,12 @@ export async function openPortalLink(db: Database, linkToken: string): Promise<O
     });
     return { token: sessionToken, tenantId: link.tenantId, intent: link.intent as PortalIntent, expiresAt };
   });
+}
+
+/** Cron: drops links and sessions that can no longer be used (an hour past their expiry, kept that long for support look-ups). */
+export async function purgeExpiredPortalRows(db: Database, now: Date): Promise<{ links: number; sessions: number }> {
+  const cutoff = new Date(now.getTime() - SESSION_TTL_SECONDS * 1000);
+  const links = await db.delete(portalLinks).where(lt(portalLinks.expiresAt, cutoff)).returning({ id: portalLinks.id });
+  const sessions = await db.delete(portalSessions).where(lt(portalSessions.expiresAt, cutoff)).returning({ id: portalSessions.id });
+  return { links: links.length, sessions: sessions.length };
 }

@@ -5,16 +5,15 @@ import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { ApiKeyListSchema, CreatedKeySchema, CreateKeyBody } from "../keys/api-schemas.ts";
 import { createKey, listKeys, revokeKey } from "../keys/repository.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
-import { invalidateCredential } from "../tenancy/invalidate.ts";
-import { TenantIdParam } from "../tenants/api-schemas.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
+import { invalidateCredential } from "../cache/invalidate.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { findTenantView } from "../tenants/repository.ts";
 import { CreatePortalLinkBody, PortalKeyParam, PortalLinkSchema, PortalSessionSchema, PortalTokenParam } from "./api-schemas.ts";
 import { createPortalLink, openPortalLink, PORTAL_OPEN_PATH } from "./links.ts";
-import { endPortalSession, setPortalCookie } from "./session.ts";
+import { endPortalSession, PORTAL_SECURITY, setPortalCookie } from "./session.ts";
 import { PortalUsageQuery, usageReport } from "./usage.ts";
 
-const PORTAL_SECURITY = [{ portalSession: [] }];
 const actorOf = (sessionId: string) => `portal:${sessionId}`;
 
 const createLinkRoute = createRoute({
@@ -109,7 +108,7 @@ const revokeKeyRoute = createRoute({
   responses: { 204: { description: "Revoked" }, ...problems(401, 403, 404) },
 });
 
-/** Admin side: POST /v1/tenants/{id}/portal-links (mounted under the admin guard). */
+/** Admin side: POST /v1/tenants/{id}/portal-links (on the admin router). */
 export const portalLinkRoutes = createRouter().openapi(createLinkRoute, async (c) => {
   const { intent, ttlSeconds } = c.req.valid("json");
   const link = await createPortalLink(c.get("services").db, {
@@ -121,7 +120,7 @@ export const portalLinkRoutes = createRouter().openapi(createLinkRoute, async (c
   return c.json(link, 201);
 });
 
-/** GET /portal/open/{token}: public; the token is the credential. */
+/** GET /portal/open/{token}: public (mounted by src/app.ts); the single-use token is the credential. */
 export const portalOpenRoutes = createRouter().openapi(openLinkRoute, async (c) => {
   try {
     const session = await openPortalLink(c.get("services").db, c.req.valid("param").token);
@@ -148,7 +147,7 @@ function refusedPage(error: ApiError, requestId: string): Response {
   );
 }
 
-/** /v1/portal/*: the session cookie's tenant, and only it. */
+/** /v1/portal/* (the portal router, behind `portalSession`): the session cookie's tenant, and only it. */
 export const portalApiRoutes = createRouter()
   .openapi(sessionRoute, async (c) => {
     const session = c.get("portalSession");
@@ -190,9 +189,3 @@ export const portalApiRoutes = createRouter()
     return c.body(null, 204);
   });
 
-portalApiRoutes.openAPIRegistry.registerComponent("securitySchemes", "portalSession", {
-  type: "apiKey",
-  in: "cookie",
-  name: "tenantry_portal",
-  description: "Session cookie set by opening a portal link (HttpOnly, Secure, SameSite=Strict, at most 1 h)",
-});

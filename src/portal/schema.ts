@@ -1,5 +1,5 @@
 import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 /** Single-use links an operator hands to a tenant's administrator. Only the token's hash is kept. */
 export const portalLinks = pgTable(

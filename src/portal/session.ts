@@ -4,12 +4,20 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../http/problem.ts";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import type { PortalIntent } from "./links.ts";
 import { portalSessions } from "./schema.ts";
 import { hashPortalToken, looksLikePortalToken } from "./tokens.ts";
 
 export const PORTAL_COOKIE = "tenantry_portal";
+/** The OpenAPI `security` of /v1/portal/* routes. */
+export const PORTAL_SECURITY = [{ portalSession: [] }];
+export const PORTAL_SECURITY_SCHEME = {
+  type: "apiKey" as const,
+  in: "cookie" as const,
+  name: PORTAL_COOKIE,
+  description: "Session cookie set by opening a portal link (HttpOnly, Secure, SameSite=Strict, at most 1 h)",
+};
 /** Every write must carry this header: a cross-site form cannot set it, and a cross-origin script needs a CORS preflight we never grant. */
 export const PORTAL_CSRF_HEADER = "X-Requested-With";
 

@@ -1,4 +1,5 @@
 import type { ProvisioningQueueMessage } from "./messages.ts";
+import { log } from "../lib/log.ts";
 
 /**
  * Best effort by design: if the queue is unreachable, the scheduled sweeper re-enqueues tenants
@@ -8,6 +9,6 @@ export async function enqueueProvisioning(env: Env, message: ProvisioningQueueMe
   try {
     await env.PROVISIONING_QUEUE.send(message, { contentType: "json", delaySeconds });
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", message: "provisioning enqueue failed", tenantId: message.tenantId, error: String(error) }));
+    log.error("provisioning enqueue failed", { tenantId: message.tenantId, error });
   }
 }

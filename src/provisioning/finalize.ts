@@ -1,9 +1,9 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record.ts";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { publishTenantChange } from "../tenants/publish-change.ts";
-import { tenants } from "../tenants/schema.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import { tenants } from "../core/tenant-table.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { provisioningRuns } from "./schema.ts";
 import { hasUnfinishedSteps } from "./step-store.ts";
 

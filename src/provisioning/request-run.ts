@@ -2,8 +2,8 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
-import { tenants } from "../tenants/schema.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import { tenants } from "../core/tenant-table.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { provisioningRuns } from "./schema.ts";
 import { ensureStepRows, hasUnfinishedSteps } from "./step-store.ts";
 

@@ -1,16 +1,16 @@
 import { eq } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
-import type { Isolation } from "../plans/catalog.ts";
+import type { Services } from "../services/open-services.ts";
+import type { Isolation } from "../core/plans.ts";
 import { purgeTenantResources } from "../tenants/purge-resources.ts";
 import { findTenantRow } from "../tenants/repository.ts";
-import type { TenantRow } from "../tenants/view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 import { finalizeRun, type FinalizeOutcome } from "./finalize.ts";
-import { errorMessage, logEvent } from "./log.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import { provisioningRuns } from "./schema.ts";
 import { claimStep, completeStep, ensureStepRows, failStep, stepStatuses } from "./step-store.ts";
 import { STEP_NAMES, type StepName } from "./step-names.ts";
 import { STEPS } from "./steps/index.ts";
-import { checkInjectedFault } from "./test-hooks.ts";
+import { checkInjectedFault } from "../test-hooks/faults.ts";
 import { withTimeout } from "../lib/with-timeout.ts";
 
 /** Below the step lease, so a step that hangs fails (and is retried) before anyone may re-claim it. */
@@ -85,6 +85,6 @@ export async function runProvisioning(env: Env, services: Services, tenantId: st
 /** A hard delete that ran while a step did may have been undone by the step: purge what it left. */
 async function purgedMeanwhile(env: Env, services: Services, tenant: TenantRow): Promise<boolean> {
   if (await findTenantRow(services.db, tenant.id)) return false;
-  await purgeTenantResources(env, services, { id: tenant.id, isolation: tenant.isolation as Isolation, region: tenant.region }, []);
+  await purgeTenantResources(env, services, { id: tenant.id, isolation: tenant.isolation, region: tenant.region }, []);
   return true;
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 /** One provisioning run per tenant: the latest attempt at bringing it to `active`. */
 export const provisioningRuns = pgTable(
@@ -9,7 +9,7 @@ export const provisioningRuns = pgTable(
     tenantId: text("tenant_id")
       .primaryKey()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    state: text("state").notNull(),
+    state: text("state").$type<"queued" | "running" | "succeeded" | "failed">().notNull(),
     attempts: integer("attempts").notNull().default(0),
     error: text("error"),
     startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
@@ -29,7 +29,7 @@ export const provisioningSteps = pgTable(
       .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     position: integer("position").notNull(),
-    status: text("status").notNull(),
+    status: text("status").$type<"pending" | "running" | "succeeded" | "failed">().notNull(),
     attempts: integer("attempts").notNull().default(0),
     durationMs: integer("duration_ms"),
     error: text("error"),

@@ -1,6 +1,6 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { provisioningRuns, provisioningSteps } from "./schema.ts";
 import { PLAN_DEPENDENT_STEPS, STEP_NAMES, type StepName } from "./step-names.ts";
 
@@ -15,7 +15,7 @@ export const STEP_LEASE_SECONDS = 60;
 export async function ensureStepRows(db: Queryable, tenantId: string): Promise<void> {
   await db
     .insert(provisioningSteps)
-    .values(STEP_NAMES.map((name, position) => ({ tenantId, name, position, status: "pending" })))
+    .values(STEP_NAMES.map((name, position) => ({ tenantId, name, position, status: "pending" as const })))
     .onConflictDoNothing();
 }
 

@@ -2,12 +2,11 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { checkEdgeLimits } from "../limits/edge-limits.ts";
-import { statusRefusal } from "../runtime/admission.ts";
-import type { BackstopBuckets } from "../runtime/backstop-bucket.ts";
-import type { UsageDelta } from "../runtime/usage-counters.ts";
+import { statusRefusal } from "../../durable-objects/tenant-runtime/admission.ts";
+import type { UsageDelta } from "../core/usage.ts";
 import { mapStore } from "../storage/maps/store.ts";
 import { prepareValue } from "../storage/maps/value.ts";
-import type { TenantContext } from "../tenancy/context.ts";
+import type { TenantContext } from "../core/tenant-context.ts";
 import type { OperationOutcome, SocketState } from "./hub.ts";
 import type { DataFrame, ErrorBody } from "./protocol.ts";
 
@@ -15,7 +14,8 @@ export interface ExecutorDependencies {
   context(tenantId: string): TenantContext | undefined;
   db(): Database;
   redis(): Redis;
-  backstop: BackstopBuckets;
+  /** The runtime object's own token bucket, used while Upstash does not answer. */
+  backstop: { take(tenantId: string, ratePerSecond: number, burst: number): { ok: boolean; retryAfterMs: number } };
   count(tenantId: string, delta: UsageDelta): void;
   defer(promise: Promise<unknown>): void;
   /** Brackets a write so a migration can wait for in-flight writes to finish. */

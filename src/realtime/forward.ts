@@ -1,5 +1,5 @@
-import type { Scope } from "../keys/api-keys.ts";
-import type { TenantContext } from "../tenancy/context.ts";
+import type { Scope } from "../core/tenant-context.ts";
+import type { TenantContext } from "../core/tenant-context.ts";
 
 /**
  * How the edge hands a WebSocket upgrade to the tenant's runtime object: the request that was

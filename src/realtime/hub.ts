@@ -1,5 +1,5 @@
-import type { Scope } from "../keys/api-keys.ts";
-import type { UsageDelta } from "../runtime/usage-counters.ts";
+import type { Scope } from "../core/tenant-context.ts";
+import type { UsageDelta } from "../core/usage.ts";
 import { changeEvent, parseFrame, replyError, replyOk, type ChangeEvent, type DataFrame, type ErrorBody } from "./protocol.ts";
 
 /** What a socket carries across hibernation (serialised as its attachment). */

@@ -1,4 +1,4 @@
-import type { Scope } from "../keys/api-keys.ts";
+import type { Scope } from "../core/tenant-context.ts";
 import { fromBase64Url, toBase64Url } from "../lib/encoding.ts";
 
 /**

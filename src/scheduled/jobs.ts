@@ -1,9 +1,10 @@
 import { lt } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
-import { openServices } from "../http/services.ts";
+import type { Services } from "../services/open-services.ts";
+import { openServices } from "../services/open-services.ts";
 import { runAutoPromotion } from "../isolation/auto-promotion.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
-import { idempotencyKeys } from "../tenants/schema.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
+import { purgeExpiredPortalRows } from "../portal/links.ts";
+import { idempotencyKeys } from "../tenants/idempotency-schema.ts";
 import { purgeExpiredTenants } from "./purge-expired.ts";
 import { sweepStalledProvisioning } from "./sweep-provisioning.ts";
 
@@ -21,7 +22,7 @@ async function expireIdempotencyKeys(services: Services, now: Date): Promise<num
   return expired.length;
 }
 
-/** Cron: retention purges, provisioning sweeps, expired idempotency records, automatic promotion. Each job is idempotent and bounded. */
+/** Cron: retention purges, provisioning sweeps, expired idempotency records and portal links, automatic promotion. Each job is idempotent and bounded. */
 export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
   const scope = openServices(env);
   try {
@@ -29,6 +30,7 @@ export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
     await job("sweep-stalled-provisioning", now, () => sweepStalledProvisioning(env, scope.services, now));
     await job("expire-idempotency-keys", now, () => expireIdempotencyKeys(scope.services, now));
     await job("auto-promotion", now, () => runAutoPromotion(env, scope.services, now));
+    await job("purge-expired-portal-links", now, () => purgeExpiredPortalRows(scope.services.db, now));
   } finally {
     await scope.close();
   }

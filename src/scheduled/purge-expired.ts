@@ -1,8 +1,8 @@
 import { and, asc, eq, lte } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
+import type { Services } from "../services/open-services.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import { purgeTenant } from "../tenants/purge-tenant.ts";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 const BATCH = 25;
 

@@ -1,8 +1,8 @@
 import { and, eq, inArray, lt, notInArray, sql } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
 import { provisioningRuns } from "../provisioning/schema.ts";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 /**
  * Longer than a step's lease (so a re-sent message can claim a step whose runner died) and than

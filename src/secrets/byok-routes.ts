@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { recordAudit } from "../audit/record.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { TenantIdParam } from "../tenants/api-schemas.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { WrappingKeyHeaders } from "./api-schemas.ts";
 import { ByokKeyId, WRAPPING_KEY_HEADER, WrappingKeyMaterial } from "./byok.ts";
 import { dropTenantWrappingKey, useTenantWrappingKey } from "./byok-service.ts";

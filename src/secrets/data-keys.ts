@@ -6,6 +6,7 @@ import { EnvelopeError, masterWrappingKey, newDataKey, rewrapDataKey, tenantWrap
 import { integrityFailure, wrappingKeyMismatch, wrappingKeyRequired, wrappingKeyUnexpected } from "./errors.ts";
 import { MasterKeyConfigError, masterKeyById, masterKeyRing, type MasterKeyEnv, type MasterKeyRing } from "./master-keys.ts";
 import { tenantDataKeys } from "./schema.ts";
+import { log } from "../lib/log.ts";
 
 type Queryable = Database | Transaction;
 
@@ -17,7 +18,7 @@ export async function loadMasterKeys(env: MasterKeyEnv): Promise<MasterKeyRing> 
     return await masterKeyRing(env);
   } catch (error) {
     if (!(error instanceof MasterKeyConfigError)) throw error;
-    console.error(JSON.stringify({ level: "error", message: "master key misconfigured", error: error.message }));
+    log.error("master key misconfigured", { error });
     throw new ApiError("unavailable", "Secrets are unavailable: the deployment's master key is misconfigured.", { retryAfterMs: 30_000 });
   }
 }

@@ -1,5 +1,6 @@
 import { ApiError } from "../http/problem.ts";
 import { WRAPPING_KEY_HEADER } from "./byok.ts";
+import { logEvent } from "../lib/log.ts";
 
 /**
  * Failures of the envelope. Integrity failures are the platform's fault (a tampered or misplaced
@@ -11,7 +12,7 @@ const INTEGRITY_RETRY_MS = 30_000;
 export type IntegrityReason = "data_key_unavailable" | "secret_integrity";
 
 export function integrityFailure(reason: IntegrityReason, log: Record<string, unknown>): ApiError {
-  console.error(JSON.stringify({ level: "error", message: "secrets integrity failure", reason, ...log }));
+  logEvent("error", "secrets integrity failure", { reason, ...log });
   const detail =
     reason === "secret_integrity"
       ? "The stored secret failed its integrity check and cannot be decrypted; the operator has been alerted."

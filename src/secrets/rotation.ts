@@ -4,6 +4,7 @@ import { EnvelopeError, masterWrappingKey, rewrapDataKey } from "./envelope.ts";
 import { loadMasterKeys } from "./data-keys.ts";
 import type { MasterKeyEnv } from "./master-keys.ts";
 import { tenantDataKeys } from "./schema.ts";
+import { log } from "../lib/log.ts";
 
 export interface RotationReport {
   currentKeyId: string;
@@ -58,7 +59,7 @@ export async function rotateMasterKeyBatch(db: Database, env: MasterKeyEnv, batc
     });
   }
   if (failedTenantIds.length > 0) {
-    console.error(JSON.stringify({ level: "error", message: "master key rotation: data keys that do not unwrap", tenantIds: failedTenantIds }));
+    log.error("master key rotation: data keys that do not unwrap", { tenantIds: failedTenantIds });
   }
 
   const stale = await db

@@ -6,7 +6,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { ApiError } from "../http/problem.ts";
 import { createRouter, TENANT_SECURITY } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { actorOf } from "../tenancy/context.ts";
+import { actorOf } from "../core/tenant-context.ts";
 import {
   PutSecretBody,
   SecretListSchema,

@@ -1,6 +1,6 @@
 import { integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { tenantIsolationPolicy } from "../db/tenant-policy.ts";
-import { tenants } from "../tenants/schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 /**
  * One data key per tenant, stored only wrapped (AES-256-GCM, tenant id bound as additional data).

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
-import type { Isolation } from "../plans/catalog.ts";
+import type { Isolation } from "../core/plans.ts";
 import { dedicatedNames } from "./dedicated-names.ts";
 
 export interface TenantDataScope {

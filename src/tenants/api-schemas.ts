@@ -1,23 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { noNul, storableJson } from "../http/schemas/storable.ts";
-import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../plans/catalog.ts";
-
-export const TENANT_STATUSES = ["pending", "provisioning", "active", "suspended", "failed", "deleted"] as const;
-export type TenantStatus = (typeof TENANT_STATUSES)[number];
-
-/** Cloudflare Durable Object location hints: where a dedicated tenant's runtime lives. */
-export const REGIONS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
-
-/**
- * Any short region name is kept with the tenant; one of the location hints (REGIONS) also places
- * a dedicated tenant's runtime object near it.
- */
-export const RegionSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "Use a short region name such as weur or enam (letters, digits, dashes).")
-  .openapi({ description: `A location hint (${REGIONS.join(", ")}) places dedicated runtimes near it; other names are kept as given.`, example: "weur" });
+import { LIMIT_FIELDS, NULLABLE_LIMITS, PLAN_IDS, type Limits } from "../core/plans.ts";
+import { AUTO_PROMOTE_LIMITS, AutoPromoteSchema, LimitsSchema, RegionSchema, TENANT_STATUSES } from "../core/tenant.ts";
 
 const MAX_LIMIT_VALUE = 1e12;
 
@@ -25,21 +9,6 @@ function limitField(field: keyof Limits) {
   const base = z.number().int().min(1).max(MAX_LIMIT_VALUE);
   return NULLABLE_LIMITS.has(field) ? base.nullable().optional() : base.optional();
 }
-
-const autoPromoteFields = {
-  storageBytes: z.number().int().min(1).max(MAX_LIMIT_VALUE),
-  sustainedRequestsPerSecond: z.number().positive().max(1e9),
-  forMinutes: z.number().int().min(1).max(1440),
-};
-
-/** Thresholds of automatic promotion, laid over the plan's field by field. */
-export const AutoPromoteSchema = z
-  .strictObject({
-    storageBytes: autoPromoteFields.storageBytes.optional(),
-    sustainedRequestsPerSecond: autoPromoteFields.sustainedRequestsPerSecond.optional(),
-    forMinutes: autoPromoteFields.forMinutes.optional(),
-  })
-  .openapi("AutoPromote", { description: "Promote a shared tenant past these thresholds (storage, or a request rate held for `forMinutes`)." });
 
 /** In a create body, `null` on a nullable limit means "unlimited". */
 export const OverridesSchema = z
@@ -56,9 +25,9 @@ export const OverridesPatchSchema = z.strictObject({
   ) as Record<(typeof LIMIT_FIELDS)[number], z.ZodOptional<z.ZodNullable<z.ZodNumber>>>),
   autoPromote: z
     .strictObject({
-      storageBytes: autoPromoteFields.storageBytes.nullable().optional(),
-      sustainedRequestsPerSecond: autoPromoteFields.sustainedRequestsPerSecond.nullable().optional(),
-      forMinutes: autoPromoteFields.forMinutes.nullable().optional(),
+      storageBytes: AUTO_PROMOTE_LIMITS.storageBytes.nullable().optional(),
+      sustainedRequestsPerSecond: AUTO_PROMOTE_LIMITS.sustainedRequestsPerSecond.nullable().optional(),
+      forMinutes: AUTO_PROMOTE_LIMITS.forMinutes.nullable().optional(),
     })
     .nullable()
     .optional(),
@@ -86,19 +55,6 @@ export const CreateTenantBody = z
   })
   .openapi("CreateTenant");
 export type CreateTenantInput = z.infer<typeof CreateTenantBody>;
-
-export const LimitsSchema = z
-  .object({
-    requestsPerSecond: z.number(),
-    burst: z.number(),
-    requestsPerDay: z.number().nullable(),
-    maxConcurrentRequests: z.number(),
-    maxMaps: z.number().nullable(),
-    maxStorageBytes: z.number().nullable(),
-    maxConnections: z.number(),
-    maxValueBytes: z.number(),
-  })
-  .openapi("Limits");
 
 const ProvisioningStepSchema = z.object({
   name: z.string(),
@@ -143,11 +99,6 @@ export const CreatedTenantSchema = z
     apiKey: z.object({ id: z.string(), key: z.string(), scopes: z.array(z.enum(["read", "write"])) }),
   })
   .openapi("CreatedTenant");
-
-export const TenantIdParam = z.object({
-  // Any string: a malformed id is simply a tenant that does not exist (404), not a 400.
-  id: z.string().openapi({ param: { name: "id", in: "path" }, example: "ten_01jh5k7x9q0000000000000000" }),
-});
 
 export const ListTenantsQuery = z.object({
   status: z.enum(TENANT_STATUSES).optional(),

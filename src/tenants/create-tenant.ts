@@ -1,15 +1,16 @@
 import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys } from "../keys/schema.ts";
-import { generateApiKey, type Scope } from "../keys/api-keys.ts";
+import { generateApiKey } from "../keys/api-keys.ts";
+import { type Scope } from "../core/tenant-context.ts";
 import { newId } from "../lib/ids.ts";
-import { PLANS } from "../plans/catalog.ts";
+import { PLANS } from "../core/plans.ts";
 import { provisioningRuns } from "../provisioning/schema.ts";
 import { ensureStepRows } from "../provisioning/step-store.ts";
 import type { CreateTenantInput } from "./api-schemas.ts";
 import { claimIdempotencyKey, rememberResponse, requestFingerprint, type StoredResponse } from "./idempotency.ts";
 import { findTenantView } from "./repository.ts";
-import { tenants } from "./schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 export interface CreateTenantResult {
   response: StoredResponse;

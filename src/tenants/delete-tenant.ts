@@ -3,8 +3,8 @@ import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { apiKeys } from "../keys/schema.ts";
-import { tenants } from "./schema.ts";
-import type { TenantRow } from "./view.ts";
+import { tenants } from "../core/tenant-table.ts";
+import type { TenantRow } from "../core/tenant.ts";
 
 export const DEFAULT_RETENTION_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -4,7 +4,7 @@ import { ApiError } from "../http/problem.ts";
 import { canonicalJson } from "../lib/canonical-json.ts";
 import { sha256Hex } from "../lib/encoding.ts";
 import { open, seal } from "../lib/sealed-box.ts";
-import { idempotencyKeys } from "./schema.ts";
+import { idempotencyKeys } from "./idempotency-schema.ts";
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const PURPOSE = "idempotency";

@@ -1,10 +1,10 @@
-import type { Services } from "../http/app-env.ts";
-import { errorMessage, logEvent } from "../provisioning/log.ts";
+import type { Services } from "../services/open-services.ts";
+import { errorMessage, logEvent } from "../lib/log.ts";
 import { withTimeout } from "../lib/with-timeout.ts";
-import { contextFromRow } from "../tenancy/context-from-row.ts";
-import { invalidateCredential, invalidateTenant } from "../tenancy/invalidate.ts";
-import { runtimeFor } from "../tenancy/runtime.ts";
-import type { TenantRow } from "./view.ts";
+import { contextFromRow } from "../core/context-from-row.ts";
+import { invalidateCredential, invalidateTenant } from "../cache/invalidate.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
+import type { TenantRow } from "../core/tenant.ts";
 
 const RUNTIME_PUSH_TIMEOUT_MS = 2000;
 

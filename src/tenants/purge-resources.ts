@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
-import type { Services } from "../http/app-env.ts";
-import type { Isolation } from "../plans/catalog.ts";
+import type { Services } from "../services/open-services.ts";
+import type { Isolation } from "../core/plans.ts";
 import { withTimeout } from "../lib/with-timeout.ts";
 import { dropDedicatedSchema } from "../storage/dedicated-schema.ts";
 import { mapRecords } from "../storage/schema.ts";
 import { withTenantData } from "../storage/tenant-data.ts";
-import { credentialCacheKey, credentialGenerationKey, tenantNamespace } from "../tenancy/cache-keys.ts";
-import { runtimeFor, type RuntimePlacement } from "../tenancy/runtime.ts";
+import { credentialCacheKey, credentialGenerationKey, tenantNamespace } from "../cache/tenant-keys.ts";
+import { runtimeFor, type RuntimePlacement } from "../../durable-objects/tenant-runtime/stub.ts";
 
 const SCAN_COUNT = 500;
 const DEL_CHUNK = 500;

@@ -1,13 +1,13 @@
 import { eq } from "drizzle-orm";
 import { auditEvents } from "../audit/schema.ts";
-import type { Services } from "../http/app-env.ts";
+import type { Services } from "../services/open-services.ts";
 import { apiKeys, revokedTokens } from "../keys/schema.ts";
 import { usageBatches, usageMinutes } from "../metering/schema.ts";
-import type { Isolation } from "../plans/catalog.ts";
-import { logEvent } from "../provisioning/log.ts";
+import type { Isolation } from "../core/plans.ts";
+import { logEvent } from "../lib/log.ts";
 import { purgeTenantResources } from "./purge-resources.ts";
 import { findTenantRow } from "./repository.ts";
-import { tenants } from "./schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 
 /**
  * Removes a deleted tenant for good: runtime state, Upstash keys, dedicated schema and role, map
@@ -21,7 +21,7 @@ export async function purgeTenant(env: Env, services: Services, tenantId: string
   if (row.status !== "deleted") throw new Error(`refusing to purge tenant ${tenantId} in status ${row.status}`);
 
   const keys = await services.db.select({ hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.tenantId, tenantId));
-  await purgeTenantResources(env, services, { id: row.id, isolation: row.isolation as Isolation, region: row.region }, keys.map((key) => key.hash));
+  await purgeTenantResources(env, services, { id: row.id, isolation: row.isolation, region: row.region }, keys.map((key) => key.hash));
   await services.db.transaction(async (tx) => {
     await tx.delete(usageMinutes).where(eq(usageMinutes.tenantId, tenantId));
     await tx.delete(usageBatches).where(eq(usageBatches.tenantId, tenantId));

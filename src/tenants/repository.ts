@@ -1,8 +1,11 @@
 import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
 import { provisioningRuns, provisioningSteps } from "../provisioning/schema.ts";
-import { tenants } from "./schema.ts";
-import { tenantView, type TenantRow, type TenantView } from "./view.ts";
+import { tenants } from "../core/tenant-table.ts";
+import { tenantView, type TenantView } from "./view.ts";
+import { type TenantRow } from "../core/tenant.ts";
+import type { PlanId } from "../core/plans.ts";
+import type { TenantStatus } from "../core/tenant.ts";
 
 type Queryable = Database | Transaction;
 
@@ -36,8 +39,8 @@ export async function findTenantView(db: Queryable, id: string): Promise<TenantV
 }
 
 export interface TenantFilter {
-  status?: string;
-  plan?: string;
+  status?: TenantStatus;
+  plan?: PlanId;
   /** Exclusive: only tenants created before this id (ids are time-ordered). */
   beforeId?: string;
   limit: number;

@@ -2,16 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { decodeCursor, encodeCursor } from "../lib/cursor.ts";
+import { decodeCursor, encodeCursor } from "../http/cursor.ts";
 import { enqueueProvisioning } from "../provisioning/enqueue.ts";
-import {
-  CreatedTenantSchema,
-  CreateTenantBody,
-  ListTenantsQuery,
-  TenantIdParam,
-  TenantListSchema,
-  TenantSchema,
-} from "./api-schemas.ts";
+import { CreatedTenantSchema, CreateTenantBody, ListTenantsQuery, TenantListSchema, TenantSchema } from "./api-schemas.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { createTenant } from "./create-tenant.ts";
 import { findTenantView, listTenantRows, viewsOf } from "./repository.ts";
 

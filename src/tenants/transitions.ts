@@ -1,4 +1,4 @@
-import type { TenantStatus } from "./api-schemas.ts";
+import type { TenantStatus } from "../core/tenant.ts";
 
 export type RequestedStatus = "suspended" | "active";
 

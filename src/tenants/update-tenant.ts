@@ -6,11 +6,12 @@ import { fieldErrors } from "../http/validation.ts";
 import { ApiError } from "../http/problem.ts";
 import { canonicalJson } from "../lib/canonical-json.ts";
 import { resetPlanDependentSteps } from "../provisioning/step-store.ts";
-import { MetadataSchema, type TenantStatus, type UpdateTenantInput } from "./api-schemas.ts";
+import { MetadataSchema, type UpdateTenantInput } from "./api-schemas.ts";
+import { type TenantStatus } from "../core/tenant.ts";
 import { changedMembers, isJsonObject, mergePatch } from "./merge-patch.ts";
-import { tenants } from "./schema.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { statusTransition } from "./transitions.ts";
-import type { TenantRow } from "./view.ts";
+import type { TenantRow } from "../core/tenant.ts";
 
 export interface UpdateResult {
   row: TenantRow;
@@ -74,7 +75,7 @@ export async function updateTenant(db: Database, id: string, patch: UpdateTenant
     }
     let statusEvent: AuditEntry | undefined;
     if (patch.status !== undefined) {
-      const transition = statusTransition(row.status as TenantStatus, patch.status);
+      const transition = statusTransition(row.status, patch.status);
       if (!transition.ok) throw new ApiError("conflict", transition.reason, { tenantStatus: row.status });
       update.status = patch.status;
       statusEvent = { tenantId: id, actor: "admin", action: transition.action, details: { from: row.status, to: patch.status } };

@@ -1,10 +1,8 @@
-import type { LimitOverrides, PlanId } from "../plans/catalog.ts";
-import { contextFromRow } from "../tenancy/context-from-row.ts";
+import type { LimitOverrides, PlanId } from "../core/plans.ts";
+import { contextFromRow } from "../core/context-from-row.ts";
 import type { provisioningRuns, provisioningSteps } from "../provisioning/schema.ts";
-import type { tenants } from "./schema.ts";
-import type { TenantStatus } from "./api-schemas.ts";
+import type { TenantRow, TenantStatus } from "../core/tenant.ts";
 
-export type TenantRow = typeof tenants.$inferSelect;
 export type ProvisioningRunRow = typeof provisioningRuns.$inferSelect;
 export type ProvisioningStepRow = typeof provisioningSteps.$inferSelect;
 
@@ -12,15 +10,15 @@ const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null
 
 /** The contract's `tenant` object. */
 export function tenantView(row: TenantRow, run?: ProvisioningRunRow | null, steps: ProvisioningStepRow[] = []) {
-  const plan = row.plan as PlanId;
-  const overrides = row.overrides as LimitOverrides;
+  const plan = row.plan;
+  const overrides = row.overrides;
   const context = contextFromRow(row);
   return {
     id: row.id,
     name: row.name,
     plan,
-    status: row.status as TenantStatus,
-    isolation: row.isolation as "shared" | "dedicated",
+    status: row.status,
+    isolation: row.isolation,
     region: row.region,
     limits: context.limits,
     overrides: overrides as Record<string, number | null>,
@@ -32,13 +30,13 @@ export function tenantView(row: TenantRow, run?: ProvisioningRunRow | null, step
     deletedAt: iso(row.deletedAt),
     purgeAfter: iso(row.purgeAfter),
     provisioning: {
-      state: (run?.state ?? "queued") as "queued" | "running" | "succeeded" | "failed",
+      state: run?.state ?? "queued",
       attempts: run?.attempts ?? 0,
       steps: [...steps]
         .sort((a, b) => a.position - b.position)
         .map((step) => ({
           name: step.name,
-          status: step.status as "pending" | "running" | "succeeded" | "failed",
+          status: step.status,
           attempts: step.attempts,
           durationMs: step.durationMs,
           error: step.error,

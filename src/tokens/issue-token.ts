@@ -4,8 +4,8 @@ import { recordAudit } from "../audit/record.ts";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { base58 } from "../lib/encoding.ts";
-import { SCOPES, type Scope } from "../keys/api-keys.ts";
-import { tenants } from "../tenants/schema.ts";
+import { SCOPES, type Scope } from "../core/tenant-context.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { DEFAULT_TOKEN_TTL_SECONDS } from "./api-schemas.ts";
 
 /** Exactly these claims; the data plane verifies them. */

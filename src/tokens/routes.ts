@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { TenantIdParam } from "../tenants/api-schemas.ts";
+import { TenantIdParam } from "../core/tenant.ts";
 import { IssuedTokenSchema, IssueTokenBody } from "./api-schemas.ts";
 import { issueTenantToken } from "./issue-token.ts";
 

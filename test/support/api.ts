@@ -46,6 +46,12 @@ export async function call<T = any>(
 export const admin = <T = any>(method: string, path: string, options: Parameters<typeof call>[2] = {}) =>
   call<T>(method, path, { token: adminToken(), ...options });
 
+/**
+ * Headers asking the data plane for test behaviour (src/test-hooks/request-hooks.ts): they count only
+ * with the admin token in X-Test-Hooks. E.g. `testHooks({ "X-Test-Skip-Release": "1" })`.
+ */
+export const testHooks = (headers: Record<string, string>): Record<string, string> => ({ "X-Test-Hooks": adminToken(), ...headers });
+
 export async function createTenant(body: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
   const response = await admin("POST", "/v1/tenants", { body: { name: "Test tenant", plan: "pro", ...body }, headers });
   if (response.status !== 202) throw new Error(`create tenant: ${response.status} ${response.text}`);

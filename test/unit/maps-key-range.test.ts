@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/http/problem.ts";
-import { encodeCursor } from "../../src/lib/cursor.ts";
+import { encodeCursor } from "../../src/http/cursor.ts";
 import { decodeListCursor, encodeListCursor, prefixEnd } from "../../src/storage/maps/key-range.ts";
 
 const utf8 = (text: string) => Buffer.from(text, "utf8");

@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { handleError } from "../../src/http/errors.ts";
-import { createRouter } from "../../src/http/router.ts";
-import { testHookRoutes } from "../../src/provisioning/test-hook-routes.ts";
+import { createApp } from "../../src/app.ts";
+import { testHooksEnabled } from "../../src/test-hooks/enabled.ts";
 
-function app() {
-  const router = createRouter();
-  router.use("*", async (c, next) => {
-    c.set("requestId", "req_test");
-    await next();
-  });
-  router.route("/", testHookRoutes);
-  router.onError(handleError);
-  return router;
-}
+// The Worker's own app, built as workers/edge.ts builds it for this environment.
+const app = (env: { TEST_HOOKS?: string }) => createApp({ testHooks: testHooksEnabled(env) });
+const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
 
 const request = (path: string, method: string) =>
   new Request(`http://test${path}`, {
@@ -26,7 +18,7 @@ describe("test hook routes", () => {
     for (const TEST_HOOKS of [undefined, "0", "true", ""]) {
       const env = { ADMIN_TOKEN: "admin", ...(TEST_HOOKS === undefined ? {} : { TEST_HOOKS }) };
       for (const [path, method] of [["/v1/_test/provisioning/deliver", "POST"], ["/v1/_test/provisioning/faults", "PUT"]] as const) {
-        const response = await app().fetch(request(path, method), env);
+        const response = await app(env).fetch(request(path, method), env, ctx);
         expect(response.status).toBe(404);
         expect(response.headers.get("content-type")).toBe("application/problem+json");
         expect(((await response.json()) as { code: string }).code).toBe("not_found");
@@ -35,9 +27,11 @@ describe("test hook routes", () => {
   });
 
   it("still demand the admin token when enabled", async () => {
-    const response = await app().fetch(
+    const env = { ADMIN_TOKEN: "admin", TEST_HOOKS: "1" };
+    const response = await app(env).fetch(
       new Request("http://test/v1/_test/provisioning/deliver", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }),
-      { ADMIN_TOKEN: "admin", TEST_HOOKS: "1" },
+      env,
+      ctx,
     );
     expect(response.status).toBe(401);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RESERVATION_TTL_MS, ReservationBook, reservationSize } from "../../src/limits/token-reservation.ts";
-import type { Limits } from "../../src/plans/catalog.ts";
+import type { Limits } from "../../src/core/plans.ts";
 
 const limits = (requestsPerSecond: number, burst: number, requestsPerDay: number | null = null) =>
   ({ requestsPerSecond, burst, requestsPerDay }) as Limits;

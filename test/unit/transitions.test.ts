@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TENANT_STATUSES } from "../../src/tenants/api-schemas.ts";
+import { TENANT_STATUSES } from "../../src/core/tenant.ts";
 import { statusTransition } from "../../src/tenants/transitions.ts";
 
 describe("statusTransition", () => {

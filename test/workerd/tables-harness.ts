@@ -1,9 +1,9 @@
 // The Worker the `workerd` test project runs in: one Durable Object holding the runtime object's
 // SQLite-backed tables exactly as TenantRuntime builds them, and nothing else (no Postgres, no Redis).
 import { DurableObject } from "cloudflare:workers";
-import { LeaseTable } from "../../src/runtime/lease-table.ts";
-import { UsageCounters } from "../../src/runtime/usage-counters.ts";
-import { UsageOutbox } from "../../src/runtime/usage-outbox.ts";
+import { LeaseTable } from "../../durable-objects/tenant-runtime/lease-table.ts";
+import { UsageCounters } from "../../durable-objects/tenant-runtime/usage-counters.ts";
+import { UsageOutbox } from "../../durable-objects/tenant-runtime/usage-outbox.ts";
 
 /** Lease lifetime of the harness: short enough to test expiry with explicit clocks. */
 export const HARNESS_LEASE_TTL_MS = 1000;

@@ -1,7 +1,7 @@
 // The runtime object's usage counters (src/runtime/usage-counters.ts) in workerd's SQLite.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { minuteOf } from "../../src/runtime/usage-counters.ts";
+import { minuteOf } from "../../durable-objects/tenant-runtime/usage-counters.ts";
 import { harness, inside } from "./harness.ts";
 
 const MINUTE = 60_000;

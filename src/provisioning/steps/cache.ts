@@ -1,6 +1,6 @@
-import { LIMIT_FIELDS } from "../../plans/catalog.ts";
-import { tenantNamespace } from "../../tenancy/cache-keys.ts";
-import { contextFromRow } from "../../tenancy/context-from-row.ts";
+import { LIMIT_FIELDS } from "../../core/plans.ts";
+import { tenantNamespace } from "../../cache/tenant-keys.ts";
+import { contextFromRow } from "../../core/context-from-row.ts";
 import type { Step } from "./step-context.ts";
 
 export const namespaceKey = (tenantId: string) => `${tenantNamespace(tenantId)}:namespace`;

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { contextFromRow } from "../../tenancy/context-from-row.ts";
+import { contextFromRow } from "../../core/context-from-row.ts";
 import { tenantConfigs } from "../schema.ts";
 import type { Step } from "./step-context.ts";
 

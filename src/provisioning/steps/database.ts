@@ -1,4 +1,4 @@
-import { planFeatures, type PlanId } from "../../plans/catalog.ts";
+import { planFeatures, type PlanId } from "../../core/plans.ts";
 import { ensureTenantDataKey } from "../../secrets/data-keys.ts";
 import { ensureDedicatedSchema } from "../../storage/dedicated-schema.ts";
 import { tenantConfigs } from "../schema.ts";
@@ -13,7 +13,7 @@ export const databaseStep: Step = async ({ env, services, tenant }) => {
   const names = dedicated ? await ensureDedicatedSchema(services.db, tenant.id) : undefined;
   const storageSchema = names?.schema ?? "public";
   // Plans without secrets get theirs lazily, on the first secret after an upgrade.
-  if (planFeatures(tenant.plan as PlanId).includes("secrets")) await ensureTenantDataKey(services.db, env, tenant.id);
+  if (planFeatures(tenant.plan).includes("secrets")) await ensureTenantDataKey(services.db, env, tenant.id);
   await services.db.insert(tenantConfigs).values({ tenantId: tenant.id, isolation: tenant.isolation, storageSchema }).onConflictDoNothing();
   return names ? { isolation: tenant.isolation, schema: names.schema, role: names.role } : { isolation: tenant.isolation, schema: storageSchema };
 };

@@ -1,5 +1,5 @@
-import { contextFromRow } from "../../tenancy/context-from-row.ts";
-import { runtimeFor, runtimeObjectName } from "../../tenancy/runtime.ts";
+import { contextFromRow } from "../../core/context-from-row.ts";
+import { runtimeFor, runtimeObjectName } from "../../../durable-objects/tenant-runtime/stub.ts";
 import type { Step } from "./step-context.ts";
 
 /** The runtime object learns the tenant's limits; a dedicated tenant's own object is pinned warm near its region. */

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Isolation } from "../../plans/catalog.ts";
+import type { Isolation } from "../../core/plans.ts";
 import { mapRecords } from "../../storage/schema.ts";
 import { withTenantData } from "../../storage/tenant-data.ts";
 import type { Step } from "./step-context.ts";
@@ -13,7 +13,7 @@ const SMOKE_KEY = "\u0001probe";
 
 /** Writes, reads back and deletes one record through the tenant's own isolation path, each in its own transaction. */
 export const smokeTestStep: Step = async ({ services, tenant }) => {
-  const scope = { id: tenant.id, isolation: tenant.isolation as Isolation };
+  const scope = { id: tenant.id, isolation: tenant.isolation };
   const nonce = crypto.randomUUID();
   const value = { probe: nonce };
   const bytes = new TextEncoder().encode(JSON.stringify(value)).byteLength;

@@ -1,5 +1,5 @@
-import type { Services } from "../../http/app-env.ts";
-import type { TenantRow } from "../../tenants/view.ts";
+import type { Services } from "../../services/open-services.ts";
+import type { TenantRow } from "../../core/tenant.ts";
 
 export interface StepContext {
   env: Env;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { ApiError } from "../../http/problem.ts";
-import type { Limits } from "../../plans/catalog.ts";
+import type { Limits } from "../../core/plans.ts";
 import { tenantStorage } from "./headers.ts";
 import type { MapsTx } from "./tx.ts";
 

@@ -1,5 +1,5 @@
-import type { TenantContext } from "../../tenancy/context.ts";
-import { runtimeFor } from "../../tenancy/runtime.ts";
+import type { TenantContext } from "../../core/tenant-context.ts";
+import { runtimeFor } from "../../../durable-objects/tenant-runtime/stub.ts";
 
 export interface MapChange {
   tenantId: string;

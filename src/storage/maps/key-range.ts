@@ -1,5 +1,5 @@
 import { ApiError } from "../../http/problem.ts";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
+import { decodeCursor, encodeCursor } from "../../http/cursor.ts";
 import { keyProblem } from "./names.ts";
 
 const MAX_CODE_POINT = 0x10ffff;

@@ -22,6 +22,7 @@ import { etagOf, parseIfMatch } from "./etag.ts";
 import { decodeListCursor, encodeListCursor } from "./key-range.ts";
 import { mapStore } from "./store.ts";
 import { prepareValue } from "./value.ts";
+import { log } from "../../lib/log.ts";
 
 const ETagHeader = z.object({ ETag: z.string().openapi({ description: 'The record\'s version as a strong tag: `"3"`.' }) });
 const tags = ["maps"];
@@ -106,7 +107,7 @@ function publishAfterCommit(c: Context<AppEnv>, change: Omit<MapChange, "tenantI
   const tenant = c.get("tenant");
   c.executionCtx.waitUntil(
     publishMapChange(c.env, tenant, { tenantId: tenant.id, ...change }).catch((error: unknown) =>
-      console.error(JSON.stringify({ level: "error", message: "map change publish failed", error: String(error) })),
+      log.error("map change publish failed", { requestId: c.get("requestId"), tenantId: c.get("tenant").id, error }),
     ),
   );
 }

@@ -1,5 +1,5 @@
 import type { Database } from "../../db/client.ts";
-import type { TenantContext } from "../../tenancy/context.ts";
+import type { TenantContext } from "../../core/tenant-context.ts";
 import { withTenantData } from "../tenant-data.ts";
 import type { IfMatch } from "./etag.ts";
 import { tenantStorage, type MapSummary, type TenantStorage } from "./headers.ts";

@@ -1,5 +1,5 @@
 import { ApiError } from "../../http/problem.ts";
-import { PLATFORM_MAX_VALUE_BYTES } from "../../plans/catalog.ts";
+import { PLATFORM_MAX_VALUE_BYTES } from "../../core/plans.ts";
 import { hasLoneSurrogate } from "./names.ts";
 
 /** Deeper values are refused: serialising them would exhaust the stack long before any size limit. */

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
-import { KEY_PREFIX } from "../../../src/tenancy/cache-keys.ts";
-import { admin, control, eventually, expectProblem, type ApiResponse } from "../../support/api.ts";
+import { KEY_PREFIX } from "../../../src/cache/tenant-keys.ts";
+import { admin, control, eventually, expectProblem, testHooks, type ApiResponse } from "../../support/api.ts";
 import { flushedUsageTotals } from "../../support/control-plane.ts";
 import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
 
@@ -185,16 +185,16 @@ describe("tokens taken ahead", () => {
 describe("concurrency leases", () => {
   it("refuses requests over maxConcurrentRequests with concurrency_limited", async () => {
     const t = await activeTenant({ plan: "free", overrides: { maxConcurrentRequests: 2, burst: 100, requestsPerSecond: 100 } });
-    const responses = await Promise.all(Array.from({ length: 6 }, () => t.call("GET", "/v1/_probe/sleep?ms=800")));
+    const responses = await Promise.all(Array.from({ length: 6 }, () => t.call("GET", "/v1/me", { headers: testHooks({ "X-Test-Hold-Ms": "800" }) })));
     expect(responses.filter((r) => r.status === 200)).toHaveLength(2);
     for (const response of responses.filter((r) => r.status !== 200)) expectProblem(response, 429, "concurrency_limited");
     // Leases come back when requests finish.
-    expect((await t.call("GET", "/v1/_probe/sleep?ms=0")).status).toBe(200);
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
   });
 
   it("lets a lease that is never released expire on its own", async () => {
     const t = await activeTenant({ plan: "free", overrides: { maxConcurrentRequests: 1 } });
-    const leaked = await t.call("GET", "/v1/me", { headers: { "X-Test-Skip-Release": "1" } });
+    const leaked = await t.call("GET", "/v1/me", { headers: testHooks({ "X-Test-Skip-Release": "1" }) });
     expect(leaked.status).toBe(200);
     expectProblem(await t.call("GET", "/v1/me"), 429, "concurrency_limited");
     // LEASE_TTL_MS is 3 s in the test stack.
@@ -236,7 +236,7 @@ describe("dependency outages", () => {
   it("answers 503 with Retry-After when the runtime object is slow to admit, and leaves no lease behind", async () => {
     const t = await activeTenant({ plan: "free", overrides: { maxConcurrentRequests: 1 } });
     const started = Date.now();
-    const slow = await t.call("GET", "/v1/me", { headers: { "X-Test-Admit-Delay-Ms": "7000" } });
+    const slow = await t.call("GET", "/v1/me", { headers: testHooks({ "X-Test-Admit-Delay-Ms": "7000" }) });
     expectProblem(slow, 503, "unavailable");
     expect(slow.headers.get("Retry-After")).toBe("1");
     expect(Date.now() - started).toBeLessThan(6500);

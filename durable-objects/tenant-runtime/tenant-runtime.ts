@@ -1,0 +1,290 @@
+import { DurableObject } from "cloudflare:workers";
+import { openRedis } from "../../src/cache/redis.ts";
+import { openDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
+import { applyUsageBatch } from "../../src/metering/usage-sink.ts";
+import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult } from "./admission.ts";
+import { type RequestUsage } from "../../src/core/usage.ts";
+import { BackstopBuckets } from "./backstop-bucket.ts";
+import { ContextStore } from "./context-store.ts";
+import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "./lease-table.ts";
+import { UsageCounters } from "./usage-counters.ts";
+import { type UsageDelta } from "../../src/core/usage.ts";
+import { UsageOutbox } from "./usage-outbox.ts";
+import { admitFrame, executeFrame, type ExecutorDependencies } from "../../src/realtime/executor.ts";
+import { readHandoff } from "../../src/realtime/forward.ts";
+import { RealtimeHub } from "../../src/realtime/hub.ts";
+import type { ChangeEvent } from "../../src/realtime/protocol.ts";
+import { TicketLedger } from "./ticket-ledger.ts";
+import type { MapChange } from "../../src/storage/maps/change-events.ts";
+import type { TenantContext } from "../../src/core/tenant-context.ts";
+import { answerRuntimeProbe } from "../../src/test-hooks/runtime-probe.ts";
+import { log } from "../../src/lib/log.ts";
+
+/** How often a warm-pinned (dedicated) runtime wakes itself so it is never cold. */
+const WARM_PIN_INTERVAL_MS = 30_000;
+const MAX_FLUSH_BACKOFF_MS = 60_000;
+const MAX_FLUSH_BACKOFF_DOUBLINGS = 3;
+/** How long an explicit flush waits for in-flight requests of the tenant to report their usage. */
+const SETTLE_TIMEOUT_MS = 3000;
+
+/**
+ * Tenant runtime: one per dedicated tenant, or one shard shared by many shared-tier tenants.
+ * Holds each tenant's status gate and limits, its concurrency leases and its usage counters,
+ * all in SQLite, rebuilt on construction after an eviction. Usage reaches Postgres by alarm.
+ */
+export class TenantRuntime extends DurableObject<Env> {
+  private contexts!: ContextStore;
+  private leases!: LeaseTable;
+  private usage!: UsageCounters;
+  private outbox!: UsageOutbox;
+  private tickets!: TicketLedger;
+  private hub!: RealtimeHub;
+  private readonly backstop = new BackstopBuckets();
+  private nextAlarm: number | null = null;
+  /** When this instance was constructed: a later value after idling means it hibernated and woke. */
+  private readonly bootedAt = Date.now();
+  private flushFailures = 0;
+  /** Realtime writes under way, per tenant (REST requests are counted by their leases). */
+  private readonly realtimeWrites = new Map<string, number>();
+  /** Reused across realtime messages: a runtime object may keep sockets open across requests. */
+  private database: DatabaseHandle | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.contexts = new ContextStore(ctx.storage.sql);
+      this.leases = new LeaseTable(ctx.storage.sql, positiveNumber(env.LEASE_TTL_MS) ?? DEFAULT_LEASE_TTL_MS);
+      this.usage = new UsageCounters(ctx.storage.sql);
+      this.outbox = new UsageOutbox(ctx.storage, this.usage, ctx.id.toString());
+      this.tickets = new TicketLedger(ctx.storage.sql);
+      const frames: ExecutorDependencies = {
+        context: (tenantId) => this.contexts.get(tenantId),
+        db: () => (this.database ??= openDatabase(this.env)).db,
+        redis: () => openRedis(this.env),
+        backstop: this.backstop,
+        count: (tenantId, delta) => this.count(tenantId, delta),
+        defer: (promise) => this.ctx.waitUntil(promise),
+        writing: (tenantId, delta) => this.realtimeWrites.set(tenantId, (this.realtimeWrites.get(tenantId) ?? 0) + delta),
+      };
+      this.hub = new RealtimeHub(ctx, {
+        execute: (state, frame) => executeFrame(frames, state, frame),
+        admitRead: async (state) => {
+          const admission = await admitFrame(frames, state, false);
+          return admission.ok ? undefined : admission.error;
+        },
+        count: (tenantId, delta) => this.count(tenantId, delta),
+      });
+      this.nextAlarm = await ctx.storage.getAlarm();
+    });
+  }
+
+  /** Pushed by the control plane on every change, so the gate holds even before edge caches expire. */
+  async configure(context: TenantContext): Promise<void> {
+    const kept = this.contexts.offer(context);
+    if (kept.status === "deleted") this.hub.disconnect(kept.id, 1008, "tenant deleted");
+  }
+
+  async admit(request: AdmitRequest): Promise<AdmitResult> {
+    const context = this.contexts.offer(request.context);
+    // The edge answered 503 already: a lease now would only sit there until it expired.
+    if (Date.now() > request.deadline) return { ok: false, code: "too_late", retryAfterMs: 1000, context };
+    const refusal = statusRefusal(context, request.write);
+    if (refusal) return this.refuse(context, refusal, 1000);
+    if (request.backstop) {
+      const taken = this.backstop.take(context.id, context.limits.requestsPerSecond, context.limits.burst);
+      if (!taken.ok) return this.refuse(context, "rate_limited", taken.retryAfterMs);
+    }
+    const leaseId = this.leases.acquire(context.id, context.limits.maxConcurrentRequests);
+    if (!leaseId) {
+      return this.refuse(context, "concurrency_limited", Math.max(100, Math.min(1000, this.leases.nextExpiryIn(context.id))));
+    }
+    this.count(context.id, { requests: 1 });
+    return { ok: true, leaseId, context };
+  }
+
+  async release(tenantId: string, leaseId: string, usage: RequestUsage): Promise<void> {
+    this.leases.release(leaseId);
+    this.count(tenantId, usage);
+  }
+
+  /** Usage observed elsewhere: requests refused at the edge (rate, quota), realtime traffic. */
+  async record(tenantId: string, delta: UsageDelta): Promise<void> {
+    this.count(tenantId, delta);
+  }
+
+  /** Requests and realtime writes of the tenant still running here (a migration waits for zero). */
+  async inFlight(tenantId: string): Promise<number> {
+    return this.leases.held(tenantId) + (this.realtimeWrites.get(tenantId) ?? 0);
+  }
+
+  /** Tells the tenant's realtime clients to reconnect (its runtime moved). */
+  async reconnectClients(tenantId: string): Promise<void> {
+    this.hub.disconnect(tenantId, 1012, "tenant moved; reconnect");
+  }
+
+  /**
+   * Puts every counter of the tenant durably into Postgres: waits for its in-flight requests to
+   * report, seals the counters into a batch and applies every pending batch. Throws while
+   * Postgres is down; nothing is lost, the next flush sends the same batches.
+   */
+  async flushUsage(tenantId: string): Promise<void> {
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+    while (this.leases.held(tenantId) > 0 && Date.now() < deadline) await sleep(20);
+    this.outbox.seal(tenantId);
+    await this.sendBatches(tenantId);
+  }
+
+  /** A WebSocket upgrade the edge authenticated and admitted (see src/realtime/forward.ts); with TEST_HOOKS, the test probe. */
+  override async fetch(request: Request): Promise<Response> {
+    const probe = await answerRuntimeProbe(this.env, request, async () => ({
+      bootedAt: this.bootedAt,
+      pinned: (await this.ctx.storage.get<boolean>("warmPinned")) === true,
+      alarmAt: await this.ctx.storage.getAlarm(),
+    }));
+    if (probe) return probe;
+    const handoff = readHandoff(request);
+    if (!handoff) return new Response("not found", { status: 404 });
+    const context = this.contexts.offer(handoff.context);
+    const refuse = (error: ApiError) => toProblemResponse(error, handoff.requestId);
+    if (handoff.ticket && !this.tickets.redeem(handoff.ticket.jti)) {
+      return refuse(new ApiError("unauthenticated", "This realtime ticket was already used."));
+    }
+    if (this.hub.connections(context.id) >= context.limits.maxConnections) {
+      this.count(context.id, { rejected: 1 });
+      return refuse(
+        new ApiError("connection_limit", "Too many realtime connections for this tenant.", { retryAfterMs: 1000, limit: context.limits.maxConnections }),
+      );
+    }
+    return this.hub.accept({ tenantId: context.id, actor: handoff.actor, scopes: handoff.scopes });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.hub.message(ws, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.hub.closed(ws);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.hub.closed(ws);
+  }
+
+  /** A committed REST write: tell the tenant's subscribers. */
+  async publish(change: MapChange): Promise<number> {
+    const event: ChangeEvent = { map: change.map, key: change.key, op: change.op, value: change.value, version: change.version };
+    return this.hub.publish(change.tenantId, event);
+  }
+
+  async connections(tenantId: string): Promise<number> {
+    return this.hub.connections(tenantId);
+  }
+
+  /** Dedicated tenants: a recurring alarm keeps the object warm. */
+  async warmPin(_tenantId: string): Promise<void> {
+    await this.ctx.storage.put("warmPinned", true);
+    await this.scheduleAlarm(Date.now() + WARM_PIN_INTERVAL_MS);
+  }
+
+  /** The tenant moved to the shared tier: this object need not stay warm for it any more. */
+  async unpin(): Promise<void> {
+    await this.ctx.storage.delete("warmPinned");
+    if (!this.usage.hasPending() && !this.outbox.hasPending()) {
+      await this.ctx.storage.deleteAlarm();
+      this.nextAlarm = null;
+    } else {
+      await this.scheduleAlarm(Date.now() + this.flushInterval());
+    }
+  }
+
+  async purge(tenantId: string): Promise<void> {
+    this.hub.disconnect(tenantId, 1008, "tenant deleted");
+    this.contexts.purge(tenantId);
+    this.leases.purge(tenantId);
+    this.usage.take(tenantId);
+    this.outbox.purge(tenantId);
+    this.backstop.forget(tenantId);
+    if (this.contexts.ids().length === 0) await this.ctx.storage.delete("warmPinned");
+  }
+
+  override async alarm(): Promise<void> {
+    this.nextAlarm = null;
+    try {
+      this.outbox.seal();
+      await this.sendBatches();
+      this.flushFailures = 0;
+    } catch (error) {
+      this.flushFailures++;
+      log.warn("usage flush failed; will retry", { error });
+    }
+    const pinned = (await this.ctx.storage.get<boolean>("warmPinned")) === true;
+    const pending = this.usage.hasPending() || this.outbox.hasPending();
+    const times: number[] = [];
+    if (pending) times.push(Date.now() + this.flushBackoff());
+    if (pinned) times.push(Date.now() + WARM_PIN_INTERVAL_MS);
+    if (times.length > 0) await this.scheduleAlarm(Math.min(...times));
+  }
+
+  private async sendBatches(tenantId?: string): Promise<void> {
+    const batches = this.outbox.batches(tenantId);
+    if (batches.length === 0) return;
+    const database = openDatabase(this.env);
+    try {
+      for (const batch of batches) {
+        await applyUsageBatch(database.db, batch);
+        this.outbox.remove(batch.id);
+      }
+    } finally {
+      await database.close();
+    }
+    // Postgres answers again (also when an admin flush found it back first): end the outage backoff.
+    if (this.flushFailures > 0) {
+      this.flushFailures = 0;
+      if (this.usage.hasPending() || this.outbox.hasPending()) await this.scheduleAlarm(Date.now() + this.flushInterval());
+    }
+  }
+
+  private count(tenantId: string, delta: UsageDelta): void {
+    // Benchmarks only (`npm run bench`, metering on vs off): METERING=off counts nothing. Default on.
+    if (this.env.METERING === "off") return;
+    this.usage.add(tenantId, delta);
+    const flushAt = Date.now() + this.flushInterval();
+    if (this.nextAlarm === null || this.nextAlarm > flushAt) void this.scheduleAlarm(flushAt);
+  }
+
+  /** After failures: 2×, 4×, then 8× the interval (at most a minute), so recovery is never far off. */
+  private flushBackoff(): number {
+    return Math.min(this.flushInterval() * 2 ** Math.min(this.flushFailures, MAX_FLUSH_BACKOFF_DOUBLINGS), MAX_FLUSH_BACKOFF_MS);
+  }
+
+  private flushInterval(): number {
+    return Math.max(100, positiveNumber(this.env.USAGE_FLUSH_INTERVAL_MS) ?? 10_000);
+  }
+
+  private async scheduleAlarm(at: number): Promise<void> {
+    if (this.nextAlarm !== null && this.nextAlarm <= at) return;
+    this.nextAlarm = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  private refuse(context: TenantContext, code: AdmitRefusal, retryAfterMs: number): AdmitResult {
+    // Only limits count as `rejected`; a closed status gate is not usage.
+    if (code === "concurrency_limited" || code === "rate_limited") this.count(context.id, { rejected: 1 });
+    return { ok: false, code, retryAfterMs, context };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function positiveNumber(value: string | undefined): number | undefined {
+  const number = Number(value);
+  return Number.isFinite(number) && number > 0 ? number : undefined;
+}

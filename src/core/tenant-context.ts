@@ -1,0 +1,40 @@
+import type { Feature, Isolation, Limits, PlanId } from "./plans.ts";
+import type { TenantStatus } from "./tenant.ts";
+
+/** What a credential may do: read, write, or both. */
+export const SCOPES = ["read", "write"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** What the data plane knows about the tenant behind a request: resolved once, cached at the edge. */
+export interface TenantContext {
+  id: string;
+  name: string;
+  plan: PlanId;
+  status: TenantStatus;
+  isolation: Isolation;
+  region: string | null;
+  limits: Limits;
+  features: Feature[];
+  /** Bumped by every change to the tenant; lets caches and the runtime object spot stale copies. */
+  configVersion: number;
+  /** True for the moment an isolation migration switches storage: writes get 503 and a retry hint. */
+  writesPaused?: boolean;
+}
+
+/** The credential a data-plane request was made with. */
+export type Credential =
+  | { kind: "api_key"; keyId: string; scopes: Scope[] }
+  | { kind: "token"; sub: string; jti: string; scopes: Scope[] }
+  /** A realtime ticket, acting for the credential that asked for it. */
+  | { kind: "ticket"; actor: string; jti: string; scopes: Scope[] };
+
+export function actorOf(credential: Credential): string {
+  switch (credential.kind) {
+    case "api_key":
+      return `key:${credential.keyId}`;
+    case "token":
+      return `token:${credential.sub}`;
+    case "ticket":
+      return credential.actor;
+  }
+}

@@ -1,0 +1,21 @@
+/** What one data-plane request did, reported to the runtime object when it ends (metering). */
+export interface RequestUsage {
+  readOps: number;
+  writeOps: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Usage to add to a tenant's counters (the runtime object's SQLite, then Postgres). */
+export interface UsageDelta {
+  requests?: number;
+  rejected?: number;
+  readOps?: number;
+  writeOps?: number;
+  bytesIn?: number;
+  bytesOut?: number;
+  connectionSeconds?: number;
+  messages?: number;
+  /** Concurrent connections observed now; the minute keeps the maximum. */
+  connections?: number;
+}
