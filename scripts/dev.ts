@@ -5,6 +5,7 @@ import { watch } from "node:fs";
 import { stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { buildConsole } from "./stack/console-build.js";
 import { LOCAL_GATEWAY_SIGNING_SECRET, PROJECT_ROOT, startLocalStack } from "./stack/local-stack.js";
 import { parseNetworkModel } from "./stack/network-model.js";
 
@@ -48,6 +49,8 @@ const passedVars = Object.fromEntries(PASSED_VARS.flatMap((name) => (process.env
 const log = (line: string) => console.log(`[tenantry] ${line}`);
 const stateDir = await stateDirFor(port);
 log(`state in ${stateDir}`);
+// The console as it is now (npm install built it once; its sources may have changed since).
+await buildConsole();
 const stack = await startLocalStack({
   port,
   stateDir,
@@ -121,6 +124,17 @@ const reload = () => {
     watchWorker();
   });
 };
+// Edits to the console: build it again (the Worker serves the new files from the next request).
+let consoleTimer: NodeJS.Timeout | undefined;
+watch(path.join(PROJECT_ROOT, "console/src"), { recursive: true }, () => {
+  clearTimeout(consoleTimer);
+  consoleTimer = setTimeout(() => {
+    buildConsole().then(
+      () => log("console rebuilt"),
+      (error: unknown) => log(`console build failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }, 300);
+});
 for (const dir of ["src", "workers", "durable-objects"]) {
   watch(path.join(PROJECT_ROOT, dir), { recursive: true }, () => {
     clearTimeout(reloadTimer);

@@ -1,4 +1,5 @@
 // The composition root: the one place every router is mounted. Read this first.
+import { consoleRoutes } from "./console/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { drainBody } from "./http/drain-body.ts";
 import { handleError } from "./http/errors.ts";
@@ -8,8 +9,11 @@ import { requestId } from "./http/request-id.ts";
 import { createRouter } from "./http/router.ts";
 import { services } from "./http/services.ts";
 import { timing } from "./http/timing.ts";
+import { portalOpenRoutes } from "./portal/routes.ts";
+import { PORTAL_SECURITY_SCHEME } from "./portal/session.ts";
 import { adminRouter } from "./routers/admin.ts";
 import { gatewayRouter } from "./routers/gateway.ts";
+import { portalRouter } from "./routers/portal.ts";
 import { tenantRouter } from "./routers/tenant.ts";
 
 export interface AppOptions {
@@ -18,9 +22,10 @@ export interface AppOptions {
 }
 
 /**
- * Public routes (health, /openapi.json), then one router per guard: the admin router (admin token)
- * the tenant router (credential, limits, runtime admission) and the gateway router (the same
- * pipeline, then the tenant's origin). A route joins a router, never the app.
+ * Public routes (health, /openapi.json, a portal link's opening, the console's static files), then
+ * one router per guard: the admin router (admin token), the tenant router (credential, limits,
+ * runtime admission), the gateway router (the same pipeline, then the tenant's origin) and the
+ * portal router (a portal session's cookie). A route joins a router, never the app.
  */
 export function createApp(options: AppOptions = { testHooks: false }) {
   const app = createRouter();
@@ -31,7 +36,9 @@ export function createApp(options: AppOptions = { testHooks: false }) {
   app.use("*", services);
 
   app.route("/", healthRoutes);
-  for (const router of [adminRouter(options), tenantRouter(), gatewayRouter()]) router.mountOn(app);
+  app.route("/", portalOpenRoutes);
+  app.route("/", consoleRoutes);
+  for (const router of [adminRouter(options), tenantRouter(), gatewayRouter(), portalRouter()]) router.mountOn(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.openAPIRegistry.registerComponent("securitySchemes", "tenantCredential", {
@@ -39,6 +46,7 @@ export function createApp(options: AppOptions = { testHooks: false }) {
     scheme: "bearer",
     description: "API key (tk_…) or tenant token (JWT)",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "portalSession", PORTAL_SECURITY_SCHEME);
   documentSpecRoute(app);
   app.doc31(OPENAPI_PATH, openApiDocument);
 

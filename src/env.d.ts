@@ -37,5 +37,7 @@ declare namespace Cloudflare {
     STRIPE_API_BASE?: string;
     /** Benchmarks only: "off" disables usage metering (metering on vs off). */
     METERING?: string;
+    /** The console's static files (wrangler.toml [assets]); also what `npm run types` generates. */
+    ASSETS: Fetcher;
   }
 }

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureConsoleBuilt } from "./console-build.js";
 import { applyMigrations, ensureOwnerRole } from "./migrate.js";
 import { startNeonBridge, type NeonBridgeHandle } from "./neon-bridge.js";
 import { NETWORK_MODELS, runtimeDelayVars, type NetworkModel } from "./network-model.js";
@@ -186,6 +187,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Inherited by wrangler (which bundles the Worker): no telemetry, no interactive prompts.
     process.env.WRANGLER_SEND_METRICS = "false";
     process.env.CI ??= "true";
+    await ensureConsoleBuilt();
     const launchWorker = async (): Promise<ServerProcess> => {
       log("starting the Worker in workerd (Miniflare), bundled once per stack start or reload");
       const worker = await spawnServer({

@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { readEnvFile } from "./env-file.ts";
+import { assetsFrom } from "./static-assets.ts";
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -64,9 +65,14 @@ async function findModule(dir: string): Promise<string | undefined> {
 }
 
 const scriptPath = await bundle(args["bundle-dir"]!);
-const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
+const { workerOptions: configured } = unstable_getMiniflareWorkerOptions(config);
+// With [assets], Miniflare puts an asset router in front of the Worker, and that router has no
+// scheduled handler (GET /cdn-cgi/handler/scheduled fails). The Worker runs first for every path
+// anyway (run_worker_first = true), so locally it gets ASSETS as a binding that reads the folder.
+const { assets, ...workerOptions } = configured;
 const mf = new Miniflare({
   ...workerOptions,
+  serviceBindings: { ...workerOptions.serviceBindings, ...(assets?.binding ? { [assets.binding]: assetsFrom(assets.directory) } : {}) },
   name: "tenantry",
   modules: true,
   scriptPath,

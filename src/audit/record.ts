@@ -24,11 +24,13 @@ export type AuditAction =
   | "secret.written"
   | "secret.deleted"
   | "security.tenant_mismatch"
-  | "webhook.disabled";
+  | "webhook.disabled"
+  | "portal.link_created"
+  | "portal.opened";
 
 export interface AuditEntry {
   tenantId: string;
-  /** `admin`, `system`, or `key:<id>` / `token:<sub>` for tenant credentials. */
+  /** `admin`, `system`, `key:<id>` / `token:<sub>` for tenant credentials, `portal:<session id>` for a portal session. */
   actor: string;
   action: AuditAction;
   details?: Record<string, unknown>;

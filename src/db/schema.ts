@@ -10,3 +10,4 @@ export * from "../storage/schema.ts";
 export * from "../secrets/schema.ts";
 export * from "../webhooks/schema.ts";
 export * from "../billing/schema.ts";
+export * from "../portal/schema.ts";

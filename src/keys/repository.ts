@@ -21,7 +21,7 @@ async function lockLiveTenant(tx: Transaction, tenantId: string): Promise<void> 
   if (tenant.status === "deleted") throw new ApiError("conflict", "The tenant is deleted; it cannot get new keys.");
 }
 
-export async function createKey(db: Database, tenantId: string, input: { name: string; scopes?: Scope[]; expiresAt?: string }) {
+export async function createKey(db: Database, tenantId: string, input: { name: string; scopes?: Scope[]; expiresAt?: string }, actor = "admin") {
   const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
     throw new ApiError("invalid_request", "expiresAt must be in the future.", { errors: [{ path: "body.expiresAt", message: "Must be in the future" }] });
@@ -37,7 +37,7 @@ export async function createKey(db: Database, tenantId: string, input: { name: s
     if (!row) throw new Error("insert returned no key");
     await recordAudit(tx, {
       tenantId,
-      actor: "admin",
+      actor,
       action: "key.created",
       details: { keyId: row.id, name: row.name, scopes, expiresAt: iso(row.expiresAt) },
     });
@@ -57,7 +57,7 @@ export async function listKeys(db: Database, tenantId: string) {
  * Revokes one key of one tenant. Revoking a revoked key is a no-op (no second audit entry).
  * Returns the key's hash when this call revoked it, so its cached credential can be dropped.
  */
-export async function revokeKey(db: Database, tenantId: string, keyId: string): Promise<{ hash: string; revoked: boolean }> {
+export async function revokeKey(db: Database, tenantId: string, keyId: string, actor = "admin"): Promise<{ hash: string; revoked: boolean }> {
   return db.transaction(async (tx) => {
     const [key] = await tx
       .select({ hash: apiKeys.hash, revokedAt: apiKeys.revokedAt })
@@ -69,7 +69,7 @@ export async function revokeKey(db: Database, tenantId: string, keyId: string): 
       .set({ revokedAt: sql`now()` })
       .where(and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
       .returning({ id: apiKeys.id });
-    if (revoked.length > 0) await recordAudit(tx, { tenantId, actor: "admin", action: "key.revoked", details: { keyId } });
+    if (revoked.length > 0) await recordAudit(tx, { tenantId, actor, action: "key.revoked", details: { keyId } });
     return { hash: key.hash, revoked: revoked.length > 0 };
   });
 }

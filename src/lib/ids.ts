@@ -5,7 +5,7 @@
  */
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "ten" | "key" | "evt" | "job" | "whk" | "msg" | "dlv";
+export type IdPrefix = "ten" | "key" | "evt" | "job" | "whk" | "msg" | "dlv" | "pln" | "pss";
 
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = "";

@@ -9,6 +9,7 @@ import { keyRoutes } from "../keys/routes.ts";
 import { meteringRoutes } from "../metering/routes.ts";
 import { metricsAdminRoutes } from "../metrics/routes.ts";
 import { planRoutes } from "../plans/routes.ts";
+import { portalLinkRoutes } from "../portal/routes.ts";
 import { provisioningRoutes } from "../provisioning/routes.ts";
 import { byokRoutes } from "../secrets/byok-routes.ts";
 import { rotationRoutes } from "../secrets/rotation-routes.ts";
@@ -46,7 +47,9 @@ export function adminRouter(options: { testHooks: boolean }): GuardedRouter {
     .add(auditRoutes)
     .add(webhookRoutes)
     .add(billingRoutes)
-    .add(metricsAdminRoutes);
+    .add(metricsAdminRoutes)
+
+    .add(portalLinkRoutes);
   if (options.testHooks) router.add(testHookRoutes);
   return router;
 }

@@ -4,6 +4,7 @@ import type { Services } from "../services/open-services.ts";
 import { openServices } from "../services/open-services.ts";
 import { runAutoPromotion } from "../isolation/auto-promotion.ts";
 import { errorMessage, logEvent } from "../lib/log.ts";
+import { purgeExpiredPortalRows } from "../portal/links.ts";
 import { idempotencyKeys } from "../tenants/idempotency-schema.ts";
 import { purgeExpiredTenants } from "./purge-expired.ts";
 import { sweepStalledProvisioning } from "./sweep-provisioning.ts";
@@ -23,7 +24,7 @@ async function expireIdempotencyKeys(services: Services, now: Date): Promise<num
   return expired.length;
 }
 
-/** Cron: retention purges, provisioning sweeps, expired idempotency records, automatic promotion, the Stripe meter export, webhooks. Each job is idempotent and bounded. */
+/** Cron: retention purges, provisioning sweeps, expired idempotency records and portal links, automatic promotion, the Stripe meter export, webhooks. Each job is idempotent and bounded. */
 export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
   const scope = openServices(env);
   try {
@@ -31,6 +32,7 @@ export async function runScheduledJobs(env: Env, now: Date): Promise<void> {
     await job("sweep-stalled-provisioning", now, () => sweepStalledProvisioning(env, scope.services, now));
     await job("expire-idempotency-keys", now, () => expireIdempotencyKeys(scope.services, now));
     await job("auto-promotion", now, () => runAutoPromotion(env, scope.services, now));
+    await job("purge-expired-portal-links", now, () => purgeExpiredPortalRows(scope.services.db, now));
     await job("stripe-meter-export", now, () => runScheduledExport(env, scope.services.db, now));
     // Last: the jobs above may have written events (tenant.purged, tenant.promotion_recommended).
     await job("webhooks", now, () => runWebhookJobs(env, scope.services.db, now));

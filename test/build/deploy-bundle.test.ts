@@ -3,11 +3,15 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureConsoleBuilt } from "../../scripts/stack/console-build.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
 const outdirs: string[] = [];
+
+// The Worker's [assets] folder (the console) must exist for wrangler to bundle.
+beforeAll(ensureConsoleBuilt, 120_000);
 
 afterAll(async () => {
   for (const dir of outdirs) await rm(dir, { recursive: true, force: true });
@@ -27,6 +31,7 @@ describe("wrangler deploy --dry-run", () => {
     // Every binding the Worker needs is declared for this environment.
     expect(output).toContain("env.TENANT_RUNTIME (TenantRuntime)");
     expect(output).toContain(`env.PROVISIONING_QUEUE (tenantry-${environment}-provisioning)`);
+    expect(output).toContain("env.ASSETS");
     const files = await readdir(outdir);
     const bundle = files.find((file) => file.endsWith(".js"));
     expect(bundle).toBeTruthy();

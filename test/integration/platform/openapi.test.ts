@@ -58,10 +58,10 @@ describe("GET /openapi.json", () => {
     });
   });
 
-  it("leaves only health and the document itself public, and names a server", () => {
+  it("leaves only health, the document itself and portal links (the link's token is the credential) public, and names a server", () => {
     const operations = operationsOf(doc);
     const publicOnes = operations.filter((operation) => planeOf(operation) === "public").map((operation) => operation.operationId).sort();
-    expect(publicOnes).toEqual(["health.get", "openapi.get"]);
+    expect(publicOnes).toEqual(["health.get", "openapi.get", "portal.open"]);
     expect(doc.servers?.[0]?.url).toMatch(/^https?:\/\//);
   });
 });
