@@ -2,6 +2,7 @@
 // signatures checked with the `standardwebhooks` library, retries, disabling, usage.hourly, quota.exhausted.
 import type pg from "pg";
 import { Webhook } from "standardwebhooks";
+import { verifyWebhookMessage } from "../../../sdk/src/webhooks.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { admin, adminToken, call, createTenant, eventually, expectProblem } from "../../support/api.ts";
 import { sleep, triggerScheduled } from "../../support/control-plane.ts";
@@ -278,6 +279,20 @@ describe("webhook delivery, POST /v1/webhooks/{id}/test, POST /v1/webhooks/{id}/
     expect(() => new Webhook(rotated.body.secret).verify(entry!.body, { ...headers, "webhook-signature": older! })).toThrow();
     expect(() => new Webhook(endpoint.secret).verify(entry!.body, { ...headers, "webhook-signature": newer! })).toThrow();
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString("base64")}`).verify(entry!.body, headers)).toThrow();
+
+    // The SDK's verifier agrees: each secret alone verifies the two-signature header; a stranger's,
+    // a changed body or an old timestamp do not.
+    const message = (body: string, at = headers["webhook-timestamp"]) => ({
+      body,
+      header: (name: string) => ({ ...headers, "webhook-timestamp": at })[name as keyof typeof headers] ?? null,
+    });
+    for (const secret of [rotated.body.secret, endpoint.secret]) {
+      const verified = await verifyWebhookMessage(message(entry!.body), secret);
+      expect(verified).toMatchObject({ ok: true, event: { type: "webhook.test", id: headers["webhook-id"] } });
+    }
+    expect((await verifyWebhookMessage(message(entry!.body), `whsec_${Buffer.alloc(32, 7).toString("base64")}`)).ok).toBe(false);
+    expect((await verifyWebhookMessage(message(entry!.body.replace("webhook.test", "webhook.tesT")), endpoint.secret)).ok).toBe(false);
+    expect((await verifyWebhookMessage(message(entry!.body, String(Number(headers["webhook-timestamp"]) - 3600)), endpoint.secret)).ok).toBe(false);
   });
 });
 
