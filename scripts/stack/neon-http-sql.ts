@@ -60,6 +60,9 @@ export function neonHttpSql(options: NeonHttpSqlOptions): NeonHttpSql {
     if (!pool) {
       pool = new pg.Pool({ connectionString, max: 20, idleTimeoutMillis: 10_000 });
       pool.on("error", () => {});
+      // A checked-out client whose server goes away (a test stops PostgreSQL) emits "error" too; an
+      // unheard one would take down the process that hosts the whole local stack.
+      pool.on("connect", (client) => client.on("error", () => {}));
       pools.set(connectionString, pool);
     }
     return pool;
