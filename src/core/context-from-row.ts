@@ -1,5 +1,4 @@
-import { effectiveLimits, planFeatures, type Isolation, type LimitOverrides, type PlanId } from "./plans.ts";
-import type { TenantStatus } from "./tenant.ts";
+import { effectiveLimits, planFeatures } from "./plans.ts";
 import type { TenantRow } from "./tenant.ts";
 import type { TenantContext } from "./tenant-context.ts";
 

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { UsageCounts } from "../core/usage-counts.ts";
+import { USAGE_SUMS, usageCountsOf, type UsageSumsSql } from "./usage-sums.ts";
 
 export type Granularity = "minute" | "hour" | "day";
 
@@ -10,17 +11,8 @@ export interface UsagePoint extends UsageCounts {
 
 const STEP: Record<Granularity, string> = { minute: "1 minute", hour: "1 hour", day: "1 day" };
 
-interface UsageRowSql extends Record<string, unknown> {
+interface UsageRowSql extends UsageSumsSql {
   start: Date | string;
-  requests: string | number;
-  rejected: string | number;
-  read_ops: string | number;
-  write_ops: string | number;
-  bytes_in: string | number;
-  bytes_out: string | number;
-  connection_seconds: string | number;
-  peak_connections: string | number;
-  messages: string | number;
 }
 
 /**
@@ -37,10 +29,7 @@ export async function usageSeries(db: Database, tenantId: string, from: Date, to
                              ${step}) as bucket
     ),
     usage as (
-      select date_trunc(${unit}, minute at time zone 'UTC') as bucket,
-             sum(requests) as requests, sum(rejected) as rejected, sum(read_ops) as read_ops, sum(write_ops) as write_ops,
-             sum(bytes_in) as bytes_in, sum(bytes_out) as bytes_out, sum(connection_seconds) as connection_seconds,
-             max(peak_connections) as peak_connections, sum(messages) as messages
+      select date_trunc(${unit}, minute at time zone 'UTC') as bucket, ${USAGE_SUMS}
       from usage_minutes
       where tenant_id = ${tenantId} and minute >= ${from.toISOString()}::timestamptz and minute < ${to.toISOString()}::timestamptz
       group by 1
@@ -53,18 +42,7 @@ export async function usageSeries(db: Database, tenantId: string, from: Date, to
            coalesce(u.messages, 0) as messages
     from buckets b left join usage u on u.bucket = b.bucket
     order by b.bucket`);
-  return result.rows.map((row) => ({
-    start: new Date(row.start).toISOString(),
-    requests: Number(row.requests),
-    rejected: Number(row.rejected),
-    readOps: Number(row.read_ops),
-    writeOps: Number(row.write_ops),
-    bytesIn: Number(row.bytes_in),
-    bytesOut: Number(row.bytes_out),
-    connectionSeconds: Number(row.connection_seconds),
-    peakConnections: Number(row.peak_connections),
-    messages: Number(row.messages),
-  }));
+  return result.rows.map((row) => ({ start: new Date(row.start).toISOString(), ...usageCountsOf(row) }));
 }
 
 export function usageTotals(series: UsagePoint[], start: Date): UsagePoint {

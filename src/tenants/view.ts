@@ -1,7 +1,6 @@
-import type { LimitOverrides, PlanId } from "../core/plans.ts";
 import { contextFromRow } from "../core/context-from-row.ts";
 import type { provisioningRuns, provisioningSteps } from "../provisioning/schema.ts";
-import type { TenantRow, TenantStatus } from "../core/tenant.ts";
+import type { TenantRow } from "../core/tenant.ts";
 
 export type ProvisioningRunRow = typeof provisioningRuns.$inferSelect;
 export type ProvisioningStepRow = typeof provisioningSteps.$inferSelect;
@@ -21,7 +20,7 @@ export function tenantView(row: TenantRow, run?: ProvisioningRunRow | null, step
     isolation: row.isolation,
     region: row.region,
     limits: context.limits,
-    overrides: overrides as Record<string, number | null>,
+    overrides,
     features: context.features,
     metadata: row.metadata,
     email: row.email,

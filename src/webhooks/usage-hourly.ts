@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import { USAGE_SUMS, usageCountsOf, type UsageSumsSql } from "../metering/usage-sums.ts";
 import { subscribedTypes, writeEvents, type OutboxEvent } from "./outbox.ts";
 
 const HOUR_MS = 3_600_000;
@@ -8,18 +9,9 @@ const LOOKBACK_HOURS = 3;
 /** An hour is reported this long after it closes, once runtime objects have flushed its last minutes. */
 const FLUSH_GRACE_MS = 2 * 60_000;
 
-interface HourRow extends Record<string, unknown> {
+interface HourRow extends UsageSumsSql {
   tenant_id: string;
   hour: Date | string;
-  requests: string | number;
-  rejected: string | number;
-  read_ops: string | number;
-  write_ops: string | number;
-  bytes_in: string | number;
-  bytes_out: string | number;
-  connection_seconds: string | number;
-  peak_connections: string | number;
-  messages: string | number;
 }
 
 /**
@@ -31,10 +23,7 @@ export async function emitHourlyUsage(db: Database, now: Date): Promise<number> 
   const to = Math.floor((now.getTime() - FLUSH_GRACE_MS) / HOUR_MS) * HOUR_MS;
   const from = to - LOOKBACK_HOURS * HOUR_MS;
   const result = await db.execute<HourRow>(sql`
-    select tenant_id, date_trunc('hour', minute at time zone 'UTC') at time zone 'UTC' as hour,
-           sum(requests) as requests, sum(rejected) as rejected, sum(read_ops) as read_ops, sum(write_ops) as write_ops,
-           sum(bytes_in) as bytes_in, sum(bytes_out) as bytes_out, sum(connection_seconds) as connection_seconds,
-           max(peak_connections) as peak_connections, sum(messages) as messages
+    select tenant_id, date_trunc('hour', minute at time zone 'UTC') at time zone 'UTC' as hour, ${USAGE_SUMS}
     from usage_minutes
     where minute >= ${new Date(from).toISOString()}::timestamptz and minute < ${new Date(to).toISOString()}::timestamptz
     group by 1, 2
@@ -48,17 +37,7 @@ export async function emitHourlyUsage(db: Database, now: Date): Promise<number> 
       data: {
         tenantId: row.tenant_id,
         hour,
-        usage: {
-          requests: Number(row.requests),
-          rejected: Number(row.rejected),
-          readOps: Number(row.read_ops),
-          writeOps: Number(row.write_ops),
-          bytesIn: Number(row.bytes_in),
-          bytesOut: Number(row.bytes_out),
-          connectionSeconds: Number(row.connection_seconds),
-          peakConnections: Number(row.peak_connections),
-          messages: Number(row.messages),
-        },
+        usage: usageCountsOf(row),
       },
     };
   });
