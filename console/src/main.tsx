@@ -9,6 +9,9 @@ import { Portal } from "./screens/Portal.tsx";
 import { SignIn } from "./screens/SignIn.tsx";
 import { Tenant } from "./screens/Tenant.tsx";
 import { Tenants } from "./screens/Tenants.tsx";
+import { Billing } from "./screens/billing/Billing.tsx";
+import { WebhookDetail } from "./screens/webhooks/WebhookDetail.tsx";
+import { Webhooks } from "./screens/webhooks/Webhooks.tsx";
 import { Button, Link } from "./ui/components.tsx";
 import "./styles.css";
 
@@ -17,6 +20,10 @@ function Screen({ path }: { path: string }) {
   if (path === "/tenants") return <Tenants />;
   if (path === "/tenants/new") return <CreateTenant />;
   if (path === "/plans") return <Plans />;
+  if (path === "/webhooks") return <Webhooks />;
+  if (path === "/billing") return <Billing />;
+  const webhook = /^\/webhooks\/([^/]+)$/.exec(path);
+  if (webhook) return <WebhookDetail key={webhook[1]} id={decodeURIComponent(webhook[1]!)} />;
   const tenant = /^\/tenants\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
   if (tenant) return <Tenant key={tenant[1]} id={decodeURIComponent(tenant[1]!)} tab={tenant[2] ?? ""} />;
   return <p>No such page. <Link to="/">Back to the overview</Link></p>;
@@ -35,7 +42,7 @@ function App() {
   const portal = /^\/portal(?:\/([a-z-]+))?$/.exec(route.path);
   if (portal) return <Portal page={portal[1] ?? "overview"} />;
   if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
-  const section = route.path.startsWith("/tenants") ? "tenants" : route.path.startsWith("/plans") ? "plans" : "overview";
+  const section = ["tenants", "webhooks", "billing", "plans"].find((name) => route.path.startsWith(`/${name}`)) ?? "overview";
   return (
     <>
       <a class="skip" href="#main">Skip to content</a>
@@ -44,6 +51,8 @@ function App() {
         <nav aria-label="Main">
           <Link to="/" class={section === "overview" ? "active" : ""}>Overview</Link>
           <Link to="/tenants" class={section === "tenants" ? "active" : ""}>Tenants</Link>
+          <Link to="/webhooks" class={section === "webhooks" ? "active" : ""}>Webhooks</Link>
+          <Link to="/billing" class={section === "billing" ? "active" : ""}>Billing</Link>
           <Link to="/plans" class={section === "plans" ? "active" : ""}>Plans</Link>
         </nav>
         <Button

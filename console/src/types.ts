@@ -28,6 +28,10 @@ export interface Tenant {
   purgeAfter: string | null;
   provisioning: { state: string; attempts: number; steps: Step[]; error: string | null };
   migration: { state: string; from?: string; to?: string; steps?: Step[]; error?: string | null } | null;
+  /** v1.1: where the tenant's `/gw/*` requests go (else the deployment's GATEWAY_ORIGIN). */
+  gateway?: { origin: string; timeoutMs: number } | null;
+  /** v1.1: the Stripe customer its hourly usage is exported to. */
+  billing?: { stripeCustomerId: string } | null;
 }
 
 export interface Page<T> {
@@ -91,3 +95,53 @@ export const LIMIT_FIELDS = [
   "maxConnections",
   "maxValueBytes",
 ] as const;
+
+/** v1.1 webhooks: endpoints are the deployment's (admin), not a tenant's. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  disabled: boolean;
+  disabledReason?: string | null;
+  createdAt: string;
+  secret?: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  messageId: string;
+  type: string;
+  attempt: number;
+  status: "pending" | "delivered" | "failed";
+  responseStatus: number | null;
+  error: string | null;
+  at: string;
+}
+
+export const WEBHOOK_EVENT_TYPES = [
+  "tenant.created",
+  "tenant.activated",
+  "tenant.provisioning_failed",
+  "tenant.updated",
+  "tenant.suspended",
+  "tenant.resumed",
+  "tenant.deleted",
+  "tenant.purged",
+  "tenant.isolation_changed",
+  "tenant.promotion_recommended",
+  "key.created",
+  "key.revoked",
+  "quota.exhausted",
+  "usage.hourly",
+  "webhook.test",
+] as const;
+
+/** v1.1 Stripe meter export, one row per closed UTC hour. */
+export interface ExportHour {
+  hour: string;
+  tenants: number;
+  events: number;
+  status: "pending" | "sent" | "partial" | "failed";
+  failures: { tenantId: string; error: string }[];
+}

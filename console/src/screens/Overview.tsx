@@ -4,6 +4,7 @@ import { useLoad } from "../ui/action.ts";
 import { Chart } from "../ui/chart.tsx";
 import { ErrorBox, Link, Loading, StatusBadge } from "../ui/components.tsx";
 import { AuditTable } from "./AuditPanel.tsx";
+import { IntegrationsCards } from "./IntegrationsCards.tsx";
 
 /** How much the overview reads: it is built from the public API only, tenant by tenant. */
 const MAX_TENANT_PAGES = 5;
@@ -107,6 +108,7 @@ export function Overview() {
               { label: "rejected", values: data.traffic.rejected, color: "#dc2626" },
             ]}
           />
+          <IntegrationsCards />
           <h2>Provisioning or failed</h2>
           <ul class="plain">
             {data.tenants

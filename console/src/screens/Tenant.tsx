@@ -4,12 +4,15 @@ import type { Plan, Tenant as TenantView } from "../types.ts";
 import { useLoad, usePolling } from "../ui/action.ts";
 import { ErrorBox, formatTime, Link, Loading, StatusBadge, Steps } from "../ui/components.tsx";
 import { AuditPanel } from "./AuditPanel.tsx";
+import { BillingCustomerPanel } from "./BillingCustomerPanel.tsx";
 import { DataPanel } from "./DataPanel.tsx";
+import { GatewayPanel } from "./GatewayPanel.tsx";
 import { KeysPanel } from "./KeysPanel.tsx";
 import { LifecyclePanel } from "./LifecyclePanel.tsx";
 import { LimitsPanel } from "./LimitsPanel.tsx";
 import { PortalLinkPanel } from "./PortalLinkPanel.tsx";
 import { adminSource } from "./source.ts";
+import { TenantWebhooksPanel } from "./TenantWebhooksPanel.tsx";
 import { TokensPanel } from "./TokensPanel.tsx";
 import { UsagePanel } from "./UsagePanel.tsx";
 
@@ -20,7 +23,7 @@ interface TabProps {
 }
 
 /**
- * The tenant's tabs. A new domain (webhooks, gateway, billing) adds one entry here and its panel.
+ * The tenant's tabs. A new domain adds one entry here and its panel.
  */
 const TABS: { id: string; label: string; render: (props: TabProps) => preact.ComponentChildren }[] = [
   {
@@ -38,6 +41,17 @@ const TABS: { id: string; label: string; render: (props: TabProps) => preact.Com
   { id: "usage", label: "Usage", render: ({ tenant }) => <UsagePanel source={adminSource(tenant.id)} /> },
   { id: "audit", label: "Audit", render: ({ tenant }) => <AuditPanel tenantId={tenant.id} /> },
   { id: "data", label: "Export / import", render: ({ tenant }) => <DataPanel tenantId={tenant.id} /> },
+  {
+    id: "integrations",
+    label: "Integrations",
+    render: (props) => (
+      <>
+        <GatewayPanel {...props} />
+        <BillingCustomerPanel {...props} />
+        <TenantWebhooksPanel />
+      </>
+    ),
+  },
   { id: "portal", label: "Portal link", render: ({ tenant }) => <PortalLinkPanel tenantId={tenant.id} /> },
 ];
 
