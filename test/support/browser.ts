@@ -45,3 +45,29 @@ export async function screenshots(page: Page, name: string, narrow = true): Prom
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}-390.png`), fullPage: true });
   await page.setViewportSize(size);
 }
+
+/** Signs in to the console with the admin token (through the sign-in screen, as an operator does). */
+export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(`${baseUrl}/console`);
+  await page.getByLabel("Admin token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+}
+
+/**
+ * Records, inside the page, every text the elements matching `selector` show, as they change: proof
+ * that the screen updated by itself (no reload) through intermediate states. Read with `seenTexts`.
+ */
+export async function watchTexts(page: Page, selector: string): Promise<void> {
+  await page.evaluate(`(() => {
+    window.__seen = [];
+    const record = () => {
+      const text = Array.from(document.querySelectorAll(${JSON.stringify(selector)})).map((el) => el.textContent).join(" | ");
+      if (text && window.__seen[window.__seen.length - 1] !== text) window.__seen.push(text);
+    };
+    record();
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  })()`);
+}
+
+export const seenTexts = (page: Page) => page.evaluate("window.__seen") as Promise<string[]>;
