@@ -40,6 +40,7 @@ export function BillingCustomerPanel({ tenant, onChange }: { tenant: Tenant; onC
       </p>
       <form
         class="inline-form"
+        noValidate
         onSubmit={(event) => {
           event.preventDefault();
           void save.run();

@@ -63,6 +63,7 @@ export function GatewayPanel({ tenant, onChange }: { tenant: Tenant; onChange: (
       </p>
       <form
         class="inline-form"
+        noValidate
         onSubmit={(event) => {
           event.preventDefault();
           void save.run();

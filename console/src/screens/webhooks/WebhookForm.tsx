@@ -24,6 +24,7 @@ export function WebhookForm({
 
   const submit = useAction(async () => {
     const chosen = all ? ["*"] : WEBHOOK_EVENT_TYPES.filter((type) => events.has(type));
+    if (!url.trim()) throw new ProblemError(400, "invalid_request", "Enter the endpoint's URL.", [{ path: "url", message: "Required" }]);
     if (chosen.length === 0) throw new ProblemError(400, "invalid_request", "Choose at least one event type.", [{ path: "events", message: "Empty" }]);
     await onSubmit({ url: url.trim(), events: chosen, description: description.trim() || null });
   });
@@ -38,6 +39,7 @@ export function WebhookForm({
   return (
     <form
       class="form"
+      noValidate
       onSubmit={(event) => {
         event.preventDefault();
         void submit.run();
