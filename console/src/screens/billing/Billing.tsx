@@ -42,7 +42,7 @@ export function Billing() {
         }}
       >
         <label>
-          Hour (UTC start)
+          Hour
           <select aria-label="Hour to export" value={hour} onChange={(e) => setHour(e.currentTarget.value)}>
             {choices.map((choice) => (
               <option key={choice} value={choice}>{formatHour(choice)}</option>

@@ -1,7 +1,8 @@
 import type { ExportHour } from "../../types.ts";
 import { Link, StatusBadge } from "../../ui/components.tsx";
 
-export const formatHour = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+/** Export hours are UTC hours: shown in UTC, whatever the browser's time zone. */
+export const formatHour = (iso: string) => `${new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC`;
 
 /** Exported hours with their status and each refused tenant's error. */
 export function ExportsTable({ hours }: { hours: ExportHour[] }) {
