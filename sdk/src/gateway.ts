@@ -5,12 +5,14 @@
  * HMAC-SHA256 and the deployment's GATEWAY_SIGNING_SECRET, over `@method`, `@target-uri` and the
  * `Tenantry-*` headers that say who the caller is. A valid, fresh signature means those headers
  * are the gateway's, not the client's. Standalone (WebCrypto only): runs in Node ≥ 18, Workers,
- * Deno and Bun. The future SDK takes this file over as it is.
+ * Deno and Bun (on Node 18, pass `crypto`: see VerifyOptions).
  *
  *   const result = await verifyGatewayRequest(request, process.env.GATEWAY_SIGNING_SECRET);
  *   if (!result.ok) return new Response(result.reason, { status: 401 });
  *   result.tenant.id; // "ten_…"
  */
+
+import { subtleOf, type WebCrypto } from "./webcrypto.ts";
 
 export const SIGNATURE_LABEL = "tenantry";
 /** What the gateway signs; a signature covering less is refused. */
@@ -48,6 +50,8 @@ export interface VerifyOptions {
   targetUri?: string;
   /** Unix seconds now (tests). */
   now?: number;
+  /** WebCrypto where the platform has no global one (Node 18: `(await import("node:crypto")).webcrypto`). */
+  crypto?: WebCrypto;
 }
 
 /** The parts of a request the signature covers, however the server framework presents it. */
@@ -93,8 +97,9 @@ export async function verifySignedMessage(message: SignedMessage, secret: string
     lines.push(`"${name}": ${value}`);
   }
   lines.push(`"@signature-params": ${input.trim()}`);
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-  const valid = await crypto.subtle.verify("HMAC", key, fromBase64(mac[1]!), new TextEncoder().encode(lines.join("\n")));
+  const subtle = subtleOf(options.crypto);
+  const key = await subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  const valid = await subtle.verify("HMAC", key, fromBase64(mac[1]!), new TextEncoder().encode(lines.join("\n")));
   if (!valid) return { ok: false, reason: "signature does not match" };
 
   return {

@@ -15,4 +15,14 @@ export type { RetryOptions } from "./retry.ts";
 export type { components, paths } from "./schema.ts";
 export { createTenantClient, type MapRecord, type PutOptions, type TenantClient, type TenantClientOptions, type WrittenRecord } from "./tenant-client.ts";
 export { paginate } from "./transport.ts";
-export { verifyWebhook, verifyWebhookMessage, webhookMiddleware, WEBHOOK_TOLERANCE_SECONDS, type WebhookEvent, type WebhookMessage, type WebhookVerification } from "./webhooks.ts";
+export type { WebCrypto } from "./webcrypto.ts";
+export {
+  verifyWebhook,
+  verifyWebhookMessage,
+  webhookMiddleware,
+  WEBHOOK_TOLERANCE_SECONDS,
+  type WebhookEvent,
+  type WebhookMessage,
+  type WebhookVerification,
+  type WebhookVerifyOptions,
+} from "./webhooks.ts";

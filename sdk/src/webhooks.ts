@@ -10,6 +10,7 @@
  * decoded bytes (`whsec_<base64>`); after a rotation two `v1,` signatures are sent for a day and
  * either secret verifies. Check the raw body, before any JSON parsing.
  */
+import { subtleOf, type WebCrypto } from "./webcrypto.ts";
 
 /** Standard Webhooks' default: a timestamp further than this from now is refused (replays). */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -31,6 +32,13 @@ export interface WebhookMessage {
 }
 
 const encoder = new TextEncoder();
+
+export interface WebhookVerifyOptions {
+  /** Seconds a timestamp may be from now (default 300). */
+  toleranceSeconds?: number;
+  /** WebCrypto where the platform has no global one (Node 18: `(await import("node:crypto")).webcrypto`). */
+  crypto?: WebCrypto;
+}
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
   try {
@@ -57,7 +65,7 @@ function sameText(left: string, right: string): boolean {
 export async function verifyWebhookMessage<T = unknown>(
   message: WebhookMessage,
   secrets: string | string[],
-  options: { toleranceSeconds?: number; now?: number } = {},
+  options: WebhookVerifyOptions & { now?: number } = {},
 ): Promise<WebhookVerification<T>> {
   const id = message.header("webhook-id");
   const timestamp = message.header("webhook-timestamp");
@@ -72,11 +80,12 @@ export async function verifyWebhookMessage<T = unknown>(
     .filter((part) => part.startsWith("v1,"))
     .map((part) => part.slice(3));
   const signed = encoder.encode(`${id}.${timestamp}.${message.body}`);
+  const subtle = subtleOf(options.crypto);
   for (const secret of Array.isArray(secrets) ? secrets : [secrets]) {
     const raw = secretBytes(secret);
     if (!raw) continue;
-    const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    const expected = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", key, signed))));
+    const key = await subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const expected = btoa(String.fromCharCode(...new Uint8Array(await subtle.sign("HMAC", key, signed))));
     if (offered.some((candidate) => sameText(candidate, expected))) {
       try {
         return { ok: true, event: JSON.parse(message.body) as WebhookEvent<T> };
@@ -89,7 +98,7 @@ export async function verifyWebhookMessage<T = unknown>(
 }
 
 /** Fetch API: reads the request's body (use a clone if you need it again). */
-export async function verifyWebhook<T = unknown>(request: Request, secrets: string | string[], options?: { toleranceSeconds?: number }): Promise<WebhookVerification<T>> {
+export async function verifyWebhook<T = unknown>(request: Request, secrets: string | string[], options?: WebhookVerifyOptions): Promise<WebhookVerification<T>> {
   const body = await request.text();
   return await verifyWebhookMessage<T>({ body, header: (name) => request.headers.get(name) }, secrets, options);
 }
@@ -111,7 +120,7 @@ interface NodeLikeResponse {
  * Node/Express-style middleware: reads the raw body itself (mount it before any body parser),
  * answers 400 to a bad signature, and puts the verified event on `req.tenantryWebhook`.
  */
-export function webhookMiddleware(secrets: string | string[], options: { toleranceSeconds?: number } = {}) {
+export function webhookMiddleware(secrets: string | string[], options: WebhookVerifyOptions = {}) {
   return (req: NodeLikeRequest, res: NodeLikeResponse, next: (error?: unknown) => void): void => {
     const chunks: Uint8Array[] = [];
     req.on("data", (chunk) => chunks.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk));
