@@ -80,6 +80,8 @@ const mf = new Miniflare({
   bindings: { ...workerOptions.bindings, ...(await readEnvFile(args["env-file"]!)) },
   host: "127.0.0.1",
   port,
+  // No fetch of Request.cf data from workers.cloudflare.com: the local stack talks only to 127.0.0.1.
+  cf: false,
   defaultPersistRoot: args["persist-to"],
   // GET /cdn-cgi/handler/scheduled?cron=… runs the cron handler now (local only, like `wrangler dev --test-scheduled`).
   unsafeTriggerHandlers: true,
