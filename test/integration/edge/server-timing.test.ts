@@ -32,7 +32,7 @@ describe.each(TIERS)("Server-Timing on the $tier tier", ({ tier }) => {
     const timing = timingOf(read.headers.get("server-timing"));
     expect(names(timing)).toEqual(["auth", "limits", "admit", "db", "db-rt", "total"]);
     expect(valueOf(timing, "db-rt")).toBe("1");
-    expect(read.headers.get("x-round-trips")).toMatch(/^db=1, upstash=\d+, runtime=\d+, runtime-overlapped=\d+$/);
+    expect(read.headers.get("x-round-trips")).toMatch(/^db=1, upstash=\d+, runtime=\d+, runtime-overlapped=\d+, upstash-ahead=\d+$/);
   });
 
   it("a map write — PUT, PUT with If-Match, DELETE, with or without If-Match — makes one database round trip", async () => {
