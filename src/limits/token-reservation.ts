@@ -11,6 +11,8 @@ export interface Reservation {
   readonly config: string;
   /** Tokens taken by the last round trip (including the one its request spent). */
   readonly size: number;
+  /** Tokens taken over the reservation's life (its round trips and refills while it stayed live). */
+  readonly taken: number;
   tokens: number;
   /** Quota units still held; null when the tenant has no daily quota. */
   dailyUnits: number | null;
@@ -60,8 +62,8 @@ export class ReservationBook {
   /**
    * The next round trip: how many tokens to ask for, and the quota units of an expired reservation
    * to give back in the same round trip. The size follows what this isolate actually spends: it
-   * doubles while reservations run out within their second, falls back to what was spent when one
-   * expires, and is one near a limit (the last answer left little in the bucket or the quota).
+   * doubles while reservations run out within their second, falls back to what was spent over the
+   * reservation's life when one expires, and is one near a limit (the last answer left little in the bucket or the quota).
    * Requests that ask at the same time each ask for themselves: in Workers a request must not
    * await another request's I/O, and a short answer falls back to one token anyway.
    */
@@ -74,7 +76,8 @@ export class ReservationBook {
       unspentDaily = last.dailyUnits;
       last.dailyUnits = 0;
     }
-    const wanted = expired ? last.size - last.tokens : last.size * 2;
+    // Expired: as many as the isolate spent while it held the reservation (refills included).
+    const wanted = expired ? last.taken - last.tokens : last.size * 2;
     const size = Math.max(1, Math.min(wanted, reservationSize(limits)));
     return { size: farFromLimits(last, limits, size) ? size : 1, unspentDaily };
   }
@@ -85,6 +88,7 @@ export class ReservationBook {
     const next: Reservation = {
       ...answer,
       size,
+      taken: (live?.taken ?? 0) + size,
       tokens: (live?.tokens ?? 0) + extra,
       dailyUnits: answer.dailyRemaining === null ? null : (live?.dailyUnits ?? 0) + extra,
       takenAt: now,
