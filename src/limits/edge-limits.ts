@@ -69,13 +69,14 @@ function unknownState(limits: Limits): LimitState {
 
 /**
  * Upstash did not answer (or the breaker keeps it from being asked): the runtime object's bucket
- * decides, unless Upstash's last answer in this isolate showed the day's quota used up, counting
- * what the backstop admitted since. Without that, a tenant at its quota whose checks time out
+ * decides, unless Upstash's answers in this isolate showed the day's quota used up (the lowest
+ * remainder heard today), counting what the backstop admitted since. Without that, a tenant at its quota whose checks time out
  * under load would be let in past it.
  */
 function withoutUpstash(tenantId: string, limits: Limits): LimitDecision {
   const now = Date.now();
-  const known = reservations.lastDailyRemaining(tenantId, now);
+  const seen = quotaSeen.get(tenantId);
+  const known = seen && seen.day === dayOf(now) ? seen.remaining : null;
   const owed = quotaOwed.get(tenantId);
   const spentSince = owed && owed.day === dayOf(now) ? owed.units : 0;
   if (limits.requestsPerDay !== null && known !== null && known - spentSince <= 0) {
@@ -84,6 +85,18 @@ function withoutUpstash(tenantId: string, limits: Limits): LimitDecision {
     return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, resetMs), state };
   }
   return { kind: "backstop", state: unknownState(limits) };
+}
+
+/** Per isolate: the lowest day-quota remainder Upstash reported for each tenant today. */
+const quotaSeen = new Map<string, { remaining: number; day: number }>();
+
+function noteQuotaSeen(tenantId: string, remaining: number, now: number): void {
+  const day = dayOf(now);
+  const seen = quotaSeen.get(tenantId);
+  const lowest = seen && seen.day === day ? Math.min(seen.remaining, remaining) : remaining;
+  quotaSeen.delete(tenantId);
+  quotaSeen.set(tenantId, { remaining: Math.max(0, lowest), day });
+  if (quotaSeen.size > MAX_TENANTS_OWING) quotaSeen.delete(quotaSeen.keys().next().value!);
 }
 
 /** Per isolate: tokens taken ahead for tenants far from their limits (see token-reservation.ts). */
@@ -186,11 +199,16 @@ export async function checkEdgeLimits(
     now,
   );
 
-  // Held: what this answer added, and a refill's tokens if one is in flight (taken before this ask).
-  const holding = extra + (bucket.success && (!daily || daily.success) ? reservations.refilling(tenantId) : 0);
+  if (daily) noteQuotaSeen(tenantId, daily.remaining, now);
+
+  // What this isolate holds beyond Upstash's remainder: the live reservation (this answer's extra,
+  // and a refill that landed meanwhile) and a refill still in flight (taken before this ask).
+  const admittedNow = bucket.success && (!daily || daily.success);
+  const holding = admittedNow ? reservations.held(tenantId, config, now) : { tokens: 0, dailyUnits: 0 };
+  const inFlight = admittedNow ? reservations.refilling(tenantId) : 0;
   const state: LimitState = {
-    burst: { limit: limits.burst, remaining: Math.max(0, bucket.remaining) + holding, resetMs: Math.max(0, bucket.reset - now), window: BUCKET_WINDOW_SECONDS },
-    daily: daily ? { limit: daily.limit, remaining: Math.max(0, daily.remaining) + holding, resetMs: Math.max(0, daily.reset - now) } : null,
+    burst: { limit: limits.burst, remaining: Math.max(0, bucket.remaining) + holding.tokens + inFlight, resetMs: Math.max(0, bucket.reset - now), window: BUCKET_WINDOW_SECONDS },
+    daily: daily ? { limit: daily.limit, remaining: Math.max(0, daily.remaining) + holding.dailyUnits + inFlight, resetMs: Math.max(0, daily.reset - now) } : null,
   };
   if (daily && !daily.success) {
     return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, daily.reset - now), state };

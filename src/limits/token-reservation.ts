@@ -143,14 +143,10 @@ export class ReservationBook {
     if (held && nearLimit) held.bucketRemaining = 0;
   }
 
-  /**
-   * What this isolate last heard of the tenant's day quota (null: nothing, or no quota): for the
-   * backstop, which must not admit a tenant that Upstash's last answer showed out of quota.
-   */
-  lastDailyRemaining(tenantId: string, now: number): number | null {
-    const last = this.byTenant.get(tenantId);
-    if (!last || last.dailyRemaining === null || last.dailyResetAt === null || now >= last.dailyResetAt) return null;
-    return last.dailyRemaining + (last.dailyUnits ?? 0);
+  /** Tokens and quota units the tenant's live reservation holds (zeros when none). */
+  held(tenantId: string, config: string, now: number): { tokens: number; dailyUnits: number } {
+    const live = this.live(tenantId, config, now);
+    return { tokens: live?.tokens ?? 0, dailyUnits: live?.dailyUnits ?? 0 };
   }
 
   /** A quota unit back into the tenant's live reservation; false when none is held (give it to Upstash). */
