@@ -33,11 +33,15 @@ export function recordBytes(key: string, value: PreparedValue): number {
   return utf8Length(key) + value.bytes;
 }
 
-/** Stores `value` under the address (version 1, then +1 per write); one statement (`putStatement`). */
+/** The one statement that stores `value` under the address (version 1, then +1 per write). */
+export function entryPutStatement(tenant: MapsTenant, address: EntryAddress, value: PreparedValue, ifMatch?: IfMatch) {
+  return putStatement({ tenantId: tenant.id, ...address }, { json: value.json, bytes: recordBytes(address.key, value) }, tenant.limits, ifMatch);
+}
+
+/** Stores `value` under the address in the caller's transaction (`entryPutStatement`). */
 export async function putEntry(tx: MapsTx, tenant: MapsTenant, address: EntryAddress, value: PreparedValue, ifMatch?: IfMatch): Promise<EntryWrite> {
-  const statement = putStatement({ tenantId: tenant.id, ...address }, { json: value.json, bytes: recordBytes(address.key, value) }, tenant.limits, ifMatch);
   try {
-    return toPutOutcome(rowsOf(await tx.execute(statement)));
+    return toPutOutcome(rowsOf(await tx.execute(entryPutStatement(tenant, address, value, ifMatch))));
   } catch (error) {
     throw writeError(error, tenant.limits);
   }

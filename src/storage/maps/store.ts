@@ -4,10 +4,10 @@ import type { TenantContext } from "../../core/tenant-context.ts";
 import { readTenantData, withTenantData, writeTenantData } from "../tenant-data.ts";
 import type { IfMatch } from "./etag.ts";
 import { selectMapHeaders, tenantStorage, toMapSummaries, type MapSummary, type TenantStorage } from "./headers.ts";
-import { deleteEntry, getEntry, listEntries, listMaps, listRange, putEntry, recordBytes, type EntryAddress, type EntryWrite, type ListOptions } from "./operations.ts";
+import { deleteEntry, entryPutStatement, getEntry, listEntries, listMaps, listRange, putEntry, type EntryAddress, type EntryWrite, type ListOptions } from "./operations.ts";
 import { selectRecord, selectRecordPage, toRecordPage, toStoredRecord, type RecordPage, type StoredRecord } from "./records.ts";
 import type { PreparedValue } from "./value.ts";
-import { deleteStatement, putStatement, toPutOutcome, toRemovedVersion, writeError } from "./write-statements.ts";
+import { deleteStatement, toPutOutcome, toRemovedVersion, writeError } from "./write-statements.ts";
 
 /**
  * The Maps store for one tenant: each call is one transaction confined to the tenant by Postgres
@@ -35,8 +35,7 @@ export function mapStore(db: Database, tenant: Pick<TenantContext, "id" | "isola
   return {
     put: async (address, value, ifMatch) => {
       if (!http) return withTenantData(db, scope, (tx) => putEntry(tx, owner, address, value, ifMatch));
-      const content = { json: value.json, bytes: recordBytes(address.key, value) };
-      const statement = putStatement({ tenantId: tenant.id, ...address }, content, tenant.limits, ifMatch);
+      const statement = entryPutStatement(owner, address, value, ifMatch);
       return toPutOutcome(await writeTenantData(http, scope, statement).catch((error: unknown) => Promise.reject(writeError(error, tenant.limits))));
     },
     get: async (address) =>
