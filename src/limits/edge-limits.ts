@@ -178,7 +178,11 @@ export async function checkEdgeLimits(
     // The charge travelled in the same (failed) round trip: the units are still owed.
     if (owed > 0) oweQuota(tenantId, limits, owed);
     upstashBreaker.recordFailure();
-    return withoutUpstash(tenantId, limits);
+    const decision = withoutUpstash(tenantId, limits);
+    // Refused on what this isolate heard before: a check that timed out was most likely counted
+    // all the same (Upstash slow, not gone), so its unit goes back; near the quota asks are of one.
+    if (decision.kind === "refused" && answer === "unreachable" && size === 1) defer(limiters.countDaily(-1));
+    return decision;
   }
   upstashBreaker.recordSuccess();
 
