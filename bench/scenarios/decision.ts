@@ -59,6 +59,7 @@ export const decisionScenario: Scenario = {
         throw new Error("the decision benchmark must not reach Postgres");
       },
       redis: unreachable,
+      redisAhead: unreachable,
     };
     const noDefer = () => {};
     const keepDefer = (promise: Promise<unknown>) => void promise.catch(() => {});

@@ -23,7 +23,7 @@ interface Measured {
   failures: number;
 }
 
-/** `db=1, upstash=0, runtime=0, runtime-overlapped=1` */
+/** `db=1, upstash=0, runtime=0, runtime-overlapped=1, upstash-ahead=0` */
 function parseTrips(header: string | null): Array<[string, number]> {
   if (!header) return [];
   return header.split(",").map((part) => {
@@ -103,7 +103,9 @@ export const latencyScenario: Scenario = {
       figure("read_runtime_serial_rt", "runtime-object round trips in series per full read", tripsOf("full_read", "runtime"), "trips", { op: "<=", value: 0.1 }),
       figure("read_runtime_overlapped_rt", "runtime-object round trips overlapped per full read", tripsOf("full_read", "runtime-overlapped"), "trips"),
       figure("read_upstash_rt", "Upstash round trips per full read", tripsOf("full_read", "upstash"), "trips", { op: "<=", value: 0.1 }),
+      figure("read_upstash_ahead_rt", "Upstash round trips taken ahead (refills, off the path) per full read", tripsOf("full_read", "upstash-ahead"), "trips"),
       figure("write_db_rt", "Postgres round trips per full write", tripsOf("full_write", "db"), "trips", { op: "<=", value: 1 }),
+      figure("write_upstash_rt", "Upstash round trips per full write", tripsOf("full_write", "upstash"), "trips"),
       figure("write_runtime_serial_rt", "runtime-object round trips in series per full write", tripsOf("full_write", "runtime"), "trips"),
       figure("bare_read_db_rt", "Postgres round trips per bare read", tripsOf("bare_read", "db"), "trips"),
     );

@@ -42,6 +42,7 @@ export async function decisionRoute(request: Request, env: Env): Promise<Respons
       throw new Error("the decision benchmark must not reach Postgres");
     },
     redis: unreachable,
+    redisAhead: unreachable,
   };
   const noDefer = () => {};
   const pending: Promise<unknown>[] = [];

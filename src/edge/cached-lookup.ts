@@ -13,12 +13,18 @@ export interface CachedLookup<T> {
 
 /**
  * Isolate (≤ 1 s old) → Upstash copy (checked against its generation) → Postgres.
+ * With `ahead`, an entry past half its life is refreshed from Upstash off the request path (the
+ * request is answered from the entry, which is still within its bound), so a busy credential does
+ * not wait for Upstash every time its entry expires.
  * While Upstash is unreachable the lookup goes straight to Postgres; the data plane keeps serving.
  * `null` (no such key or tenant) is cached too, so a flood of bad credentials does not reach Postgres.
  */
-export async function cachedLookup<T>(redis: Redis, lookup: CachedLookup<T>, defer: (p: Promise<unknown>) => void): Promise<T | null> {
-  const local = lookup.isolate.get(lookup.isolateKey);
-  if (local !== undefined) return local;
+export async function cachedLookup<T>(redis: Redis, lookup: CachedLookup<T>, defer: (p: Promise<unknown>) => void, ahead?: Redis): Promise<T | null> {
+  const local = lookup.isolate.peek(lookup.isolateKey);
+  if (local !== undefined) {
+    if (ahead && local.ageMs >= lookup.isolate.ttlMs / 2) refreshAhead(ahead, lookup, defer);
+    return local.value;
+  }
 
   let gen: number | undefined;
   if (!upstashBreaker.isOpen) {
@@ -41,4 +47,34 @@ export async function cachedLookup<T>(redis: Redis, lookup: CachedLookup<T>, def
     defer(writeGenerational(redis, lookup.copyKey, gen, value).catch(() => upstashBreaker.recordFailure()));
   }
   return value;
+}
+
+/** Refreshes in flight, by Upstash key (one at a time per key and isolate). */
+const refreshing = new Map<string, number>();
+const REFRESH_PATIENCE_MS = 2000;
+const MAX_REFRESHING = 10_000;
+
+/**
+ * Reads the Upstash copy for `lookup` with `waitUntil`; nothing awaits it. A hit renews the isolate
+ * entry; a miss (the generation moved: the record changed) drops it, so the next request loads it
+ * afresh on its own path. Postgres is never asked from here: the request's pool closes with it.
+ */
+function refreshAhead<T>(redis: Redis, lookup: CachedLookup<T>, defer: (p: Promise<unknown>) => void): void {
+  const now = Date.now();
+  const since = refreshing.get(lookup.copyKey);
+  if ((since !== undefined && now - since < REFRESH_PATIENCE_MS) || upstashBreaker.isOpen) return;
+  if (refreshing.size >= MAX_REFRESHING) refreshing.clear();
+  refreshing.set(lookup.copyKey, now);
+  defer(
+    readGenerational<T | null>(redis, lookup.copyKey, lookup.genKey)
+      .then(
+        (read) => {
+          upstashBreaker.recordSuccess();
+          if (read.hit) lookup.isolate.set(lookup.isolateKey, read.value ?? null);
+          else lookup.isolate.delete(lookup.isolateKey);
+        },
+        () => upstashBreaker.recordFailure(),
+      )
+      .finally(() => refreshing.delete(lookup.copyKey)),
+  );
 }

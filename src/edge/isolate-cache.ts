@@ -6,18 +6,23 @@ export class IsolateCache<V> {
   private readonly entries = new Map<string, { value: V; at: number }>();
 
   constructor(
-    private readonly ttlMs: number,
+    readonly ttlMs: number,
     private readonly maxEntries = 10_000,
   ) {}
 
   get(key: string, now = Date.now()): V | undefined {
+    return this.peek(key, now)?.value;
+  }
+
+  /** The entry and how old it is; undefined when there is none or it is past `ttlMs`. */
+  peek(key: string, now = Date.now()): { value: V; ageMs: number } | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (now - entry.at >= this.ttlMs) {
       this.entries.delete(key);
       return undefined;
     }
-    return entry.value;
+    return { value: entry.value, ageMs: now - entry.at };
   }
 
   set(key: string, value: V, now = Date.now()): void {

@@ -43,6 +43,7 @@ export function findTenantContext(env: Env, services: Services, tenantId: string
       load: () => loadTenantContext(services.db, tenantId),
     },
     defer,
+    services.redisAhead,
   );
 }
 
@@ -57,5 +58,6 @@ export function findKeyRecord(env: Env, services: Services, keyHash: string, def
       load: () => loadKeyRecord(services.db, keyHash),
     },
     defer,
+    services.redisAhead,
   );
 }

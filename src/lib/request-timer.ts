@@ -1,7 +1,10 @@
-/** Where a request's outbound round trips go. `runtime-overlapped` ran while something else was in flight. */
-export type Destination = "db" | "upstash" | "runtime" | "runtime-overlapped";
+/**
+ * Where a request's outbound round trips go. `runtime-overlapped` ran while something else was in
+ * flight; `upstash-ahead` was started for later requests (a token refill) and nothing awaits it.
+ */
+export type Destination = "db" | "upstash" | "runtime" | "runtime-overlapped" | "upstash-ahead";
 
-const DESTINATIONS: readonly Destination[] = ["db", "upstash", "runtime", "runtime-overlapped"];
+const DESTINATIONS: readonly Destination[] = ["db", "upstash", "runtime", "runtime-overlapped", "upstash-ahead"];
 
 /** The pipeline's phases, in the order `Server-Timing` lists them. */
 export type Phase = "auth" | "limits" | "admit";
@@ -79,7 +82,7 @@ export class RequestTimer {
     return parts.join(", ");
   }
 
-  /** `db=1, upstash=0, runtime=0, runtime-overlapped=1`: every destination, for benchmarks and operators. */
+  /** `db=1, upstash=0, runtime=0, runtime-overlapped=1, upstash-ahead=0`: every destination, for benchmarks and operators. */
   roundTrips(): string {
     return DESTINATIONS.map((destination) => `${destination}=${this.count(destination)}`).join(", ");
   }

@@ -67,6 +67,38 @@ function unknownState(limits: Limits): LimitState {
   return { burst: { limit: limits.burst, remaining: limits.burst, resetMs: 1000, window: BUCKET_WINDOW_SECONDS }, daily: null };
 }
 
+/**
+ * Upstash did not answer (or the breaker keeps it from being asked): the runtime object's bucket
+ * decides, unless Upstash's answers in this isolate showed the day's quota used up (the lowest
+ * remainder heard today), counting what the backstop admitted since. Without that, a tenant at its quota whose checks time out
+ * under load would be let in past it.
+ */
+function withoutUpstash(tenantId: string, limits: Limits): LimitDecision {
+  const now = Date.now();
+  const seen = quotaSeen.get(tenantId);
+  const known = seen && seen.day === dayOf(now) ? seen.remaining : null;
+  const owed = quotaOwed.get(tenantId);
+  const spentSince = owed && owed.day === dayOf(now) ? owed.units : 0;
+  if (limits.requestsPerDay !== null && known !== null && known - spentSince <= 0) {
+    const resetMs = (dayOf(now) + 1) * 86_400_000 - now;
+    const state: LimitState = { ...unknownState(limits), daily: { limit: limits.requestsPerDay, remaining: 0, resetMs } };
+    return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, resetMs), state };
+  }
+  return { kind: "backstop", state: unknownState(limits) };
+}
+
+/** Per isolate: the lowest day-quota remainder Upstash reported for each tenant today. */
+const quotaSeen = new Map<string, { remaining: number; day: number }>();
+
+function noteQuotaSeen(tenantId: string, remaining: number, now: number): void {
+  const day = dayOf(now);
+  const seen = quotaSeen.get(tenantId);
+  const lowest = seen && seen.day === day ? Math.min(seen.remaining, remaining) : remaining;
+  quotaSeen.delete(tenantId);
+  quotaSeen.set(tenantId, { remaining: Math.max(0, lowest), day });
+  if (quotaSeen.size > MAX_TENANTS_OWING) quotaSeen.delete(quotaSeen.keys().next().value!);
+}
+
 /** Per isolate: tokens taken ahead for tenants far from their limits (see token-reservation.ts). */
 const reservations = new ReservationBook();
 
@@ -100,11 +132,19 @@ function takeOwedQuota(tenantId: string): number {
  * The tenant's token bucket (requestsPerSecond refill, burst capacity) and daily quota, checked
  * together: @upstash/redis auto-pipelines both scripts into one round trip. A tenant far from both
  * limits takes a few tokens (and quota units) in that round trip and spends them on its next
- * requests in this isolate without asking again. A request the bucket refuses gives its quota unit
- * back, so the quota counts admitted requests only.
+ * requests in this isolate without asking again; when those run low, a request that spends one
+ * starts a refill off its own path (`defer`), so at a steady pace no request waits for Upstash.
+ * A request the bucket refuses gives its quota unit back, so the quota counts admitted requests only.
  */
-export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Limits, defer: (p: Promise<unknown>) => void): Promise<LimitDecision> {
-  if (upstashBreaker.isOpen) return { kind: "backstop", state: unknownState(limits) };
+export async function checkEdgeLimits(
+  redis: Redis,
+  tenantId: string,
+  limits: Limits,
+  defer: (p: Promise<unknown>) => void,
+  /** The client refills use (its trips count as taken ahead); the request's own by default. */
+  aheadRedis: Redis = redis,
+): Promise<LimitDecision> {
+  if (upstashBreaker.isOpen) return withoutUpstash(tenantId, limits);
 
   const bucketConfig = `bucket:${limits.requestsPerSecond}:${limits.burst}`;
   const config = `${bucketConfig}:daily:${limits.requestsPerDay}`;
@@ -114,7 +154,12 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
     reservations.giveBack(tenantId, config, Date.now()) ? Promise.resolve() : limitersFor(redis, tenantId, limits, bucketConfig).countDaily(-1);
   // Tokens Upstash already handed this isolate are spent first, even while the bucket is empty.
   const held = reservations.usable(tenantId, config, Date.now());
-  if (held) return spendReserved(held, limits, refundDaily);
+  if (held) {
+    const decision = spendReserved(held, limits, refundDaily);
+    const refill = reservations.startRefill(tenantId, config, limits, Date.now());
+    if (refill > 0) defer(refillReservation(limitersFor(aheadRedis, tenantId, limits, bucketConfig), tenantId, config, refill));
+    return decision;
+  }
   // A bucket the ephemeral cache knows is empty decides alone: the quota is not even asked.
   const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${tenantId}:bucket`);
   if (blockedUntil !== undefined && blockedUntil > Date.now()) {
@@ -133,7 +178,11 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
     // The charge travelled in the same (failed) round trip: the units are still owed.
     if (owed > 0) oweQuota(tenantId, limits, owed);
     upstashBreaker.recordFailure();
-    return { kind: "backstop", state: unknownState(limits) };
+    const decision = withoutUpstash(tenantId, limits);
+    // Refused on what this isolate heard before: a check that timed out was most likely counted
+    // all the same (Upstash slow, not gone), so its unit goes back; near the quota asks are of one.
+    if (decision.kind === "refused" && answer === "unreachable" && size === 1) defer(limiters.countDaily(-1));
+    return decision;
   }
   upstashBreaker.recordSuccess();
 
@@ -154,9 +203,16 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
     now,
   );
 
+  if (daily) noteQuotaSeen(tenantId, daily.remaining, now);
+
+  // What this isolate holds beyond Upstash's remainder: the live reservation (this answer's extra,
+  // and a refill that landed meanwhile) and a refill still in flight (taken before this ask).
+  const admittedNow = bucket.success && (!daily || daily.success);
+  const holding = admittedNow ? reservations.held(tenantId, config, now) : { tokens: 0, dailyUnits: 0 };
+  const inFlight = admittedNow ? reservations.refilling(tenantId) : 0;
   const state: LimitState = {
-    burst: { limit: limits.burst, remaining: Math.max(0, bucket.remaining) + extra, resetMs: Math.max(0, bucket.reset - now), window: BUCKET_WINDOW_SECONDS },
-    daily: daily ? { limit: daily.limit, remaining: Math.max(0, daily.remaining) + extra, resetMs: Math.max(0, daily.reset - now) } : null,
+    burst: { limit: limits.burst, remaining: Math.max(0, bucket.remaining) + holding.tokens + inFlight, resetMs: Math.max(0, bucket.reset - now), window: BUCKET_WINDOW_SECONDS },
+    daily: daily ? { limit: daily.limit, remaining: Math.max(0, daily.remaining) + holding.dailyUnits + inFlight, resetMs: Math.max(0, daily.reset - now) } : null,
   };
   if (daily && !daily.success) {
     return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, daily.reset - now), state };
@@ -223,6 +279,46 @@ async function askUpstash(limiters: TenantLimiters, size: number, defer: (p: Pro
   if (bucket.reason === "timeout" || daily?.reason === "timeout") return "unreachable";
   if (size > 1 && (!bucket.success || (daily && !daily.success))) return "short";
   return { bucket, daily, size };
+}
+
+/**
+ * Takes `size` tokens (and quota units) for the tenant's next requests in this isolate, off any
+ * request's path: nothing awaits it but `waitUntil`. A refusal gives back what it took and leaves
+ * the next request to ask for itself; an outage counts toward the breaker like any failed check.
+ */
+async function refillReservation(limiters: TenantLimiters, tenantId: string, config: string, size: number): Promise<void> {
+  const pending: Array<Promise<unknown>> = [];
+  try {
+    const answer = await askUpstash(limiters, size, (promise) => pending.push(promise));
+    if (answer === "unreachable") {
+      upstashBreaker.recordFailure();
+      reservations.refillFailed(tenantId, false);
+      return;
+    }
+    upstashBreaker.recordSuccess();
+    if (answer === "short") {
+      reservations.refillFailed(tenantId, true);
+      await limiters.undo(size);
+      return;
+    }
+    const { bucket, daily } = answer;
+    reservations.refilled(
+      tenantId,
+      {
+        config,
+        bucketRemaining: Math.max(0, bucket.remaining),
+        bucketResetAt: bucket.reset,
+        dailyRemaining: daily ? Math.max(0, daily.remaining) : null,
+        dailyResetAt: daily ? daily.reset : null,
+      },
+      size,
+      Date.now(),
+    );
+  } catch {
+    reservations.refillFailed(tenantId, false);
+  } finally {
+    await Promise.allSettled(pending);
+  }
 }
 
 /** One of the tokens (and quota units) this isolate already holds for the tenant. */

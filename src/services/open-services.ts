@@ -10,6 +10,8 @@ export interface Services {
   /** Postgres over HTTP: one round trip per query or batch, no interactive transactions. */
   readonly dbHttp: HttpDatabase;
   readonly redis: Redis;
+  /** A second client for work started for later requests (token refills): its trips count as `upstash-ahead`. */
+  readonly redisAhead: Redis;
 }
 
 export interface ServiceScope {
@@ -26,6 +28,7 @@ export interface ServiceScope {
 export function openServices(env: Env, timer?: RequestTimer): ServiceScope {
   let database: DatabaseHandle | undefined;
   let redis: ReturnType<typeof openRedis> | undefined;
+  let redisAhead: ReturnType<typeof openRedis> | undefined;
   let dbHttp: HttpDatabase | undefined;
   return {
     services: {
@@ -40,6 +43,10 @@ export function openServices(env: Env, timer?: RequestTimer): ServiceScope {
       get redis() {
         redis ??= openRedis(env, undefined, timer);
         return redis;
+      },
+      get redisAhead() {
+        redisAhead ??= openRedis(env, undefined, timer && { trip: () => timer.trip("upstash-ahead") });
+        return redisAhead;
       },
     },
     close: async () => {

@@ -43,3 +43,12 @@ export async function readTenantData<Q extends BatchItem<"pg">>(http: HttpDataba
   const [, rows] = await http.batch([http.execute(tenantScopeStatement(tenant)), query] as const);
   return rows;
 }
+
+/**
+ * One write statement confined to `tenant` exactly as `withTenantData` confines it, in one round
+ * trip (scoping and statement in one HTTP batch, one transaction: an error rolls both back).
+ */
+export async function writeTenantData(http: HttpDatabase, tenant: TenantDataScope, statement: SQL): Promise<Record<string, unknown>[]> {
+  const [, result] = await http.batch([http.execute(tenantScopeStatement(tenant)), http.execute(statement)] as const);
+  return result.rows;
+}

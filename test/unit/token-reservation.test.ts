@@ -11,7 +11,7 @@ const remainders = (bucketRemaining: number, dailyRemaining: number | null, conf
   bucketRemaining,
   bucketResetAt: 0,
   dailyRemaining,
-  dailyResetAt: dailyRemaining === null ? null : 0,
+  dailyResetAt: dailyRemaining === null ? null : 86_400_000,
 });
 
 /** Records a round trip that took `size` tokens, the request spending one. */
@@ -94,5 +94,30 @@ describe("ReservationBook", () => {
     expect(book.giveBack("t", "c", 10)).toBe(true);
     expect(book.usable("t", "c", 10)?.dailyUnits).toBe(10);
     expect(book.giveBack("t", "c", RESERVATION_TTL_MS)).toBe(false);
+  });
+
+  it("refills ahead once the isolate holds less than a block, one refill at a time, never near a limit", () => {
+    const book = new ReservationBook();
+    take(book, 10, 0); // the asking request spent one: 9 held, less than a block
+    expect(book.startRefill("t", "c", pro, 10)).toBe(10);
+    expect(book.refilling("t")).toBe(10);
+    book.usable("t", "c", 20)!.tokens--;
+    book.usable("t", "c", 20)!.dailyUnits!--;
+    expect(book.startRefill("t", "c", pro, 30)).toBe(0); // one in flight
+    book.refilled("t", remainders(140, 89_990), 10, 40);
+    expect(book.refilling("t")).toBe(0);
+    expect(book.usable("t", "c", 40)!.tokens).toBe(18); // at most two blocks less one
+    expect(book.startRefill("t", "c", pro, 50)).toBe(0);
+    // Out of order: a request's own answer, taken after the refill's, arrives first.
+    book.usable("t", "c", 50)!.tokens -= 10;
+    expect(book.startRefill("t", "c", pro, 60)).toBe(10);
+    book.record("t", remainders(150, 89_960), 10, 9, 70);
+    book.refilled("t", remainders(150, 89_970), 10, 80); // the stale remainder: the smaller one stays
+    expect(book.usable("t", "c", 80)!.dailyRemaining).toBe(89_960);
+    // Near the bucket's limit: no refill.
+    const near = new ReservationBook();
+    near.record("t", remainders(15, 90_000), 10, 9, 0);
+    near.usable("t", "c", 0)!.tokens--;
+    expect(near.startRefill("t", "c", pro, 10)).toBe(0);
   });
 });

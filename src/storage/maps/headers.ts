@@ -8,7 +8,8 @@ import type { MapsTx } from "./tx.ts";
  * its records' `bytes` (jsonb, because a map may outgrow a 32-bit integer). Living in the same table,
  * the header shares the record's isolation (RLS or the dedicated schema) and its transaction, so
  * counts are exact and `GET /v1/maps`, `maxMaps` and `maxStorageBytes` cost O(maps), not O(records).
- * The header disappears with the map's last record. Anything that copies rows verbatim (tier
+ * The header disappears with the map's last record. Writes keep it in the database functions of
+ * migration 0012 (`tenantry_maps.settle`). Anything that copies rows verbatim (tier
  * migration) copies headers too; anything that writes records another way must call
  * `rebuildMapHeaders` afterwards.
  */
@@ -17,27 +18,6 @@ export const HEADER_KEY = "";
 const headerBytes = sql<string>`(${mapRecords.value}->>'bytes')::bigint`;
 
 const headersOf = (tenantId: string) => and(eq(mapRecords.tenantId, tenantId), eq(mapRecords.key, HEADER_KEY), gt(mapRecords.version, 0));
-
-/** Applies a change of record count and bytes to a map's header; returns the map's new record count. */
-export async function adjustMapHeader(tx: MapsTx, tenantId: string, map: string, records: number, bytes: number): Promise<number> {
-  const [header] = await tx
-    .insert(mapRecords)
-    .values({ tenantId, map, key: HEADER_KEY, value: sql`jsonb_build_object('bytes', ${bytes}::bigint)`, version: records, bytes: 0 })
-    .onConflictDoUpdate({
-      target: [mapRecords.tenantId, mapRecords.map, mapRecords.key],
-      set: {
-        version: sql`${mapRecords.version} + excluded.version`,
-        value: sql`jsonb_build_object('bytes', ${headerBytes} + (excluded.value->>'bytes')::bigint)`,
-        updatedAt: sql`now()`,
-      },
-    })
-    .returning({ records: mapRecords.version });
-  const count = header?.records ?? 0;
-  if (count <= 0) {
-    await tx.delete(mapRecords).where(and(eq(mapRecords.tenantId, tenantId), eq(mapRecords.map, map), eq(mapRecords.key, HEADER_KEY)));
-  }
-  return count;
-}
 
 export interface MapSummary {
   name: string;

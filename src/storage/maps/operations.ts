@@ -1,11 +1,11 @@
-import { ApiError } from "../../http/problem.ts";
-import { enforceCapacity, type CapacityLimits } from "./capacity.ts";
-import { ifMatchHolds, type IfMatch } from "./etag.ts";
-import { adjustMapHeader, listMapHeaders, type MapSummary } from "./headers.ts";
+import type { CapacityLimits } from "./capacity.ts";
+import type { IfMatch } from "./etag.ts";
+import { listMapHeaders, type MapSummary } from "./headers.ts";
 import { prefixEnd } from "./key-range.ts";
-import { insertRecord, listRecords, lockRecord, readRecord, removeRecord, updateRecord, type RecordPage, type RecordRange, type StoredRecord } from "./records.ts";
+import { listRecords, readRecord, type RecordPage, type RecordRange, type StoredRecord } from "./records.ts";
 import type { MapsTx } from "./tx.ts";
 import { utf8Length, type PreparedValue } from "./value.ts";
+import { deleteStatement, putStatement, rowsOf, toPutOutcome, toRemovedVersion, writeError } from "./write-statements.ts";
 
 /**
  * The Maps operations, each run inside one transaction the caller opened (in the Worker: one
@@ -33,51 +33,27 @@ export function recordBytes(key: string, value: PreparedValue): number {
   return utf8Length(key) + value.bytes;
 }
 
-function versionConflict(): ApiError {
-  return new ApiError("version_conflict", "If-Match does not match the record's current version (or the record does not exist).");
+/** The one statement that stores `value` under the address (version 1, then +1 per write). */
+export function entryPutStatement(tenant: MapsTenant, address: EntryAddress, value: PreparedValue, ifMatch?: IfMatch) {
+  return putStatement({ tenantId: tenant.id, ...address }, { json: value.json, bytes: recordBytes(address.key, value) }, tenant.limits, ifMatch);
 }
 
-async function settle(tx: MapsTx, tenant: MapsTenant, map: string, records: number, bytes: number): Promise<void> {
-  if (records === 0 && bytes === 0) return;
-  const count = await adjustMapHeader(tx, tenant.id, map, records, bytes);
-  await enforceCapacity(tx, tenant.id, tenant.limits, { createdMap: records > 0 && count === records, grewBytes: bytes > 0 });
-}
-
-// Creating races with creating (insert finds the key taken) and with deleting; a few rounds settle
-// it even when dozens of writers hit the same keys at once.
-const WRITE_ATTEMPTS = 8;
-
+/** Stores `value` under the address in the caller's transaction (`entryPutStatement`). */
 export async function putEntry(tx: MapsTx, tenant: MapsTenant, address: EntryAddress, value: PreparedValue, ifMatch?: IfMatch): Promise<EntryWrite> {
-  const { map, key } = address;
-  const content = { json: value.json, bytes: recordBytes(key, value) };
-  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-    const current = await lockRecord(tx, tenant.id, map, key);
-    if (ifMatch && !ifMatchHolds(ifMatch, current?.version)) throw versionConflict();
-    if (current) {
-      const written = await updateRecord(tx, tenant.id, map, key, content, current.version + 1);
-      if (!written) throw new Error("a locked record vanished");
-      await settle(tx, tenant, map, 0, content.bytes - current.bytes);
-      return { ...written, created: false };
-    }
-    const created = await insertRecord(tx, tenant.id, map, key, content);
-    if (created) {
-      await settle(tx, tenant, map, 1, content.bytes);
-      return { ...created, created: true };
-    }
+  try {
+    return toPutOutcome(rowsOf(await tx.execute(entryPutStatement(tenant, address, value, ifMatch))));
+  } catch (error) {
+    throw writeError(error, tenant.limits);
   }
-  throw new ApiError("unavailable", "The key is being written concurrently; retry.", { retryAfterMs: 100 });
 }
 
+/** Deletes the record; its version before the deletion. One statement (`deleteStatement`). */
 export async function deleteEntry(tx: MapsTx, tenant: MapsTenant, address: EntryAddress, ifMatch?: IfMatch): Promise<{ version: number }> {
-  const { map, key } = address;
-  if (ifMatch) {
-    const current = await lockRecord(tx, tenant.id, map, key);
-    if (!ifMatchHolds(ifMatch, current?.version)) throw versionConflict();
+  try {
+    return { version: toRemovedVersion(rowsOf(await tx.execute(deleteStatement({ tenantId: tenant.id, ...address }, ifMatch)))) };
+  } catch (error) {
+    throw writeError(error, tenant.limits);
   }
-  const removed = await removeRecord(tx, tenant.id, map, key);
-  if (!removed) throw new ApiError("not_found", "No such key in this map.");
-  await settle(tx, tenant, map, -1, -removed.bytes);
-  return { version: removed.version };
 }
 
 export function getEntry(tx: MapsTx, tenantId: string, address: EntryAddress): Promise<StoredRecord | undefined> {

@@ -14,11 +14,6 @@ export interface StoredRecord {
   updatedAt: Date;
 }
 
-export interface RecordWrite {
-  version: number;
-  updatedAt: Date;
-}
-
 const recordAt = (tenantId: string, map: string, key: string) =>
   and(eq(mapRecords.tenantId, tenantId), eq(mapRecords.map, map), eq(mapRecords.key, key));
 
@@ -40,57 +35,6 @@ export function toStoredRecord(key: string, rows: Array<{ json: string; version:
 
 export async function readRecord(tx: MapsTx, tenantId: string, map: string, key: string): Promise<StoredRecord | undefined> {
   return toStoredRecord(key, await selectRecord(tx, tenantId, map, key));
-}
-
-/** The record's version and size, the row locked against other writers until the transaction ends. */
-export async function lockRecord(tx: MapsTx, tenantId: string, map: string, key: string): Promise<{ version: number; bytes: number } | undefined> {
-  const [row] = await tx
-    .select({ version: mapRecords.version, bytes: mapRecords.bytes })
-    .from(mapRecords)
-    .where(recordAt(tenantId, map, key))
-    .for("no key update");
-  return row;
-}
-
-export interface RecordContent {
-  /** Compact JSON text of the value. */
-  json: string;
-  /** What the record counts against storage. */
-  bytes: number;
-}
-
-/** Creates the record at version 1; undefined if it exists already (a concurrent writer got there first). */
-export async function insertRecord(tx: MapsTx, tenantId: string, map: string, key: string, content: RecordContent): Promise<RecordWrite | undefined> {
-  const [row] = await tx
-    .insert(mapRecords)
-    .values({ tenantId, map, key, value: sql`${content.json}::jsonb`, version: 1, bytes: content.bytes })
-    .onConflictDoNothing()
-    .returning({ version: mapRecords.version, updatedAt: mapRecords.updatedAt });
-  return row;
-}
-
-export async function updateRecord(
-  tx: MapsTx,
-  tenantId: string,
-  map: string,
-  key: string,
-  content: RecordContent,
-  version: number,
-): Promise<RecordWrite | undefined> {
-  const [row] = await tx
-    .update(mapRecords)
-    .set({ value: sql`${content.json}::jsonb`, version, bytes: content.bytes, updatedAt: sql`now()` })
-    .where(recordAt(tenantId, map, key))
-    .returning({ version: mapRecords.version, updatedAt: mapRecords.updatedAt });
-  return row;
-}
-
-export async function removeRecord(tx: MapsTx, tenantId: string, map: string, key: string): Promise<{ version: number; bytes: number } | undefined> {
-  const [row] = await tx
-    .delete(mapRecords)
-    .where(recordAt(tenantId, map, key))
-    .returning({ version: mapRecords.version, bytes: mapRecords.bytes });
-  return row;
 }
 
 export interface RecordRange {

@@ -1,12 +1,13 @@
 import type { Database } from "../../db/client.ts";
 import type { HttpDatabase } from "../../db/client.ts";
 import type { TenantContext } from "../../core/tenant-context.ts";
-import { readTenantData, withTenantData } from "../tenant-data.ts";
+import { readTenantData, withTenantData, writeTenantData } from "../tenant-data.ts";
 import type { IfMatch } from "./etag.ts";
 import { selectMapHeaders, tenantStorage, toMapSummaries, type MapSummary, type TenantStorage } from "./headers.ts";
-import { deleteEntry, getEntry, listEntries, listMaps, listRange, putEntry, type EntryAddress, type EntryWrite, type ListOptions } from "./operations.ts";
+import { deleteEntry, entryPutStatement, getEntry, listEntries, listMaps, listRange, putEntry, type EntryAddress, type EntryWrite, type ListOptions } from "./operations.ts";
 import { selectRecord, selectRecordPage, toRecordPage, toStoredRecord, type RecordPage, type StoredRecord } from "./records.ts";
 import type { PreparedValue } from "./value.ts";
+import { deleteStatement, toPutOutcome, toRemovedVersion, writeError } from "./write-statements.ts";
 
 /**
  * The Maps store for one tenant: each call is one transaction confined to the tenant by Postgres
@@ -24,19 +25,28 @@ export interface MapStore {
 }
 
 /**
- * With `http`, reads go over Neon's HTTP endpoint: scoping and query in one batch, one round trip
- * (no connection to open). Writes read, then decide, so they keep their interactive transaction.
+ * With `http`, every call goes over Neon's HTTP endpoint: the scoping statement and one statement
+ * (a query, or a write function's call) in one batch, one round trip, no connection to open.
+ * Without it (the runtime object's realtime frames, tests), each call is a WebSocket transaction.
  */
 export function mapStore(db: Database, tenant: Pick<TenantContext, "id" | "isolation" | "limits">, http?: HttpDatabase): MapStore {
   const scope = { id: tenant.id, isolation: tenant.isolation };
   const owner = { id: tenant.id, limits: tenant.limits };
   return {
-    put: (address, value, ifMatch) => withTenantData(db, scope, (tx) => putEntry(tx, owner, address, value, ifMatch)),
+    put: async (address, value, ifMatch) => {
+      if (!http) return withTenantData(db, scope, (tx) => putEntry(tx, owner, address, value, ifMatch));
+      const statement = entryPutStatement(owner, address, value, ifMatch);
+      return toPutOutcome(await writeTenantData(http, scope, statement).catch((error: unknown) => Promise.reject(writeError(error, tenant.limits))));
+    },
     get: async (address) =>
       http
         ? toStoredRecord(address.key, await readTenantData(http, scope, selectRecord(http, tenant.id, address.map, address.key)))
         : withTenantData(db, scope, (tx) => getEntry(tx, tenant.id, address)),
-    delete: (address, ifMatch) => withTenantData(db, scope, (tx) => deleteEntry(tx, owner, address, ifMatch)),
+    delete: async (address, ifMatch) => {
+      if (!http) return withTenantData(db, scope, (tx) => deleteEntry(tx, owner, address, ifMatch));
+      const statement = deleteStatement({ tenantId: tenant.id, ...address }, ifMatch);
+      return { version: toRemovedVersion(await writeTenantData(http, scope, statement).catch((error: unknown) => Promise.reject(writeError(error, tenant.limits)))) };
+    },
     list: async (map, options) => {
       if (!http) return withTenantData(db, scope, (tx) => listEntries(tx, tenant.id, map, options));
       const range = listRange(options);

@@ -145,10 +145,11 @@ describe("tokens taken ahead", () => {
     expect(runs).toBeLessThanOrEqual(2 * 10);
     // Clients still see the quota go down by exactly one per request.
     expect(remainders).toEqual(remainders.map((_, i) => 100_000 - 2 - i));
-    // Upstash counted the 51 admitted and at most the 9 units this isolate still holds.
+    // Upstash counted the 51 admitted and at most the 19 units this isolate still holds (a refill
+    // of ten starts as soon as fewer than ten are held).
     const counted = await dailyCounted(t.id);
     expect(counted).toBeGreaterThanOrEqual(51);
-    expect(counted).toBeLessThanOrEqual(51 + 9);
+    expect(counted).toBeLessThanOrEqual(51 + 19);
     // Units not spent within a second go back on the tenant's next round trip, and a tenant that
     // slowed down takes only what it spent last time: after two quiet seconds, one request each,
     // Upstash has counted exactly the 53 requests admitted.
@@ -157,6 +158,28 @@ describe("tokens taken ahead", () => {
       expect((await t.call("GET", "/v1/me")).status).toBe(200);
     }
     await eventually(async () => (await dailyCounted(t.id)) === 53, 5000);
+  });
+
+  it("keeps Upstash off a steady reader's path: at most one request in ten waits for it, refills go ahead", async () => {
+    const t = await activeTenant({ plan: "pro" });
+    expect((await t.call("PUT", "/v1/maps/steady/k", { body: { v: 1 } })).status).toBe(200);
+    const trips = (response: ApiResponse, destination: string) =>
+      Number(new RegExp(`(?:^|, )${destination}=(\\d+)`).exec(response.headers.get("x-round-trips") ?? "")?.[1] ?? NaN);
+    for (let i = 0; i < 10; i++) expect((await t.call("GET", "/v1/maps/steady/k")).status).toBe(200); // reservations grow to ten
+    const scriptsBefore = await scriptRuns();
+    let inSeries = 0;
+    let ahead = 0;
+    for (let i = 0; i < 60; i++) {
+      const response = await t.call("GET", "/v1/maps/steady/k");
+      expect(response.status).toBe(200);
+      inSeries += trips(response, "upstash");
+      ahead += trips(response, "upstash-ahead");
+    }
+    expect(inSeries, `${inSeries} of 60 reads waited for Upstash`).toBeLessThanOrEqual(6);
+    // Trips taken ahead: token refills, and refreshes of the cached credential and tenant context.
+    expect(ahead).toBeGreaterThanOrEqual(3);
+    // Tokens still come in blocks: two scripts (bucket, quota) per block of ten, about six blocks.
+    expect((await scriptRuns()) - scriptsBefore).toBeLessThanOrEqual(2 * 10);
   });
 
   it("admits most of burst + rate × seconds when 50 clients start at once, and never more", async () => {
