@@ -9,8 +9,11 @@ import type { Fingerprint } from "./record-copy.ts";
 export const MIGRATION_STEPS = ["prepare", "copy", "catch_up", "verify", "pause", "sync", "switch", "cleanup"] as const;
 export type MigrationStep = (typeof MIGRATION_STEPS)[number];
 
-/** Fault-injection names (test hooks) of the migration steps. */
-export const MIGRATION_FAULTS = MIGRATION_STEPS.map((step) => `migration:${step}` as const);
+/**
+ * Fault-injection names (test hooks): a failure of each step, and `migration:diverge`, a target that
+ * silently differs from the source before the final verification (which must catch it).
+ */
+export const MIGRATION_FAULTS = [...MIGRATION_STEPS.map((step) => `migration:${step}` as const), "migration:diverge" as const];
 
 export type MigrationState = "queued" | "running" | "switching" | "succeeded" | "failed";
 

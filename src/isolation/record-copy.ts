@@ -222,6 +222,18 @@ export async function syncAndVerifyFinalDelta(
   return { records: sourceCount, checksum: left.checksum };
 }
 
+/**
+ * Test hook (`migration:diverge`): changes the value of the target's oldest record as a stray write
+ * would, so the target no longer equals the source. The final verification must refuse to switch.
+ */
+export async function divergeOneRow(db: Database, scope: TenantDataScope): Promise<void> {
+  await withTenantData(db, scope, (tx) =>
+    tx.execute(sql`
+      update map_records set value = '"diverged"'::jsonb, updated_at = now()
+      where tenant_id = ${scope.id} and (map, key) = (select map, key from map_records where tenant_id = ${scope.id} and key <> '' order by updated_at, map, key limit 1)`),
+  );
+}
+
 /** Removes every row of the tenant on one side (the source after a switch, the target after a rollback). */
 export async function deleteAllRecords(db: Database, scope: TenantDataScope): Promise<void> {
   await withTenantData(db, scope, (tx) => tx.delete(mapRecords).where(eq(mapRecords.tenantId, scope.id)));

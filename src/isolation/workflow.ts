@@ -1,6 +1,6 @@
 import { recordAudit } from "../audit/record.ts";
 import type { Services } from "../services/open-services.ts";
-import { checkInjectedFault } from "../test-hooks/faults.ts";
+import { checkInjectedFault, takeInjectedFault } from "../test-hooks/faults.ts";
 import { dropDedicatedSchema, ensureDedicatedSchema } from "../storage/dedicated-schema.ts";
 import type { TenantDataScope } from "../storage/tenant-data.ts";
 import { contextFromRow } from "../core/context-from-row.ts";
@@ -9,7 +9,7 @@ import { publishTenantChange } from "../tenants/publish-change.ts";
 import type { TenantRow } from "../core/tenant.ts";
 import { MIGRATION_STEPS, type MigrationRecord, type MigrationStep } from "./migration-record.ts";
 import { copyWatermark, loadTenant, migrationOf, saveMigration } from "./migration-store.ts";
-import { copyRecords, deleteAllRecords, syncAndVerify, syncAndVerifyFinalDelta } from "./record-copy.ts";
+import { copyRecords, deleteAllRecords, divergeOneRow, syncAndVerify, syncAndVerifyFinalDelta } from "./record-copy.ts";
 
 const CLAIM_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -146,6 +146,7 @@ async function forward(run: Run): Promise<void> {
     await drain(run);
   });
   await run.step("sync", async () => {
+    if (await takeInjectedFault(run.env, run.services.redis, run.row, "migration:diverge")) await divergeOneRow(db, target);
     const verifiedSince = run.record.verifiedSince ? new Date(run.record.verifiedSince) : undefined;
     const verified = await syncAndVerifyFinalDelta(db, source, target, new Date(run.record.copiedUpTo!), verifiedSince);
     return { verified };
