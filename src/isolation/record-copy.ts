@@ -87,28 +87,15 @@ export async function copyRecords(db: Database, source: TenantDataScope, target:
 
 const keyOf = (row: { map: string; key: string }) => `${row.map}\u001f${row.key}`;
 
-/** Deletes target rows the source no longer has (deletes made during the copy). */
-export async function removeVanished(db: Database, source: TenantDataScope, target: TenantDataScope): Promise<number> {
-  let removed = 0;
-  let position: Position | undefined;
-  for (;;) {
-    const rows = await withTenantData(db, target, (tx) => pageIn(tx, target.id, position));
-    if (rows.length === 0) return removed;
-    const present = await withTenantData(db, source, (tx) =>
-      tx
-        .select({ map: mapRecords.map, key: mapRecords.key })
-        .from(mapRecords)
-        .where(and(eq(mapRecords.tenantId, source.id), inArray(sql`${mapRecords.map} || chr(31) || ${mapRecords.key}`, rows.map(keyOf)))),
-    );
-    const kept = new Set(present.map(keyOf));
-    const gone = rows.filter((row) => !kept.has(keyOf(row)));
-    if (gone.length > 0) {
-      await withTenantData(db, target, (tx) => deleteKeys(tx, target.id, gone.map(keyOf)));
-      removed += gone.length;
-    }
-    position = positionAfter(rows);
-    if (rows.length < PAGE) return removed;
-  }
+const keysOf = async (tx: Transaction, tenantId: string) =>
+  (await tx.select({ map: mapRecords.map, key: mapRecords.key }).from(mapRecords).where(eq(mapRecords.tenantId, tenantId))).map(keyOf);
+
+/** Deletes the target rows the source no longer has (deletes made meanwhile), in a transaction that switches sides; leaves it scoped to the target. */
+async function removeVanishedIn(tx: Transaction, source: TenantDataScope, target: TenantDataScope): Promise<void> {
+  await tx.execute(tenantScopeStatement(source));
+  const sourceKeys = new Set(await keysOf(tx, source.id));
+  await tx.execute(tenantScopeStatement(target));
+  await deleteKeys(tx, target.id, (await keysOf(tx, target.id)).filter((key) => !sourceKeys.has(key)));
 }
 
 async function deleteKeys(tx: Transaction, tenantId: string, keys: string[]): Promise<void> {
@@ -133,18 +120,6 @@ async function fingerprintIn(tx: Transaction, tenantId: string, changedSince?: D
     .from(mapRecords)
     .where(and(eq(mapRecords.tenantId, tenantId), since(changedSince)));
   return { records: row?.records ?? 0, checksum: row?.checksum ?? "0" };
-}
-
-export async function fingerprint(db: Database, scope: TenantDataScope, changedSince?: Date): Promise<Fingerprint> {
-  return withTenantData(db, scope, (tx) => fingerprintIn(tx, scope.id, changedSince));
-}
-
-/** How many rows the tenant has on one side: an index-only count, no row is read. */
-export async function countRecords(db: Database, scope: TenantDataScope): Promise<number> {
-  const [row] = await withTenantData(db, scope, (tx) =>
-    tx.select({ records: sql<number>`count(*)::int` }).from(mapRecords).where(eq(mapRecords.tenantId, scope.id)),
-  );
-  return row?.records ?? 0;
 }
 
 export class VerificationFailed extends Error {
@@ -175,18 +150,33 @@ export async function syncAndVerify(db: Database, source: TenantDataScope, targe
         position = positionAfter(rows);
         if (rows.length < PAGE) break;
       }
+      await removeVanishedIn(tx, source, target);
       await tx.execute(tenantScopeStatement(source));
-      const sourceKeys = new Set((await tx.select({ map: mapRecords.map, key: mapRecords.key }).from(mapRecords).where(eq(mapRecords.tenantId, source.id))).map(keyOf));
       const left = await fingerprintIn(tx, source.id);
       await tx.execute(tenantScopeStatement(target));
-      const targetKeys = await tx.select({ map: mapRecords.map, key: mapRecords.key }).from(mapRecords).where(eq(mapRecords.tenantId, target.id));
-      await deleteKeys(tx, target.id, targetKeys.map(keyOf).filter((key) => !sourceKeys.has(key)));
       const right = await fingerprintIn(tx, target.id);
       if (left.records !== right.records || left.checksum !== right.checksum) throw new VerificationFailed("full", left, right);
       return left;
     },
     { isolationLevel: "repeatable read" },
   );
+}
+
+interface SideSummary {
+  records: number;
+  changed: Fingerprint;
+}
+
+/** One round trip: the side's row count (index-only) and the checksum of its rows changed since `changedSince`. */
+async function summarizeIn(tx: Transaction, tenantId: string, changedSince: Date | undefined): Promise<SideSummary> {
+  const all = sql`select count(*) from ${mapRecords} where ${eq(mapRecords.tenantId, tenantId)}`;
+  const changed = and(eq(mapRecords.tenantId, tenantId), since(changedSince));
+  const result = await tx.execute<{ records: number; changed: number; checksum: string }>(sql`
+    select (${all})::int as records,
+           (select count(*) from ${mapRecords} where ${changed})::int as changed,
+           (select coalesce(sum(${rowHash}), 0) from ${mapRecords} where ${changed})::text as checksum`);
+  const row = result.rows[0]!;
+  return { records: Number(row.records), changed: { records: Number(row.changed), checksum: String(row.checksum) } };
 }
 
 /**
@@ -199,7 +189,9 @@ export async function syncAndVerify(db: Database, source: TenantDataScope, targe
  * - a delete leaves the target one row more than the source (it has every source key after the
  *   copy), so equal counts (index-only) prove no delete was missed; only when they differ are the
  *   vanished rows looked for.
- * Throws VerificationFailed on any difference (the caller rolls back: nothing was switched).
+ * One transaction that switches sides, so the whole proof costs about eight round trips while
+ * writes wait. Throws VerificationFailed on any difference (the caller rolls back: nothing was
+ * switched).
  */
 export async function syncAndVerifyFinalDelta(
   db: Database,
@@ -209,17 +201,30 @@ export async function syncAndVerifyFinalDelta(
   /** Undefined for a migration recorded before full verification moved out of the pause: then everything is compared. */
   verifiedSince: Date | undefined,
 ): Promise<Fingerprint> {
-  await copyRecords(db, source, target, copiedSince);
-  let [sourceCount, targetCount] = await Promise.all([countRecords(db, source), countRecords(db, target)]);
-  if (targetCount > sourceCount) {
-    await removeVanished(db, source, target);
-    targetCount = await countRecords(db, target);
-  }
-  const [left, right] = await Promise.all([fingerprint(db, source, verifiedSince), fingerprint(db, target, verifiedSince)]);
-  if (sourceCount !== targetCount || left.records !== right.records || left.checksum !== right.checksum) {
-    throw new VerificationFailed("final delta", { records: sourceCount, checksum: left.checksum }, { records: targetCount, checksum: right.checksum });
-  }
-  return { records: sourceCount, checksum: left.checksum };
+  return db.transaction(async (tx) => {
+    let position: Position | undefined;
+    let left: SideSummary;
+    for (;;) {
+      await tx.execute(tenantScopeStatement(source));
+      const rows = await pageIn(tx, source.id, position, copiedSince);
+      if (rows.length < PAGE) left = await summarizeIn(tx, source.id, verifiedSince);
+      await tx.execute(tenantScopeStatement(target));
+      await upsert(tx, rows);
+      if (rows.length < PAGE) break;
+      position = positionAfter(rows);
+    }
+    let right = await summarizeIn(tx, target.id, verifiedSince);
+    if (right.records > left!.records) {
+      // A delete since the full verification: find the vanished rows (a scan of the tenant's keys).
+      await removeVanishedIn(tx, source, target);
+      right = await summarizeIn(tx, target.id, verifiedSince);
+    }
+    const l = left!;
+    if (l.records !== right.records || l.changed.records !== right.changed.records || l.changed.checksum !== right.changed.checksum) {
+      throw new VerificationFailed("final delta", { records: l.records, checksum: l.changed.checksum }, { records: right.records, checksum: right.changed.checksum });
+    }
+    return { records: l.records, checksum: l.changed.checksum };
+  });
 }
 
 /**

@@ -45,26 +45,35 @@ class Run {
 
   /** The new context to the tenant's runtime objects on both tiers: edges may still route to either. */
   async publishEverywhere(): Promise<void> {
-    await publishTenantChange(this.env, this.services, this.row);
     const context = contextFromRow(this.row);
     const other = context.isolation === "shared" ? "dedicated" : "shared";
-    await runtimeFor(this.env, { ...context, isolation: other }).configure(context).catch(() => undefined);
+    await Promise.all([
+      publishTenantChange(this.env, this.services, this.row),
+      runtimeFor(this.env, { ...context, isolation: other }).configure(context).catch(() => undefined),
+    ]);
   }
 
-  async step(name: MigrationStep, work: () => Promise<Partial<MigrationRecord> | void>): Promise<void> {
+  /**
+   * Runs one step, recording it. Inside the write pause every save is a round trip writes wait for,
+   * so there `quiet` keeps the step's start (`start`) or success (`end`) in memory until the next
+   * save carries it: a crash in between only means the step runs again, and every step may.
+   */
+  async step(name: MigrationStep, work: () => Promise<Partial<MigrationRecord> | void>, quiet: { start?: boolean; end?: boolean } = {}): Promise<void> {
     const index = this.record.steps.findIndex((s) => s.name === name);
     const current = this.record.steps[index]!;
     if (current.status === "succeeded") return;
     const steps = [...this.record.steps];
     steps[index] = { ...current, status: "running", attempts: current.attempts + 1, error: null };
-    await this.save({ steps });
+    if (quiet.start) this.record = { ...this.record, steps };
+    else await this.save({ steps });
     const started = Date.now();
     try {
       await checkInjectedFault(this.env, this.services.redis, this.row, `migration:${name}`);
       const changes = (await work()) ?? {};
       const done = [...this.record.steps];
       done[index] = { ...done[index]!, status: "succeeded", durationMs: Date.now() - started };
-      await this.save({ ...changes, steps: done });
+      if (quiet.end) this.record = { ...this.record, ...changes, steps: done };
+      else await this.save({ ...changes, steps: done });
     } catch (error) {
       const failed = [...this.record.steps];
       failed[index] = { ...failed[index]!, status: "failed", durationMs: Date.now() - started, error: message(error) };
@@ -141,27 +150,40 @@ async function forward(run: Run): Promise<void> {
     // The full verification took O(records) while writes went on: catch up with them before pausing.
     return { verifiedSince, verified, copiedUpTo: await catchUp(db, source, target, verifiedSince) };
   });
-  await run.step("pause", async () => {
-    await run.save({ state: "switching", pausedAt: run.record.pausedAt ?? new Date().toISOString() }, { publish: true });
-    await drain(run);
-  });
-  await run.step("sync", async () => {
-    if (await takeInjectedFault(run.env, run.services.redis, run.row, "migration:diverge")) await divergeOneRow(db, target);
-    const verifiedSince = run.record.verifiedSince ? new Date(run.record.verifiedSince) : undefined;
-    const verified = await syncAndVerifyFinalDelta(db, source, target, new Date(run.record.copiedUpTo!), verifiedSince);
-    return { verified };
-  });
-  await run.step("switch", async () => {
-    const oldRuntime = runtimeFor(run.env, { ...contextFromRow(run.row), isolation: from });
-    const pause = run.record.pausedAt ? Date.now() - Date.parse(run.record.pausedAt) : null;
-    await run.save({ switched: true, state: "running", writePauseMs: pause }, { publish: true, isolation: to });
-    // Writes flow again. Usage counted by the old runtime goes to Postgres now; a failure loses
-    // nothing (its alarm retries).
-    await oldRuntime.flushUsage(run.tenantId).catch(() => undefined);
-    await oldRuntime.reconnectClients(run.tenantId).catch(() => undefined);
-    if (to === "dedicated") await runtimeFor(run.env, contextFromRow(run.row)).warmPin(run.tenantId);
-    else await oldRuntime.unpin().catch(() => undefined);
-  });
+  // Writes wait from here to the switch's update: no bookkeeping round trip of its own in between.
+  await run.step(
+    "pause",
+    async () => {
+      await run.save({ state: "switching", pausedAt: run.record.pausedAt ?? new Date().toISOString() }, { publish: true });
+      await drain(run);
+    },
+    { end: true },
+  );
+  await run.step(
+    "sync",
+    async () => {
+      if (await takeInjectedFault(run.env, run.services.redis, run.row, "migration:diverge")) await divergeOneRow(db, target);
+      const verifiedSince = run.record.verifiedSince ? new Date(run.record.verifiedSince) : undefined;
+      const verified = await syncAndVerifyFinalDelta(db, source, target, new Date(run.record.copiedUpTo!), verifiedSince);
+      return { verified };
+    },
+    { start: true, end: true },
+  );
+  await run.step(
+    "switch",
+    async () => {
+      const oldRuntime = runtimeFor(run.env, { ...contextFromRow(run.row), isolation: from });
+      const pause = run.record.pausedAt ? Date.now() - Date.parse(run.record.pausedAt) : null;
+      await run.save({ switched: true, state: "running", writePauseMs: pause }, { publish: true, isolation: to });
+      // Writes flow again. Usage counted by the old runtime goes to Postgres now; a failure loses
+      // nothing (its alarm retries).
+      await oldRuntime.flushUsage(run.tenantId).catch(() => undefined);
+      await oldRuntime.reconnectClients(run.tenantId).catch(() => undefined);
+      if (to === "dedicated") await runtimeFor(run.env, contextFromRow(run.row)).warmPin(run.tenantId);
+      else await oldRuntime.unpin().catch(() => undefined);
+    },
+    { start: true },
+  );
   await run.step("cleanup", async () => {
     await removeStorage(run, from);
   });
