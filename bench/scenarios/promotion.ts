@@ -127,7 +127,7 @@ export const promotionScenario: Scenario = {
       const p50 = pauses.length ? percentile(pauses, 50) : 0;
       const p99 = pauses.length ? percentile(pauses, 99) : 0;
       figures.push(
-        figure(`pause-p99-${size}`, `${size} records: write pause p99 (writers, both directions; p50 ${round(p50, 1)} ms, ${pauses.length} samples)`, p99, "ms", {
+        figure(`pause-p99-${size}`, `${size} records: write pause p99 (writers, both directions; p50 ${Math.round(p50)} ms, ${pauses.length} samples)`, p99, "ms", {
           op: "<=",
           value: PAUSE_TARGET_MS,
         }),
@@ -143,7 +143,7 @@ export const promotionScenario: Scenario = {
       );
       const rounded = (run: typeof promotion) => ({
         ...run,
-        pauses: run.pauses.map((ms) => round(ms, 1)),
+        pauses: run.pauses.map((ms) => Math.round(ms)),
         totalMs: round(run.totalMs),
         longestGapMs: round(run.longestGapMs),
       });
