@@ -22,6 +22,8 @@ interface WriterResult {
   refused: number;
   /** First refusal → acknowledgment of the same write, per refused write (ms). */
   pauses: number[];
+  /** Request → acknowledgment of the writes never refused (ms): what one write costs on this machine now. */
+  writeMs: number[];
   longestGapMs: number;
   maxRetryHintMs: number;
   lost: number;
@@ -30,18 +32,20 @@ interface WriterResult {
 /** One write at a time to this writer's 25 keys; remembers the last acknowledged value of each. */
 function startWriter(ctx: Ctx, key: string, id: number) {
   let running = true;
-  const result: WriterResult = { acknowledged: 0, refused: 0, pauses: [], longestGapMs: 0, maxRetryHintMs: 0, lost: 0 };
+  const result: WriterResult = { acknowledged: 0, refused: 0, pauses: [], writeMs: [], longestGapMs: 0, maxRetryHintMs: 0, lost: 0 };
   const latest = new Map<string, number>();
   const done = (async () => {
     let last = performance.now();
     for (let n = 0; running; n++) {
       const name = `w${id}-${n % 25}`;
       let refusedAt: number | undefined;
+      const sent = performance.now();
       for (;;) {
         const response = await ctx.api.request("PUT", `/v1/maps/live/${name}`, { token: key, body: n });
         const now = performance.now();
         if (response.status === 200) {
           if (refusedAt !== undefined) result.pauses.push(now - refusedAt);
+          else result.writeMs.push(now - sent);
           result.longestGapMs = Math.max(result.longestGapMs, now - last);
           last = now;
           result.acknowledged++;
@@ -93,6 +97,7 @@ async function migrate(ctx: Ctx, tenantId: string, key: string, level: "shared" 
     records: tenant.migration.verified?.records as number,
     steps,
     pauses: results.flatMap((r) => r.pauses),
+    writeMs: results.flatMap((r) => r.writeMs),
     acknowledged: results.reduce((sum, r) => sum + r.acknowledged, 0),
     refused: results.reduce((sum, r) => sum + r.refused, 0),
     longestGapMs: Math.max(...results.map((r) => r.longestGapMs)),
@@ -126,12 +131,15 @@ export const promotionScenario: Scenario = {
       const pauses = sortedCopy([...demotion.pauses, ...promotion.pauses]);
       const p50 = pauses.length ? percentile(pauses, 50) : 0;
       const p99 = pauses.length ? percentile(pauses, 99) : 0;
+      const writeP50 = percentile(sortedCopy([...demotion.writeMs, ...promotion.writeMs]), 50);
       figures.push(
         figure(`pause-p99-${size}`, `${size} records: write pause p99 (writers, both directions; p50 ${Math.round(p50)} ms, ${pauses.length} samples)`, p99, "ms", {
           op: "<=",
           value: PAUSE_TARGET_MS,
         }),
         figure(`pause-p50-${size}`, `${size} records: write pause p50 (writers)`, p50, "ms"),
+        figure(`write-p50-${size}`, `${size} records: one write, never refused, p50 (the machine's pace now)`, writeP50, "ms"),
+        figure(`pause-per-write-${size}`, `${size} records: write pause p50 / one write p50`, p50 / writeP50, "×"),
         figure(`server-pause-${size}`, `${size} records: write pause recorded by the server, promotion / demotion max`, Math.max(promotion.serverPauseMs, demotion.serverPauseMs), "ms"),
         figure(`promotion-total-${size}`, `${size} records: promotion POST → succeeded (${promotion.records} rows)`, promotion.totalMs, "ms"),
         figure(`demotion-total-${size}`, `${size} records: demotion POST → succeeded`, demotion.totalMs, "ms"),
@@ -144,10 +152,11 @@ export const promotionScenario: Scenario = {
       const rounded = (run: typeof promotion) => ({
         ...run,
         pauses: run.pauses.map((ms) => Math.round(ms)),
+        writeMs: undefined,
         totalMs: round(run.totalMs),
         longestGapMs: round(run.longestGapMs),
       });
-      details[size] = { records, importMs: round(importMs), p50, p99, demotion: rounded(demotion), promotion: rounded(promotion) };
+      details[size] = { records, importMs: round(importMs), p50, p99, writeP50, demotion: rounded(demotion), promotion: rounded(promotion) };
     }
     return { status: "ok", loads: [], figures, details };
   },
