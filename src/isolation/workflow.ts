@@ -173,7 +173,8 @@ async function forward(run: Run): Promise<void> {
     "switch",
     async () => {
       const oldRuntime = runtimeFor(run.env, { ...contextFromRow(run.row), isolation: from });
-      const pause = run.record.pausedAt ? Date.now() - Date.parse(run.record.pausedAt) : null;
+      // A resumed switch keeps the pause measured the first time.
+      const pause = run.record.switched ? run.record.writePauseMs : run.record.pausedAt ? Date.now() - Date.parse(run.record.pausedAt) : null;
       await run.save({ switched: true, state: "running", writePauseMs: pause }, { publish: true, isolation: to });
       // Writes flow again. Usage counted by the old runtime goes to Postgres now; a failure loses
       // nothing (its alarm retries).
