@@ -37,6 +37,17 @@ export interface RuntimeSnapshot {
   unflushedSince: number | null;
 }
 
+/**
+ * How long a write refused by an isolation migration's pause should wait: the pause holds writes
+ * only for the last small delta and the switch (tens of ms, src/isolation/workflow.ts).
+ */
+export const WRITE_PAUSE_RETRY_MS = 100;
+
+/** The retry hint of a status-gate refusal. */
+export function statusRetryAfterMs(refusal: AdmitRefusal): number {
+  return refusal === "writes_paused" ? WRITE_PAUSE_RETRY_MS : 1000;
+}
+
 /** The status gate, shared by the edge (on its cached copy) and the runtime (authoritative). */
 export function statusRefusal(context: TenantContext, write: boolean): AdmitRefusal | null {
   switch (context.status) {

@@ -4,7 +4,7 @@ import { openDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
 import { applyUsageBatch } from "../../src/metering/usage-sink.ts";
 import { outcomeOfRefusal } from "../../src/metering/outcomes.ts";
-import { statusRefusal, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RuntimeSnapshot } from "./admission.ts";
+import { statusRefusal, statusRetryAfterMs, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RuntimeSnapshot } from "./admission.ts";
 import { type RequestUsage } from "../../src/core/usage.ts";
 import { BackstopBuckets } from "./backstop-bucket.ts";
 import { ContextStore } from "./context-store.ts";
@@ -94,7 +94,7 @@ export class TenantRuntime extends DurableObject<Env> {
     // The edge answered 503 already: a lease now would only sit there until it expired.
     if (Date.now() > request.deadline) return { ok: false, code: "too_late", retryAfterMs: 1000, context };
     const refusal = statusRefusal(context, request.write);
-    if (refusal) return this.refuse(context, refusal, 1000);
+    if (refusal) return this.refuse(context, refusal, statusRetryAfterMs(refusal));
     if (request.backstop) {
       const taken = this.backstop.take(context.id, context.limits.requestsPerSecond, context.limits.burst);
       if (!taken.ok) return this.refuse(context, "rate_limited", taken.retryAfterMs);

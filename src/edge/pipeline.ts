@@ -178,8 +178,9 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   if (!credential.scopes.includes(write ? "write" : "read")) {
     refuseAtEdge("forbidden", "forbidden", `This credential lacks the "${write ? "write" : "read"}" scope.`);
   }
+  // A write pause is left to the runtime object, told of its end at once: this cached copy may be a TTL late.
   const edgeRefusal = statusRefusal(tenant, write);
-  if (edgeRefusal) refuseAtEdge(edgeRefusal, REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
+  if (edgeRefusal && edgeRefusal !== "writes_paused") refuseAtEdge(edgeRefusal, REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
   progress.step = "admission";
   // A map read runs beside its admission rather than after it (src/edge/admitted-read.ts).

@@ -1,12 +1,19 @@
 import type { Isolation } from "../core/plans.ts";
 import type { Fingerprint } from "./record-copy.ts";
 
-/** The steps of an online isolation migration, in order. Before `switch` a failure rolls back. */
-export const MIGRATION_STEPS = ["prepare", "copy", "catch_up", "pause", "sync", "verify", "switch", "cleanup"] as const;
+/**
+ * The steps of an online isolation migration, in order. Before `switch` a failure rolls back. Only
+ * `pause`, `sync` and `switch` hold writes, and their work grows with what changed since `verify`,
+ * not with the tenant (src/isolation/workflow.ts).
+ */
+export const MIGRATION_STEPS = ["prepare", "copy", "catch_up", "verify", "pause", "sync", "switch", "cleanup"] as const;
 export type MigrationStep = (typeof MIGRATION_STEPS)[number];
 
-/** Fault-injection names (test hooks) of the migration steps. */
-export const MIGRATION_FAULTS = MIGRATION_STEPS.map((step) => `migration:${step}` as const);
+/**
+ * Fault-injection names (test hooks): a failure of each step, and `migration:diverge`, a target that
+ * silently differs from the source before the final verification (which must catch it).
+ */
+export const MIGRATION_FAULTS = [...MIGRATION_STEPS.map((step) => `migration:${step}` as const), "migration:diverge" as const];
 
 export type MigrationState = "queued" | "running" | "switching" | "succeeded" | "failed";
 
@@ -36,6 +43,8 @@ export interface MigrationRecord {
   finishedAt: string | null;
   /** Database time before the last copy pass: the next pass copies what changed since. */
   copiedUpTo: string | null;
+  /** Database time just before the full verification's snapshot: every change it did not see is stamped at or after it. */
+  verifiedSince: string | null;
   verified: Fingerprint | null;
   /** The longest time writes were paused, in ms (set after the switch). */
   writePauseMs: number | null;
@@ -57,6 +66,7 @@ export function newMigration(id: string, from: Isolation, to: Isolation, reason:
     startedAt: new Date().toISOString(),
     finishedAt: null,
     copiedUpTo: null,
+    verifiedSince: null,
     verified: null,
     writePauseMs: null,
     pausedAt: null,

@@ -1,16 +1,20 @@
 import { and, asc, eq, gt, gte, inArray, or, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
 import { mapRecords } from "../storage/schema.ts";
-import { withTenantData, type TenantDataScope } from "../storage/tenant-data.ts";
+import { tenantScopeStatement, withTenantData, type TenantDataScope } from "../storage/tenant-data.ts";
 
 /**
- * Moving a tenant's map records between its shared rows and its own schema, always through
- * withTenantData on both sides, so even the migration runs inside each side's isolation.
- * Every write is an idempotent upsert of the source's row: any step can run again.
+ * Moving a tenant's map records between its shared rows and its own schema, always through the
+ * scoping statement of withTenantData on each side, so even the migration runs inside each side's
+ * isolation. Every write is an idempotent upsert of the source's row: any step can run again.
  */
 const PAGE = 500;
 
-/** A row as copied: the value stays JSON text end to end (drizzle's jsonb decoding is lossy for strings). */
+/**
+ * A row as copied: the value stays JSON text end to end (drizzle's jsonb decoding is lossy for
+ * strings), and so does `updated_at` (a JavaScript Date would drop its microseconds, and the final
+ * sync compares the rows changed since a time on both sides).
+ */
 interface RecordRow {
   tenantId: string;
   map: string;
@@ -18,7 +22,7 @@ interface RecordRow {
   value: string;
   version: number;
   bytes: number;
-  updatedAt: Date;
+  updatedAt: string;
 }
 
 interface Position {
@@ -29,30 +33,31 @@ interface Position {
 const after = (position: Position | undefined) =>
   position ? or(gt(mapRecords.map, position.map), and(eq(mapRecords.map, position.map), gt(mapRecords.key, position.key))) : undefined;
 
-async function page(db: Database, scope: TenantDataScope, from: Position | undefined, since?: Date): Promise<RecordRow[]> {
-  return withTenantData(db, scope, (tx) =>
-    tx
-      .select({
-        tenantId: mapRecords.tenantId,
-        map: mapRecords.map,
-        key: mapRecords.key,
-        value: sql<string>`${mapRecords.value}::text`,
-        version: mapRecords.version,
-        bytes: mapRecords.bytes,
-        updatedAt: mapRecords.updatedAt,
-      })
-      .from(mapRecords)
-      .where(and(eq(mapRecords.tenantId, scope.id), after(from), since ? gte(mapRecords.updatedAt, since) : undefined))
-      .orderBy(asc(mapRecords.map), asc(mapRecords.key))
-      .limit(PAGE),
-  );
+const since = (time: Date | undefined) => (time ? gte(mapRecords.updatedAt, time) : undefined);
+
+/** One page of the tenant's rows (changed since `changedSince`, if given) in key order, in a transaction scoped to one side. */
+function pageIn(tx: Transaction, tenantId: string, from: Position | undefined, changedSince?: Date): Promise<RecordRow[]> {
+  return tx
+    .select({
+      tenantId: mapRecords.tenantId,
+      map: mapRecords.map,
+      key: mapRecords.key,
+      value: sql<string>`${mapRecords.value}::text`,
+      version: mapRecords.version,
+      bytes: mapRecords.bytes,
+      updatedAt: sql<string>`${mapRecords.updatedAt}::text`,
+    })
+    .from(mapRecords)
+    .where(and(eq(mapRecords.tenantId, tenantId), after(from), since(changedSince)))
+    .orderBy(asc(mapRecords.map), asc(mapRecords.key))
+    .limit(PAGE);
 }
 
 async function upsert(tx: Transaction, rows: RecordRow[]): Promise<void> {
   if (rows.length === 0) return;
   await tx
     .insert(mapRecords)
-    .values(rows.map((row) => ({ ...row, value: sql`${row.value}::jsonb` })))
+    .values(rows.map((row) => ({ ...row, value: sql`${row.value}::jsonb`, updatedAt: sql`${row.updatedAt}::timestamptz` })))
     .onConflictDoUpdate({
       target: [mapRecords.tenantId, mapRecords.map, mapRecords.key],
       set: {
@@ -64,48 +69,39 @@ async function upsert(tx: Transaction, rows: RecordRow[]): Promise<void> {
     });
 }
 
-/** Copies every row (or those changed since `since`) from source to target; returns how many. */
-export async function copyRecords(db: Database, source: TenantDataScope, target: TenantDataScope, since?: Date): Promise<number> {
+const positionAfter = (rows: RecordRow[]): Position => ({ map: rows[rows.length - 1]!.map, key: rows[rows.length - 1]!.key });
+
+/** Copies every row (or those changed since `changedSince`) from source to target; returns how many. */
+export async function copyRecords(db: Database, source: TenantDataScope, target: TenantDataScope, changedSince?: Date): Promise<number> {
   let copied = 0;
   let position: Position | undefined;
   for (;;) {
-    const rows = await page(db, source, position, since);
+    const rows = await withTenantData(db, source, (tx) => pageIn(tx, source.id, position, changedSince));
     if (rows.length === 0) return copied;
     await withTenantData(db, target, (tx) => upsert(tx, rows));
     copied += rows.length;
-    const last = rows[rows.length - 1]!;
-    position = { map: last.map, key: last.key };
+    position = positionAfter(rows);
     if (rows.length < PAGE) return copied;
   }
 }
 
-/** Deletes target rows the source no longer has (deletes made during the copy). */
-export async function removeVanished(db: Database, source: TenantDataScope, target: TenantDataScope): Promise<number> {
-  let removed = 0;
-  let position: Position | undefined;
-  for (;;) {
-    const rows = await page(db, target, position);
-    if (rows.length === 0) return removed;
-    const keys = rows.map((row) => `${row.map}\u001f${row.key}`);
-    const present = await withTenantData(db, source, (tx) =>
-      tx
-        .select({ map: mapRecords.map, key: mapRecords.key })
-        .from(mapRecords)
-        .where(and(eq(mapRecords.tenantId, source.id), inArray(sql`${mapRecords.map} || chr(31) || ${mapRecords.key}`, keys))),
-    );
-    const kept = new Set(present.map((row) => `${row.map}\u001f${row.key}`));
-    const gone = rows.filter((row) => !kept.has(`${row.map}\u001f${row.key}`));
-    if (gone.length > 0) {
-      await withTenantData(db, target, async (tx) => {
-        for (const row of gone) {
-          await tx.delete(mapRecords).where(and(eq(mapRecords.tenantId, target.id), eq(mapRecords.map, row.map), eq(mapRecords.key, row.key)));
-        }
-      });
-      removed += gone.length;
-    }
-    const last = rows[rows.length - 1]!;
-    position = { map: last.map, key: last.key };
-    if (rows.length < PAGE) return removed;
+const keyOf = (row: { map: string; key: string }) => `${row.map}\u001f${row.key}`;
+
+const keysOf = async (tx: Transaction, tenantId: string) =>
+  (await tx.select({ map: mapRecords.map, key: mapRecords.key }).from(mapRecords).where(eq(mapRecords.tenantId, tenantId))).map(keyOf);
+
+/** Deletes the target rows the source no longer has (deletes made meanwhile), in a transaction that switches sides; leaves it scoped to the target. */
+async function removeVanishedIn(tx: Transaction, source: TenantDataScope, target: TenantDataScope): Promise<void> {
+  await tx.execute(tenantScopeStatement(source));
+  const sourceKeys = new Set(await keysOf(tx, source.id));
+  await tx.execute(tenantScopeStatement(target));
+  await deleteKeys(tx, target.id, (await keysOf(tx, target.id)).filter((key) => !sourceKeys.has(key)));
+}
+
+async function deleteKeys(tx: Transaction, tenantId: string, keys: string[]): Promise<void> {
+  for (let start = 0; start < keys.length; start += PAGE) {
+    const chunk = keys.slice(start, start + PAGE);
+    await tx.delete(mapRecords).where(and(eq(mapRecords.tenantId, tenantId), inArray(sql`${mapRecords.map} || chr(31) || ${mapRecords.key}`, chunk)));
   }
 }
 
@@ -114,18 +110,133 @@ export interface Fingerprint {
   checksum: string;
 }
 
-/** Row count and an order-independent checksum of (map, key, version, value) on one side. */
-export async function fingerprint(db: Database, scope: TenantDataScope): Promise<Fingerprint> {
-  const [row] = await withTenantData(db, scope, (tx) =>
-    tx
-      .select({
-        records: sql<number>`count(*)::int`,
-        checksum: sql<string>`coalesce(sum(('x' || substr(md5(${mapRecords.map} || chr(31) || ${mapRecords.key} || chr(31) || ${mapRecords.version}::text || chr(31) || ${mapRecords.value}::text), 1, 15))::bit(60)::bigint), 0)::text`,
-      })
-      .from(mapRecords)
-      .where(eq(mapRecords.tenantId, scope.id)),
-  );
+/** An order-independent checksum of (map, key, version, value, updated_at) over the rows it is summed on. */
+const rowHash = sql<string>`('x' || substr(md5(${mapRecords.map} || chr(31) || ${mapRecords.key} || chr(31) || ${mapRecords.version}::text || chr(31) || ${mapRecords.value}::text || chr(31) || extract(epoch from ${mapRecords.updatedAt})::text), 1, 15))::bit(60)::bigint`;
+
+/** Row count and checksum of the tenant's rows (changed since `changedSince`, if given) on the side `tx` is scoped to. */
+async function fingerprintIn(tx: Transaction, tenantId: string, changedSince?: Date): Promise<Fingerprint> {
+  const [row] = await tx
+    .select({ records: sql<number>`count(*)::int`, checksum: sql<string>`coalesce(sum(${rowHash}), 0)::text` })
+    .from(mapRecords)
+    .where(and(eq(mapRecords.tenantId, tenantId), since(changedSince)));
   return { records: row?.records ?? 0, checksum: row?.checksum ?? "0" };
+}
+
+export class VerificationFailed extends Error {
+  constructor(what: string, source: Fingerprint, target: Fingerprint) {
+    super(`verification failed (${what}): source ${source.records} records (${source.checksum}), target ${target.records} (${target.checksum})`);
+    this.name = "VerificationFailed";
+  }
+}
+
+/**
+ * The full verification, while writes go on: one repeatable-read transaction reads the source as of
+ * its snapshot, brings the target level with it (rows changed since `changedSince`, and deletes), and
+ * compares every row of both sides. It commits only if they match, so afterwards the target equals
+ * the source as of that snapshot, which is what `verifyFinalDelta` builds on. O(records), outside the
+ * write pause. The scoping statement switches sides inside the transaction (the migration's role is
+ * a member of both sides' roles); the snapshot stays the same.
+ */
+export async function syncAndVerify(db: Database, source: TenantDataScope, target: TenantDataScope, changedSince: Date): Promise<Fingerprint> {
+  return db.transaction(
+    async (tx) => {
+      let position: Position | undefined;
+      for (;;) {
+        await tx.execute(tenantScopeStatement(source));
+        const rows = await pageIn(tx, source.id, position, changedSince);
+        if (rows.length === 0) break;
+        await tx.execute(tenantScopeStatement(target));
+        await upsert(tx, rows);
+        position = positionAfter(rows);
+        if (rows.length < PAGE) break;
+      }
+      await removeVanishedIn(tx, source, target);
+      await tx.execute(tenantScopeStatement(source));
+      const left = await fingerprintIn(tx, source.id);
+      await tx.execute(tenantScopeStatement(target));
+      const right = await fingerprintIn(tx, target.id);
+      if (left.records !== right.records || left.checksum !== right.checksum) throw new VerificationFailed("full", left, right);
+      return left;
+    },
+    { isolationLevel: "repeatable read" },
+  );
+}
+
+interface SideSummary {
+  records: number;
+  changed: Fingerprint;
+}
+
+/** One round trip: the side's row count (index-only) and the checksum of its rows changed since `changedSince`. */
+async function summarizeIn(tx: Transaction, tenantId: string, changedSince: Date | undefined): Promise<SideSummary> {
+  const all = sql`select count(*) from ${mapRecords} where ${eq(mapRecords.tenantId, tenantId)}`;
+  const changed = and(eq(mapRecords.tenantId, tenantId), since(changedSince));
+  const result = await tx.execute<{ records: number; changed: number; checksum: string }>(sql`
+    select (${all})::int as records,
+           (select count(*) from ${mapRecords} where ${changed})::int as changed,
+           (select coalesce(sum(${rowHash}), 0) from ${mapRecords} where ${changed})::text as checksum`);
+  const row = result.rows[0]!;
+  return { records: Number(row.records), changed: { records: Number(row.changed), checksum: String(row.checksum) } };
+}
+
+/**
+ * The last copy and its proof, inside the write pause: the source no longer changes. Copies the rows
+ * changed since `copiedSince`, then proves the target equals the source with work that grows with
+ * what changed since the full verification (`verifiedSince`), not with the tenant:
+ * - since then the target was written only by this migration, so a row it has from before
+ *   `verifiedSince` is still as verified unless the source changed or deleted it since;
+ * - the rows changed since `verifiedSince` are compared by checksum on both sides;
+ * - a delete leaves the target one row more than the source (it has every source key after the
+ *   copy), so equal counts (index-only) prove no delete was missed; only when they differ are the
+ *   vanished rows looked for.
+ * One transaction that switches sides, so the whole proof costs about eight round trips while
+ * writes wait. Throws VerificationFailed on any difference (the caller rolls back: nothing was
+ * switched).
+ */
+export async function syncAndVerifyFinalDelta(
+  db: Database,
+  source: TenantDataScope,
+  target: TenantDataScope,
+  copiedSince: Date,
+  /** Undefined for a migration recorded before full verification moved out of the pause: then everything is compared. */
+  verifiedSince: Date | undefined,
+): Promise<Fingerprint> {
+  return db.transaction(async (tx) => {
+    let position: Position | undefined;
+    let left: SideSummary;
+    for (;;) {
+      await tx.execute(tenantScopeStatement(source));
+      const rows = await pageIn(tx, source.id, position, copiedSince);
+      if (rows.length < PAGE) left = await summarizeIn(tx, source.id, verifiedSince);
+      await tx.execute(tenantScopeStatement(target));
+      await upsert(tx, rows);
+      if (rows.length < PAGE) break;
+      position = positionAfter(rows);
+    }
+    let right = await summarizeIn(tx, target.id, verifiedSince);
+    if (right.records > left!.records) {
+      // A delete since the full verification: find the vanished rows (a scan of the tenant's keys).
+      await removeVanishedIn(tx, source, target);
+      right = await summarizeIn(tx, target.id, verifiedSince);
+    }
+    const l = left!;
+    if (l.records !== right.records || l.changed.records !== right.changed.records || l.changed.checksum !== right.changed.checksum) {
+      throw new VerificationFailed("final delta", { records: l.records, checksum: l.changed.checksum }, { records: right.records, checksum: right.changed.checksum });
+    }
+    return { records: l.records, checksum: l.changed.checksum };
+  });
+}
+
+/**
+ * Test hook (`migration:diverge`): changes the value of the target's oldest record as a stray write
+ * would, so the target no longer equals the source. The final verification must refuse to switch.
+ */
+export async function divergeOneRow(db: Database, scope: TenantDataScope): Promise<void> {
+  await withTenantData(db, scope, (tx) =>
+    tx.execute(sql`
+      update map_records set value = '"diverged"'::jsonb, updated_at = now()
+      where tenant_id = ${scope.id} and (map, key) = (select map, key from map_records where tenant_id = ${scope.id} and key <> '' order by updated_at, map, key limit 1)`),
+  );
 }
 
 /** Removes every row of the tenant on one side (the source after a switch, the target after a rollback). */

@@ -1,6 +1,6 @@
 import { recordAudit } from "../audit/record.ts";
 import type { Services } from "../services/open-services.ts";
-import { checkInjectedFault } from "../test-hooks/faults.ts";
+import { checkInjectedFault, takeInjectedFault } from "../test-hooks/faults.ts";
 import { dropDedicatedSchema, ensureDedicatedSchema } from "../storage/dedicated-schema.ts";
 import type { TenantDataScope } from "../storage/tenant-data.ts";
 import { contextFromRow } from "../core/context-from-row.ts";
@@ -9,7 +9,7 @@ import { publishTenantChange } from "../tenants/publish-change.ts";
 import type { TenantRow } from "../core/tenant.ts";
 import { MIGRATION_STEPS, type MigrationRecord, type MigrationStep } from "./migration-record.ts";
 import { copyWatermark, loadTenant, migrationOf, saveMigration } from "./migration-store.ts";
-import { copyRecords, deleteAllRecords, fingerprint, removeVanished } from "./record-copy.ts";
+import { copyRecords, deleteAllRecords, divergeOneRow, syncAndVerify, syncAndVerifyFinalDelta } from "./record-copy.ts";
 
 const CLAIM_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -45,26 +45,35 @@ class Run {
 
   /** The new context to the tenant's runtime objects on both tiers: edges may still route to either. */
   async publishEverywhere(): Promise<void> {
-    await publishTenantChange(this.env, this.services, this.row);
     const context = contextFromRow(this.row);
     const other = context.isolation === "shared" ? "dedicated" : "shared";
-    await runtimeFor(this.env, { ...context, isolation: other }).configure(context).catch(() => undefined);
+    await Promise.all([
+      publishTenantChange(this.env, this.services, this.row),
+      runtimeFor(this.env, { ...context, isolation: other }).configure(context).catch(() => undefined),
+    ]);
   }
 
-  async step(name: MigrationStep, work: () => Promise<Partial<MigrationRecord> | void>): Promise<void> {
+  /**
+   * Runs one step, recording it. Inside the write pause every save is a round trip writes wait for,
+   * so there `quiet` keeps the step's start (`start`) or success (`end`) in memory until the next
+   * save carries it: a crash in between only means the step runs again, and every step may.
+   */
+  async step(name: MigrationStep, work: () => Promise<Partial<MigrationRecord> | void>, quiet: { start?: boolean; end?: boolean } = {}): Promise<void> {
     const index = this.record.steps.findIndex((s) => s.name === name);
     const current = this.record.steps[index]!;
     if (current.status === "succeeded") return;
     const steps = [...this.record.steps];
     steps[index] = { ...current, status: "running", attempts: current.attempts + 1, error: null };
-    await this.save({ steps });
+    if (quiet.start) this.record = { ...this.record, steps };
+    else await this.save({ steps });
     const started = Date.now();
     try {
       await checkInjectedFault(this.env, this.services.redis, this.row, `migration:${name}`);
       const changes = (await work()) ?? {};
       const done = [...this.record.steps];
       done[index] = { ...done[index]!, status: "succeeded", durationMs: Date.now() - started };
-      await this.save({ ...changes, steps: done });
+      if (quiet.end) this.record = { ...this.record, ...changes, steps: done };
+      else await this.save({ ...changes, steps: done });
     } catch (error) {
       const failed = [...this.record.steps];
       failed[index] = { ...failed[index]!, status: "failed", durationMs: Date.now() - started, error: message(error) };
@@ -78,6 +87,9 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Runtime objects answer in about a millisecond: poll often, every millisecond here is writes held. */
+const DRAIN_POLL_MS = 5;
+
 async function drain(run: Run): Promise<void> {
   const context = contextFromRow(run.row);
   const stubs = [runtimeFor(run.env, { ...context, isolation: "shared" }), runtimeFor(run.env, { ...context, isolation: "dedicated" })];
@@ -86,7 +98,25 @@ async function drain(run: Run): Promise<void> {
     const inFlight = await Promise.all(stubs.map((stub) => stub.inFlight(run.tenantId)));
     if (inFlight.every((n) => n === 0)) return;
     if (Date.now() > deadline) throw new Error(`requests still in flight after ${DRAIN_TIMEOUT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+  }
+}
+
+/**
+ * A catch-up pass that copied at most this many rows leaves a delta small enough for the write
+ * pause; passes go on until one does (or MAX_CATCH_UP_PASSES: a writer faster than the copy).
+ */
+const SMALL_DELTA_ROWS = 200;
+const MAX_CATCH_UP_PASSES = 8;
+
+/** Copies what changed since `copiedUpTo`, again and again while writes go on, until little is left. */
+async function catchUp(db: Services["db"], source: TenantDataScope, target: TenantDataScope, copiedUpTo: string): Promise<string> {
+  let since = copiedUpTo;
+  for (let pass = 1; ; pass++) {
+    const next = await copyWatermark(db);
+    const copied = await copyRecords(db, source, target, new Date(since));
+    since = next.toISOString();
+    if (copied <= SMALL_DELTA_ROWS || pass >= MAX_CATCH_UP_PASSES) return since;
   }
 }
 
@@ -95,7 +125,11 @@ async function removeStorage(run: Run, isolation: "shared" | "dedicated"): Promi
   else await deleteAllRecords(run.services.db, run.scope("shared"));
 }
 
-/** Copy, catch up, pause writes, sync, verify, switch, clean up: every step recorded and resumable. */
+/**
+ * Copy, catch up, verify (all while writes go on), then pause writes only for the last small delta
+ * and the switch; clean up. Every step recorded and resumable. The pause's work grows with what
+ * changed since the verification, not with the tenant: see syncAndVerifyFinalDelta.
+ */
 async function forward(run: Run): Promise<void> {
   const { db } = run.services;
   const { from, to } = run.record;
@@ -109,38 +143,48 @@ async function forward(run: Run): Promise<void> {
   await run.step("copy", async () => {
     await copyRecords(db, source, target);
   });
-  await run.step("catch_up", async () => {
-    const next = await copyWatermark(db);
-    await copyRecords(db, source, target, new Date(run.record.copiedUpTo!));
-    return { copiedUpTo: next.toISOString() };
-  });
-  await run.step("pause", async () => {
-    await run.save({ state: "switching", pausedAt: run.record.pausedAt ?? new Date().toISOString() }, { publish: true });
-    await drain(run);
-  });
-  await run.step("sync", async () => {
-    const next = await copyWatermark(db);
-    await copyRecords(db, source, target, new Date(run.record.copiedUpTo!));
-    await removeVanished(db, source, target);
-    return { copiedUpTo: next.toISOString() };
-  });
+  await run.step("catch_up", async () => ({ copiedUpTo: await catchUp(db, source, target, run.record.copiedUpTo!) }));
   await run.step("verify", async () => {
-    const [left, right] = await Promise.all([fingerprint(db, source), fingerprint(db, target)]);
-    if (left.records !== right.records || left.checksum !== right.checksum) {
-      throw new Error(`verification failed: source ${left.records} records (${left.checksum}), target ${right.records} (${right.checksum})`);
-    }
-    return { verified: left };
+    const verifiedSince = (await copyWatermark(db)).toISOString();
+    const verified = await syncAndVerify(db, source, target, new Date(run.record.copiedUpTo!));
+    // The full verification took O(records) while writes went on: catch up with them before pausing.
+    return { verifiedSince, verified, copiedUpTo: await catchUp(db, source, target, verifiedSince) };
   });
-  await run.step("switch", async () => {
-    const oldRuntime = runtimeFor(run.env, { ...contextFromRow(run.row), isolation: from });
-    // Usage counted by the old runtime goes to Postgres now; a failure loses nothing (its alarm retries).
-    await oldRuntime.flushUsage(run.tenantId).catch(() => undefined);
-    const pause = run.record.pausedAt ? Date.now() - Date.parse(run.record.pausedAt) : null;
-    await run.save({ switched: true, state: "running", writePauseMs: pause }, { publish: true, isolation: to });
-    await oldRuntime.reconnectClients(run.tenantId).catch(() => undefined);
-    if (to === "dedicated") await runtimeFor(run.env, contextFromRow(run.row)).warmPin(run.tenantId);
-    else await oldRuntime.unpin().catch(() => undefined);
-  });
+  // Writes wait from here to the switch's update: no bookkeeping round trip of its own in between.
+  await run.step(
+    "pause",
+    async () => {
+      await run.save({ state: "switching", pausedAt: run.record.pausedAt ?? new Date().toISOString() }, { publish: true });
+      await drain(run);
+    },
+    { end: true },
+  );
+  await run.step(
+    "sync",
+    async () => {
+      if (await takeInjectedFault(run.env, run.services.redis, run.row, "migration:diverge")) await divergeOneRow(db, target);
+      const verifiedSince = run.record.verifiedSince ? new Date(run.record.verifiedSince) : undefined;
+      const verified = await syncAndVerifyFinalDelta(db, source, target, new Date(run.record.copiedUpTo!), verifiedSince);
+      return { verified };
+    },
+    { start: true, end: true },
+  );
+  await run.step(
+    "switch",
+    async () => {
+      const oldRuntime = runtimeFor(run.env, { ...contextFromRow(run.row), isolation: from });
+      // A resumed switch keeps the pause measured the first time.
+      const pause = run.record.switched ? run.record.writePauseMs : run.record.pausedAt ? Date.now() - Date.parse(run.record.pausedAt) : null;
+      await run.save({ switched: true, state: "running", writePauseMs: pause }, { publish: true, isolation: to });
+      // Writes flow again. Usage counted by the old runtime goes to Postgres now; a failure loses
+      // nothing (its alarm retries).
+      await oldRuntime.flushUsage(run.tenantId).catch(() => undefined);
+      await oldRuntime.reconnectClients(run.tenantId).catch(() => undefined);
+      if (to === "dedicated") await runtimeFor(run.env, contextFromRow(run.row)).warmPin(run.tenantId);
+      else await oldRuntime.unpin().catch(() => undefined);
+    },
+    { start: true },
+  );
   await run.step("cleanup", async () => {
     await removeStorage(run, from);
   });

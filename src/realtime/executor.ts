@@ -2,7 +2,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
-import { statusRefusal } from "../../durable-objects/tenant-runtime/admission.ts";
+import { statusRefusal, WRITE_PAUSE_RETRY_MS } from "../../durable-objects/tenant-runtime/admission.ts";
 import type { UsageDelta } from "../core/usage.ts";
 import { mapStore } from "../storage/maps/store.ts";
 import { prepareValue } from "../storage/maps/value.ts";
@@ -43,7 +43,7 @@ export async function admitFrame(deps: ExecutorDependencies, state: SocketState,
   const gate = statusRefusal(context, write);
   if (gate === "tenant_deleted") return failure({ code: "unauthenticated", message: GATE_MESSAGES.tenant_deleted });
   if (gate === "writes_paused") {
-    return failure({ code: "unavailable", message: "The tenant's data is moving; retry in a moment.", retryAfterMs: 1000 });
+    return failure({ code: "unavailable", message: "The tenant's data is moving; retry in a moment.", retryAfterMs: WRITE_PAUSE_RETRY_MS });
   }
   if (gate === "tenant_not_ready" || gate === "tenant_suspended") {
     return failure({ code: gate, message: GATE_MESSAGES[gate], ...(gate === "tenant_not_ready" ? { retryAfterMs: 1000 } : {}) });

@@ -55,6 +55,6 @@ export type TenantView = ReturnType<typeof tenantView>;
 /** The migration record without its internal bookkeeping (runner claim, copy watermark). */
 function publicMigration(migration: Record<string, unknown> | null): Record<string, unknown> | null {
   if (!migration) return null;
-  const { runner: _runner, copiedUpTo: _copiedUpTo, ...visible } = migration;
+  const { runner: _runner, copiedUpTo: _copiedUpTo, verifiedSince: _verifiedSince, ...visible } = migration;
   return visible;
 }

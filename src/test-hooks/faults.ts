@@ -25,11 +25,16 @@ export class InjectedFault extends Error {
 
 /** Fails the step while its fault counter is above zero, counting down one per failure. */
 export async function checkInjectedFault(env: Env, redis: Redis, tenant: { id: string; name: string }, step: string): Promise<void> {
-  if (!testHooksEnabled(env)) return;
+  if (await takeInjectedFault(env, redis, tenant, step)) throw new InjectedFault(step);
+}
+
+/** True (counting down one) while the fault's counter is above zero: for faults that are not a thrown error. */
+export async function takeInjectedFault(env: Env, redis: Redis, tenant: { id: string; name: string }, step: string): Promise<boolean> {
+  if (!testHooksEnabled(env)) return false;
   const keys = [faultKey({ tenantId: tenant.id }, step), faultKey({ tenantName: tenant.name }, step)];
   const remaining = await redis.mget<(number | null)[]>(...keys);
   const armed = keys.find((_, index) => (remaining[index] ?? 0) > 0);
-  if (!armed) return;
+  if (!armed) return false;
   await redis.decr(armed);
-  throw new InjectedFault(step);
+  return true;
 }
