@@ -121,6 +121,17 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
     const state: LimitState = { burst: { limit: limits.burst, remaining: 0, resetMs: blockedUntil - Date.now(), window: BUCKET_WINDOW_SECONDS }, daily: null };
     return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, blockedUntil - Date.now()), state };
   }
+  // Likewise a quota the ephemeral cache knows is used up: refused until the UTC day ends, no round trip.
+  const quotaBlockedUntil = limits.requestsPerDay === null ? undefined : cacheFor(`daily:${limits.requestsPerDay}`).get(`${KEY_PREFIX}:tenant:${tenantId}:daily`);
+  if (quotaBlockedUntil !== undefined && quotaBlockedUntil > Date.now()) {
+    const resetMs = quotaBlockedUntil - Date.now();
+    // The bucket was not asked (nothing is taken from it): what binds is the quota.
+    const state: LimitState = {
+      burst: { limit: limits.burst, remaining: limits.burst, resetMs: 0, window: BUCKET_WINDOW_SECONDS },
+      daily: { limit: limits.requestsPerDay ?? 0, remaining: 0, resetMs },
+    };
+    return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, resetMs), state };
+  }
 
   const limiters = limitersFor(redis, tenantId, limits, bucketConfig);
   const { size, unspentDaily } = reservations.plan(tenantId, config, limits, Date.now());
