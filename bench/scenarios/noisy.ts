@@ -181,7 +181,7 @@ export const noisyScenario: Scenario = {
       floodRuns.push(...floods);
       floods.forEach((run, index) => {
         const f = flooders[index]!;
-        admittedOverBound.push({ plan: f.plan, tenant: f.tenant.id, admitted: run.ok, bound: f.burst + f.rate * run.durationS, seconds: round(run.durationS) });
+        admittedOverBound.push({ plan: f.plan, tenant: f.tenant.id, admitted: run.ok, bound: f.burst + f.rate * run.durationS, seconds: Math.round(run.durationS * 100) / 100 });
       });
       const merged = mergeLoad("flood", floods);
       ctx.log(
