@@ -26,12 +26,15 @@ export const helloVsFull: Scenario = {
       { label: "hello + one Upstash round trip", path: "/bench/subrequest" },
       { label: "pipeline only (GET /v1/me)", path: "/v1/me", headers: target.headers },
       { label: "refused at the edge (GET /v1/me, 429 rate_limited)", path: "/v1/me", headers: { Authorization: `Bearer ${refusedTenant.key}` } },
+      // The app's own floor: the same route refused before any tenant is known (no credential).
+      { label: "app floor (GET /v1/me, 401 without a credential)", path: "/v1/me" },
       ...(target.kind === "me" ? [] : [{ label: `full read (GET ${target.path})`, path: target.path, headers: target.headers }]),
     ];
     const { results, ratios, blockRatios } = await compareThroughput(ctx, variants);
-    const [hello, , , refused] = results as [LoadResult, LoadResult, LoadResult, LoadResult, ...LoadResult[]];
+    const [hello, , , refused, unauthenticated] = results as [LoadResult, LoadResult, LoadResult, LoadResult, LoadResult, ...LoadResult[]];
     const helloCpu = cpuPerResponse(hello);
     const refusedCpu = cpuPerResponse(refused);
+    const floorCpu = cpuPerResponse(unauthenticated);
     const ratioOf = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? a / b : NaN);
     const full = results.length - 1;
     return {
@@ -46,11 +49,12 @@ export const helloVsFull: Scenario = {
         figure("me_over_hello", "pipeline only (/v1/me) / hello world", ratios[2]!, "ratio", undefined, { range: ratioRange(blockRatios[2]!) }),
         figure("refused_cpu_over_hello", "CPU per refused request / per hello world (all processes)", ratioOf(refusedCpu.total, helloCpu.total), "ratio", { op: "<=", value: 2 }),
         figure("refused_workerd_cpu_over_hello", "workerd CPU per refused request / per hello world", ratioOf(refusedCpu.workerd, helloCpu.workerd), "ratio"),
+        figure("app_floor_cpu_over_hello", "CPU per 401 without a credential (the app's floor) / per hello world", ratioOf(floorCpu.total, helloCpu.total), "ratio"),
         figure("refused_answered_over_hello", "refused requests answered / hello worlds answered (throughput)", refused.requests / refused.durationS / (hello.requests / hello.durationS), "ratio"),
       ],
       details: {
         readPath: target.path,
-        cpuMsPerResponse: { hello: helloCpu, refused: refusedCpu },
+        cpuMsPerResponse: { hello: helloCpu, refused: refusedCpu, appFloor: floorCpu },
         refusedStatusCodes: refused.statusCodes,
       },
     };
