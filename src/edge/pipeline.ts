@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { recordAudit } from "../audit/record.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, type ProblemCode } from "../http/problem.ts";
-import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
+import { checkEdgeLimits, knownEmptyBucket, oweQuota } from "../limits/edge-limits.ts";
 import { outcomeOfStatus } from "../core/outcomes.ts";
 import { outcomeOfRefusal } from "../metering/outcomes.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
@@ -17,7 +17,7 @@ import {
 import { actorOf, type TenantContext } from "../core/tenant-context.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { REALTIME_PATH } from "../realtime/paths.ts";
-import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
+import { lastKnownTenant, resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
 import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
 import { overlapsAdmission } from "./admitted-read.ts";
@@ -112,6 +112,22 @@ function admitWithin(
   return withTimeout(late, request.deadline - Date.now(), "runtime admission");
 }
 
+/**
+ * A tenant this isolate knows is out of tokens is refused before anything is looked up: the
+ * refusal it would get after the lookups, without them (see `lastKnownTenant`).
+ */
+function refuseKnownEmptyBucket(c: Context<AppEnv>, metering: boolean, defer: (p: Promise<unknown>) => void): void {
+  if (c.req.path === REALTIME_PATH) return;
+  const known = lastKnownTenant(c.req.header("Authorization"));
+  if (!known) return;
+  const emptyUntil = knownEmptyBucket(known.id, known.limits);
+  if (emptyUntil === undefined) return;
+  if (metering) refusalTally.note(c.env, known, "rate_limited", true, defer);
+  const retryAfterMs = Math.max(1, emptyUntil - Date.now());
+  const state = { burst: { limit: known.limits.burst, remaining: 0, resetMs: retryAfterMs, window: 1 }, daily: null };
+  throw new ApiError("rate_limited", REFUSAL.rate_limited.detail, { headers: rateLimitHeaders(state, known.limits), retryAfterMs, limit: known.limits.burst });
+}
+
 /** A request still unanswered after this long is logged with the step it is waiting in. */
 const SLOW_REQUEST_LOG_MS = 10_000;
 
@@ -141,6 +157,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   const services = c.get("services");
   const timer = c.get("timer");
   timer.report();
+  refuseKnownEmptyBucket(c, metering, defer);
   const { credential, tenant } = await timer.phase("auth", () => resolveRequestCaller(c, defer));
   c.set("credential", credential);
   c.set("tenant", tenant);

@@ -179,6 +179,18 @@ export async function checkEdgeLimits(redis: Redis, tenantId: string, limits: Li
   return { kind: "allowed", state, refundDaily };
 }
 
+/**
+ * Until when (epoch ms) this isolate knows the tenant's bucket is empty and holds no token of it,
+ * else undefined: a request can be refused on that alone, before anything else is looked up. The
+ * block ends at the bucket's next refill step, at most 1 s away.
+ */
+export function knownEmptyBucket(tenantId: string, limits: Limits, now = Date.now()): number | undefined {
+  const bucketConfig = `bucket:${limits.requestsPerSecond}:${limits.burst}`;
+  if (reservations.usable(tenantId, `${bucketConfig}:daily:${limits.requestsPerDay}`, now)) return undefined;
+  const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${tenantId}:bucket`);
+  return blockedUntil !== undefined && blockedUntil > now ? blockedUntil : undefined;
+}
+
 type LimitResult = Awaited<ReturnType<Ratelimit["limit"]>>;
 
 interface TenantLimiters {
