@@ -49,10 +49,10 @@ const FLOODERS: TenantSpec[] = [
   ...Array.from({ length: 6 }, (): TenantSpec => ({ plan: "free", overrides: { requestsPerSecond: 1, burst: 2 }, rate: 1, burst: 2 })),
   ...Array.from({ length: 4 }, (): TenantSpec => ({ plan: "pro", overrides: { requestsPerSecond: 2, burst: 4 }, rate: 2, burst: 4 })),
 ];
-/** Steady rates well inside the plans (30 requests a second in all). */
+/** Steady map reads well inside the plans (25 requests a second in all). */
 const QUIET_PLANS: Array<{ plan: "free" | "pro"; rate: number }> = [
   ...Array.from({ length: 5 }, () => ({ plan: "free" as const, rate: 2 })),
-  ...Array.from({ length: 5 }, () => ({ plan: "pro" as const, rate: 4 })),
+  ...Array.from({ length: 5 }, () => ({ plan: "pro" as const, rate: 3 })),
 ];
 /** Requests a flooding tenant's load generator keeps in flight at most (a send beyond is an error, not a queue). */
 const FLOOD_MAX_IN_FLIGHT = 64;
@@ -82,7 +82,9 @@ async function makeTenants(api: Api, log: (line: string) => void): Promise<{ flo
   const flooders = await Promise.all(
     FLOODERS.map(async (spec) => {
       const tenant = await api.createActiveTenant(spec.plan, spec.overrides);
-      return { ...spec, tenant, path: (await readPathFor(api, tenant)).path };
+      // The flood asks GET /v1/me: the whole pipeline (credential, limits, runtime admission) without
+      // a database read, so what the flood costs is the platform's and not Postgres's on this machine.
+      return { ...spec, tenant, path: "/v1/me" };
     }),
   );
   const floodShards = new Set(flooders.map((flooder) => shardOf(shards, flooder.tenant)));
