@@ -19,6 +19,11 @@ declare namespace Cloudflare {
      */
     LOCAL_RUNTIME_DELAY_MS?: string;
     LOCAL_RUNTIME_JITTER_MS?: string;
+    /**
+     * Requests of all its tenants a shared runtime shard lets hold a lease at once (default 64);
+     * beyond, they wait in fair turn (durable-objects/tenant-runtime/shard-admission.ts).
+     */
+    SHARD_SEATS?: string;
     /** Tests only: lease lifetime of the runtime object (default 30 s). */
     LEASE_TTL_MS?: string;
     /** Tests only: "1" mounts test hooks (fault injection, probes). Never set in a deployment. */

@@ -18,7 +18,7 @@ export interface Profile {
   tenantCreateConcurrency: number;
   provisioning: number;
   provisioningConcurrency: number;
-  noisy: { runS: number; rounds: number; quietRate: number };
+  noisy: { runS: number; rounds: number };
   realtimeEvents: number;
   /** Sequential requests per variant in the latency scenario. */
   latencyRequests: number;
@@ -36,7 +36,7 @@ export const PROFILES: Record<Profile["name"], Profile> = {
     tenantCreateConcurrency: 10,
     provisioning: 10,
     provisioningConcurrency: 5,
-    noisy: { runS: 6, rounds: 1, quietRate: 20 },
+    noisy: { runS: 6, rounds: 1 },
     realtimeEvents: 50,
     latencyRequests: 60,
     decisionIterations: 50_000,
@@ -51,7 +51,7 @@ export const PROFILES: Record<Profile["name"], Profile> = {
     tenantCreateConcurrency: 10,
     provisioning: 50,
     provisioningConcurrency: 5,
-    noisy: { runS: 15, rounds: 2, quietRate: 20 },
+    noisy: { runS: 15, rounds: 2 },
     realtimeEvents: 300,
     latencyRequests: 300,
     decisionIterations: 200_000,

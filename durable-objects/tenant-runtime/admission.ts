@@ -1,3 +1,4 @@
+import type { OutcomeCounts } from "../../src/core/outcomes.ts";
 import type { TenantContext } from "../../src/core/tenant-context.ts";
 
 /** How long a lease lives unless released or renewed (LEASE_TTL_MS overrides it in tests). */
@@ -22,12 +23,39 @@ export type AdmitRefusal =
   | "tenant_deleted"
   | "writes_paused"
   | "concurrency_limited"
+  /** The shared shard's seats stayed full for as long as a request may wait (shard-admission.ts). */
+  | "shard_busy"
   | "rate_limited"
   | "too_late";
 
 export type AdmitResult =
-  | { ok: true; leaseId: string; context: TenantContext }
+  /** `waitedMs`: how long the request waited for a seat in a busy shard (0: none). */
+  | { ok: true; leaseId: string; context: TenantContext; waitedMs?: number }
   | { ok: false; code: AdmitRefusal; retryAfterMs: number; context: TenantContext };
+
+/**
+ * Refusals an edge isolate decided without the runtime object (token bucket, quota, scope, status
+ * gate), reported in batches (contract v1.1: within 1 s; see src/edge/refusal-tally.ts).
+ */
+export interface RefusalCounts {
+  tenantId: string;
+  /** Start of the UTC minute the refusals happened in: usage is counted per minute. */
+  minute: number;
+  /** Refusals by a limit (usage `rejected`). */
+  rejected: number;
+  /** Every refusal, by outcome (metrics). */
+  outcomes: Partial<OutcomeCounts>;
+}
+
+/** Upper bounds (seconds) of the admission wait histogram's buckets. */
+export const WAIT_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+
+/** Waits for a seat in a busy shard, per plan: a Prometheus histogram's cumulative buckets (seconds). */
+export interface AdmissionWaits {
+  buckets: Array<{ le: number; count: number }>;
+  sum: number;
+  count: number;
+}
 
 /** What a runtime object reports to the metrics. */
 export interface RuntimeSnapshot {
@@ -35,6 +63,8 @@ export interface RuntimeSnapshot {
   connections: number;
   /** Epoch ms since which the oldest usage still held here has waited for Postgres, or null when all is flushed. */
   unflushedSince: number | null;
+  /** Admission waits since the object started, by plan (bounded: one entry per plan). */
+  admissionWaits: Record<string, AdmissionWaits>;
 }
 
 /**

@@ -42,6 +42,17 @@ export class LeaseTable {
     return this.sql.exec<{ n: number }>(`select count(*) as n from leases where tenant_id = ? and expires_at > ?`, tenantId, now).one().n;
   }
 
+  /** Unexpired leases of every tenant here: the shard's seats in use. */
+  inUse(now = Date.now()): number {
+    return this.sql.exec<{ n: number }>(`select count(*) as n from leases where expires_at > ?`, now).one().n;
+  }
+
+  /** Milliseconds until the next lease of any tenant expires (0 when none is held). */
+  nextExpiryOfAnyIn(now = Date.now()): number {
+    const row = this.sql.exec<{ t: number | null }>(`select min(expires_at) as t from leases where expires_at > ?`, now).one();
+    return row.t === null ? 0 : Math.max(0, row.t - now);
+  }
+
   /** Milliseconds until the tenant's oldest lease expires (a hint for Retry-After). */
   nextExpiryIn(tenantId: string, now = Date.now()): number {
     const row = this.sql.exec<{ t: number | null }>(`select min(expires_at) as t from leases where tenant_id = ?`, tenantId).one();

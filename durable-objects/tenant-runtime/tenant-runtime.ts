@@ -4,11 +4,13 @@ import { openDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
 import { applyUsageBatch } from "../../src/metering/usage-sink.ts";
 import { outcomeOfRefusal } from "../../src/metering/outcomes.ts";
-import { statusRefusal, statusRetryAfterMs, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RuntimeSnapshot } from "./admission.ts";
+import { statusRefusal, statusRetryAfterMs, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RefusalCounts, type RuntimeSnapshot } from "./admission.ts";
 import { type RequestUsage } from "../../src/core/usage.ts";
 import { BackstopBuckets } from "./backstop-bucket.ts";
 import { ContextStore } from "./context-store.ts";
 import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "./lease-table.ts";
+import { EdgeReportLedger } from "./edge-report-ledger.ts";
+import { DEFAULT_SHARD_SEATS, ShardAdmission, type SeatResult } from "./shard-admission.ts";
 import { UsageCounters } from "./usage-counters.ts";
 import { type UsageDelta } from "../../src/core/usage.ts";
 import { UsageOutbox } from "./usage-outbox.ts";
@@ -43,6 +45,8 @@ export class TenantRuntime extends DurableObject<Env> {
   private tickets!: TicketLedger;
   private hub!: RealtimeHub;
   private gatewaySockets!: GatewaySockets;
+  private edgeReports!: EdgeReportLedger;
+  private seats!: ShardAdmission;
   private readonly backstop = new BackstopBuckets();
   private nextAlarm: number | null = null;
   /** When this instance was constructed: a later value after idling means it hibernated and woke. */
@@ -62,6 +66,8 @@ export class TenantRuntime extends DurableObject<Env> {
       this.outbox = new UsageOutbox(ctx.storage, this.usage, ctx.id.toString());
       this.tickets = new TicketLedger(ctx.storage.sql);
       this.gatewaySockets = new GatewaySockets(ctx.storage.sql);
+      this.edgeReports = new EdgeReportLedger(ctx.storage.sql);
+      this.seats = new ShardAdmission(this.leases, { seats: positiveNumber(env.SHARD_SEATS) ?? DEFAULT_SHARD_SEATS });
       const frames: ExecutorDependencies = {
         context: (tenantId) => this.contexts.get(tenantId),
         db: () => (this.database ??= openDatabase(this.env)).db,
@@ -99,12 +105,34 @@ export class TenantRuntime extends DurableObject<Env> {
       const taken = this.backstop.take(context.id, context.limits.requestsPerSecond, context.limits.burst);
       if (!taken.ok) return this.refuse(context, "rate_limited", taken.retryAfterMs);
     }
-    const leaseId = this.leases.acquire(context.id, context.limits.maxConcurrentRequests);
-    if (!leaseId) {
-      return this.refuse(context, "concurrency_limited", Math.max(100, Math.min(1000, this.leases.nextExpiryIn(context.id))));
-    }
+    const seat = await this.seatFor(context, request);
+    // A request that waited for its seat answers with the tenant as it is now.
+    const current = this.contexts.get(context.id) ?? context;
+    if (!seat.ok) return this.refuse(current, seat.code, seat.retryAfterMs);
     this.count(context.id, { requests: 1 });
-    return { ok: true, leaseId, context };
+    return { ok: true, leaseId: seat.leaseId, context: current, waitedMs: seat.waitedMs };
+  }
+
+  /**
+   * A concurrency lease. A shared shard's tenants also share its seats, waited for in fair turn
+   * when the shard is full (shard-admission.ts); a dedicated object serves one tenant, whose own
+   * limit is the only one.
+   */
+  private seatFor(context: TenantContext, request: AdmitRequest): Promise<SeatResult> | SeatResult {
+    const max = context.limits.maxConcurrentRequests;
+    if (context.isolation === "dedicated") {
+      const leaseId = this.leases.acquire(context.id, max);
+      return leaseId
+        ? { ok: true, leaseId, waitedMs: 0 }
+        : { ok: false, code: "concurrency_limited", retryAfterMs: Math.max(100, Math.min(1000, this.leases.nextExpiryIn(context.id))) };
+    }
+    return this.seats.take({
+      tenantId: context.id,
+      plan: context.plan,
+      max,
+      deadline: request.deadline,
+      recheck: () => statusRefusal(this.contexts.get(context.id) ?? context, request.write),
+    });
   }
 
   async renewLease(leaseId: string): Promise<void> {
@@ -138,18 +166,27 @@ export class TenantRuntime extends DurableObject<Env> {
   }
 
   async release(tenantId: string, leaseId: string, usage: RequestUsage): Promise<void> {
-    this.leases.release(leaseId);
+    this.seats.release(leaseId);
     this.count(tenantId, usage);
   }
 
-  /** Usage observed elsewhere: requests refused at the edge (rate, quota), realtime traffic. */
+  /** Usage observed elsewhere, one event at a time. */
   async record(tenantId: string, delta: UsageDelta): Promise<void> {
     this.count(tenantId, delta);
   }
 
+  /**
+   * Refusals an edge isolate decided alone (rate, quota, scope, status), gathered for up to
+   * half a second (src/edge/refusal-tally.ts). A resent batch (same id) counts nothing.
+   */
+  async recordRefusals(batchId: string, reports: RefusalCounts[]): Promise<void> {
+    if (!this.edgeReports.accept(batchId)) return;
+    for (const report of reports) this.count(report.tenantId, { rejected: report.rejected, outcomes: report.outcomes }, report.minute);
+  }
+
   /** Requests and realtime writes of the tenant still running here (a migration waits for zero). */
   async inFlight(tenantId: string): Promise<number> {
-    return this.leases.held(tenantId) + (this.realtimeWrites.get(tenantId) ?? 0);
+    return this.leases.held(tenantId) + this.seats.queued(tenantId) + (this.realtimeWrites.get(tenantId) ?? 0);
   }
 
   /** Tells the tenant's realtime clients to reconnect (its runtime moved). */
@@ -164,7 +201,7 @@ export class TenantRuntime extends DurableObject<Env> {
    */
   async flushUsage(tenantId: string): Promise<void> {
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    while (this.leases.held(tenantId) > 0 && Date.now() < deadline) await sleep(20);
+    while (this.leases.held(tenantId) + this.seats.queued(tenantId) > 0 && Date.now() < deadline) await sleep(20);
     this.outbox.seal(tenantId);
     await this.sendBatches(tenantId);
   }
@@ -226,6 +263,7 @@ export class TenantRuntime extends DurableObject<Env> {
     return {
       connections: tenantId === undefined ? this.ctx.getWebSockets().length : this.hub.connections(tenantId),
       unflushedSince: waiting.length > 0 ? Math.min(...waiting) : null,
+      admissionWaits: this.seats.waitHistograms(),
     };
   }
 
@@ -250,6 +288,7 @@ export class TenantRuntime extends DurableObject<Env> {
     this.hub.disconnect(tenantId, 1008, "tenant deleted");
     this.contexts.purge(tenantId);
     this.leases.purge(tenantId);
+    this.seats.pump();
     this.gatewaySockets.purge(tenantId);
     this.usage.take(tenantId);
     this.outbox.purge(tenantId);
@@ -294,10 +333,11 @@ export class TenantRuntime extends DurableObject<Env> {
     }
   }
 
-  private count(tenantId: string, delta: UsageDelta): void {
+  /** Adds to the tenant's counters, in the minute of `at` (default: now). */
+  private count(tenantId: string, delta: UsageDelta, at = Date.now()): void {
     // Benchmarks only (`npm run bench`, metering on vs off): METERING=off counts nothing. Default on.
     if (this.env.METERING === "off") return;
-    this.usage.add(tenantId, delta);
+    this.usage.add(tenantId, delta, at);
     const flushAt = Date.now() + this.flushInterval();
     if (this.nextAlarm === null || this.nextAlarm > flushAt) void this.scheduleAlarm(flushAt);
   }
@@ -320,6 +360,7 @@ export class TenantRuntime extends DurableObject<Env> {
   private refuse(context: TenantContext, code: AdmitRefusal, retryAfterMs: number): AdmitResult {
     // Only limits count as `rejected`; a closed status gate is not usage, but every refusal is an outcome.
     // The edge counts `too_late` itself: it gave up before this answer reached it.
+    // A full shard (`shard_busy`) is the platform's capacity, not the tenant's limit: an outcome, not `rejected`.
     const rejected = code === "concurrency_limited" || code === "rate_limited" ? 1 : 0;
     if (code !== "too_late") this.count(context.id, { rejected, outcome: outcomeOfRefusal(code) });
     return { ok: false, code, retryAfterMs, context };

@@ -59,7 +59,7 @@ export class UsageCounters {
       delta.connectionSeconds ?? 0,
       delta.connections ?? 0,
       delta.messages ?? 0,
-      ...REQUEST_OUTCOMES.map((outcome) => (delta.outcome === outcome ? 1 : 0)),
+      ...REQUEST_OUTCOMES.map((outcome) => (delta.outcome === outcome ? 1 : 0) + (delta.outcomes?.[outcome] ?? 0)),
     );
   }
 

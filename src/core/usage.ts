@@ -1,4 +1,4 @@
-import type { RequestOutcome } from "./outcomes.ts";
+import type { OutcomeCounts, RequestOutcome } from "./outcomes.ts";
 
 /** What one data-plane request did, reported to the runtime object when it ends (metering). */
 export interface RequestUsage {
@@ -24,4 +24,6 @@ export interface UsageDelta {
   connections?: number;
   /** How a data-plane request ended (metrics only; not part of the usage API). */
   outcome?: RequestOutcome;
+  /** Several requests' outcomes at once (refusals the edge reports in batches). */
+  outcomes?: Partial<OutcomeCounts>;
 }

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { recordAudit } from "../audit/record.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, type ProblemCode } from "../http/problem.ts";
-import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
+import { checkEdgeLimits, knownEmptyBucket, oweQuota } from "../limits/edge-limits.ts";
 import { outcomeOfStatus } from "../core/outcomes.ts";
 import { outcomeOfRefusal } from "../metering/outcomes.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
@@ -17,11 +17,12 @@ import {
 import { actorOf, type TenantContext } from "../core/tenant-context.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { REALTIME_PATH } from "../realtime/paths.ts";
-import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
+import { lastKnownTenant, resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
 import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
 import { overlapsAdmission } from "./admitted-read.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
+import { refusalTally } from "./refusal-tally.ts";
 import { log } from "../lib/log.ts";
 import { noteQuotaExhausted } from "../webhooks/quota-exhausted.ts";
 
@@ -36,6 +37,7 @@ const REFUSAL: Record<AdmitRefusal, { code: ProblemCode; detail: string }> = {
   tenant_deleted: { code: "unauthenticated", detail: "The credential's tenant no longer exists." },
   writes_paused: { code: "unavailable", detail: "The tenant's data is moving to its new isolation; writes resume in a moment." },
   concurrency_limited: { code: "concurrency_limited", detail: "Too many requests in flight for this tenant." },
+  shard_busy: { code: "unavailable", detail: "The tenant's runtime shard is busy; retry shortly." },
   rate_limited: { code: "rate_limited", detail: "The tenant's request rate is over its limit." },
   too_late: { code: "unavailable", detail: "The tenant's runtime did not answer in time; retry." },
 };
@@ -110,6 +112,22 @@ function admitWithin(
   return withTimeout(late, request.deadline - Date.now(), "runtime admission");
 }
 
+/**
+ * A tenant this isolate knows is out of tokens is refused before anything is looked up: the
+ * refusal it would get after the lookups, without them (see `lastKnownTenant`).
+ */
+function refuseKnownEmptyBucket(c: Context<AppEnv>, metering: boolean, defer: (p: Promise<unknown>) => void): void {
+  if (c.req.path === REALTIME_PATH) return;
+  const known = lastKnownTenant(c.req.header("Authorization"));
+  if (!known) return;
+  const emptyUntil = knownEmptyBucket(known.id, known.limits);
+  if (emptyUntil === undefined) return;
+  if (metering) refusalTally.note(c.env, known, "rate_limited", true, defer);
+  const retryAfterMs = Math.max(1, emptyUntil - Date.now());
+  const state = { burst: { limit: known.limits.burst, remaining: 0, resetMs: retryAfterMs, window: 1 }, daily: null };
+  throw new ApiError("rate_limited", REFUSAL.rate_limited.detail, { headers: rateLimitHeaders(state, known.limits), retryAfterMs, limit: known.limits.burst });
+}
+
 /** A request still unanswered after this long is logged with the step it is waiting in. */
 const SLOW_REQUEST_LOG_MS = 10_000;
 
@@ -139,11 +157,11 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   const services = c.get("services");
   const timer = c.get("timer");
   timer.report();
+  refuseKnownEmptyBucket(c, metering, defer);
   const { credential, tenant } = await timer.phase("auth", () => resolveRequestCaller(c, defer));
   c.set("credential", credential);
   c.set("tenant", tenant);
 
-  const runtime = runtimeFor(c.env, tenant);
   progress.step = "limits";
   const limits = await timer.phase("limits", () => checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer, services.redisAhead));
   const headers = rateLimitHeaders(limits.state, tenant.limits);
@@ -151,14 +169,17 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     if (limits.kind === "allowed") defer(limits.refundDaily());
     throw new ApiError(code, detail, { headers, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
   };
-  /** A refusal decided here, before the runtime object saw the request: counted here too (metrics). */
+  /**
+   * A refusal decided here, before the runtime object saw the request: no call on its path. The
+   * isolate tallies it and reports the tally within the second (src/edge/refusal-tally.ts).
+   */
   const refuseAtEdge = (refusal: Parameters<typeof outcomeOfRefusal>[0], code: ProblemCode, detail: string, retryAfterMs?: number): never => {
-    if (metering) defer(runtime.record(tenant.id, { outcome: outcomeOfRefusal(refusal) }));
+    if (metering) refusalTally.note(c.env, tenant, outcomeOfRefusal(refusal), false, defer);
     return refuse(code, detail, retryAfterMs);
   };
 
   if (limits.kind === "refused") {
-    if (metering) defer(runtime.record(tenant.id, { rejected: 1, outcome: limits.code }));
+    if (metering) refusalTally.note(c.env, tenant, limits.code, true, defer);
     if (limits.code === "quota_exceeded") defer(noteQuotaExhausted(c.env, services.redis, tenant));
     const detail = limits.code === "quota_exceeded" ? "The tenant's daily request quota is used up." : REFUSAL.rate_limited.detail;
     throw new ApiError(limits.code, detail, {
@@ -183,6 +204,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   if (edgeRefusal && edgeRefusal !== "writes_paused") refuseAtEdge(edgeRefusal, REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
   progress.step = "admission";
+  const runtime = runtimeFor(c.env, tenant);
   // A map read runs beside its admission rather than after it (src/edge/admitted-read.ts).
   const overlapped = overlapsAdmission(c.req.method, c.req.path);
   const hooks = requestTestHooks(c.env, (name) => c.req.header(name));
@@ -211,6 +233,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
       return refuse(refusal.code, refusal.detail, admitted.retryAfterMs);
     }
     if (limits.kind === "backstop") oweQuota(tenant.id, tenant.limits);
+    if (admitted.waitedMs) timer.addPhase("queue", admitted.waitedMs);
     if (admitted.context.configVersion > tenant.configVersion) {
       // The runtime object heard of a change before this isolate's cache did: adopt it now.
       tenantContextCache(c.env).set(tenant.id, admitted.context);

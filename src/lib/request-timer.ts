@@ -7,9 +7,10 @@ export type Destination = "db" | "upstash" | "runtime" | "runtime-overlapped" | 
 const DESTINATIONS: readonly Destination[] = ["db", "upstash", "runtime", "runtime-overlapped", "upstash-ahead"];
 
 /** The pipeline's phases, in the order `Server-Timing` lists them. */
-export type Phase = "auth" | "limits" | "admit";
+export type Phase = "auth" | "limits" | "admit" | "queue";
 
-const PHASES: readonly Phase[] = ["auth", "limits", "admit"];
+/** `queue`: of `admit`, the time the request waited for a seat in a busy runtime shard. */
+const PHASES: readonly Phase[] = ["auth", "limits", "admit", "queue"];
 
 /**
  * One request's timing and round-trip count. Any code holding it can time a phase or count a trip;
@@ -29,6 +30,11 @@ export class RequestTimer {
     } finally {
       this.phases.set(phase, (this.phases.get(phase) ?? 0) + (performance.now() - started));
     }
+  }
+
+  /** Adds time measured elsewhere (the runtime object's queue wait) to `phase`. */
+  addPhase(phase: Phase, ms: number): void {
+    this.phases.set(phase, (this.phases.get(phase) ?? 0) + ms);
   }
 
   /** Counts one round trip to `destination`; `ms` is its duration once known (0 if not measured). */

@@ -166,6 +166,17 @@ export async function checkEdgeLimits(
     const state: LimitState = { burst: { limit: limits.burst, remaining: 0, resetMs: blockedUntil - Date.now(), window: BUCKET_WINDOW_SECONDS }, daily: null };
     return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, blockedUntil - Date.now()), state };
   }
+  // Likewise a quota the ephemeral cache knows is used up: refused until the UTC day ends, no round trip.
+  const quotaBlockedUntil = limits.requestsPerDay === null ? undefined : cacheFor(`daily:${limits.requestsPerDay}`).get(`${KEY_PREFIX}:tenant:${tenantId}:daily`);
+  if (quotaBlockedUntil !== undefined && quotaBlockedUntil > Date.now()) {
+    const resetMs = quotaBlockedUntil - Date.now();
+    // The bucket was not asked (nothing is taken from it): what binds is the quota.
+    const state: LimitState = {
+      burst: { limit: limits.burst, remaining: limits.burst, resetMs: 0, window: BUCKET_WINDOW_SECONDS },
+      daily: { limit: limits.requestsPerDay ?? 0, remaining: 0, resetMs },
+    };
+    return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, resetMs), state };
+  }
 
   const limiters = limitersFor(redis, tenantId, limits, bucketConfig);
   const { size, unspentDaily } = reservations.plan(tenantId, config, limits, Date.now());
@@ -222,6 +233,18 @@ export async function checkEdgeLimits(
     return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, bucket.reset - now), state };
   }
   return { kind: "allowed", state, refundDaily };
+}
+
+/**
+ * Until when (epoch ms) this isolate knows the tenant's bucket is empty and holds no token of it,
+ * else undefined: a request can be refused on that alone, before anything else is looked up. The
+ * block ends at the bucket's next refill step, at most 1 s away.
+ */
+export function knownEmptyBucket(tenantId: string, limits: Limits, now = Date.now()): number | undefined {
+  const bucketConfig = `bucket:${limits.requestsPerSecond}:${limits.burst}`;
+  if (reservations.usable(tenantId, `${bucketConfig}:daily:${limits.requestsPerDay}`, now)) return undefined;
+  const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${tenantId}:bucket`);
+  return blockedUntil !== undefined && blockedUntil > now ? blockedUntil : undefined;
 }
 
 type LimitResult = Awaited<ReturnType<Ratelimit["limit"]>>;

@@ -11,6 +11,7 @@ export function outcomeOfRefusal(code: AdmitRefusal | "forbidden" | "tenant_mism
     case "tenant_not_ready":
       return "not_ready";
     case "writes_paused":
+    case "shard_busy":
     case "too_late":
       return "server_error";
     default:

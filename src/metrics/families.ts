@@ -5,6 +5,7 @@ import type { ProvisioningFigures, UsageFigures } from "./database-figures.ts";
 import type { MetricFamily, Sample } from "./exposition.ts";
 import type { RuntimeFigures } from "./runtime-snapshots.ts";
 import { DELIVERY_RESULTS, type DeliveryResult } from "./webhook-deliveries.ts";
+import { WAIT_BUCKETS_S } from "../../durable-objects/tenant-runtime/admission.ts";
 
 /** Everything one view (the platform, or one tenant) is made of. */
 export interface MetricsFigures {
@@ -76,6 +77,15 @@ export function metricFamilies(figures: MetricsFigures): MetricFamily[] {
       type: "histogram",
       help: "Time from the start to the success of a tenant's provisioning run.",
       samples: [{ buckets: figures.provisioning.buckets, sum: figures.provisioning.sum, count: figures.provisioning.count }],
+    },
+    {
+      name: "tenantry_admission_wait_seconds",
+      type: "histogram",
+      help: "Time data-plane requests of shared-tier tenants waited for a seat in their busy runtime shard, by plan (0 when a seat was free); since each runtime object started.",
+      samples: figures.plans.map((plan) => {
+        const waits = figures.runtime.admissionWaits.get(plan);
+        return { labels: { plan }, buckets: waits?.buckets ?? WAIT_BUCKETS_S.map((le) => ({ le, count: 0 })), sum: round(waits?.sum ?? 0, 6), count: waits?.count ?? 0 };
+      }),
     },
     {
       name: "tenantry_usage_flush_lag_seconds",

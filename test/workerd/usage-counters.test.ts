@@ -36,6 +36,20 @@ describe("UsageCounters", () => {
     });
   });
 
+  it("adds a batch of refusals an edge reported (several outcomes at once) into the minute they happened in", async () => {
+    await inside(harness(), ({ counters }) => {
+      counters.add("ten_a", { requests: 1, outcome: "ok" }, T0 + MINUTE);
+      // Reported in the next minute, counted in its own.
+      counters.add("ten_a", { rejected: 7, outcomes: { rate_limited: 5, quota_exceeded: 2, client_error: 3 } }, T0);
+      const rows = counters.take();
+      expect(rows.map((row) => [row.minute, row.rejected, row.requests])).toEqual([
+        [T0, 7, 0],
+        [T0 + MINUTE, 0, 1],
+      ]);
+      expect(rows[0]!.outcomes).toEqual({ ...noOutcomes(), rate_limited: 5, quota_exceeded: 2, client_error: 3 });
+    });
+  });
+
   it("adds the outcome columns to a table that predates them, keeping its counts", async () => {
     await inside(harness(), (_object, state) => {
       const sql = state.storage.sql;
