@@ -1,7 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
-import { checkEdgeLimits } from "../limits/edge-limits.ts";
+import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
 import { statusRefusal } from "../../durable-objects/tenant-runtime/admission.ts";
 import type { UsageDelta } from "../core/usage.ts";
 import { mapStore } from "../storage/maps/store.ts";
@@ -64,6 +64,8 @@ export async function admitFrame(deps: ExecutorDependencies, state: SocketState,
       deps.count(context.id, { rejected: 1 });
       return failure({ code: "rate_limited", message: "The tenant's request rate is over its limit.", retryAfterMs: taken.retryAfterMs });
     }
+    // Admitted while Upstash was away: the quota is charged on this tenant's next round trip, as for REST.
+    oweQuota(context.id, context.limits);
   }
   return { ok: true, context };
 }
