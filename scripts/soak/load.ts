@@ -177,7 +177,11 @@ export async function runSubscribers(ctx: LoadContext, count: number, stats: { e
 }
 
 /** The control-plane lane: new tenants (provisioning under load), plan changes, key revocations. */
-export async function runAdminLane(ctx: LoadContext, everyMs: number): Promise<void> {
+export async function runAdminLane(ctx: LoadContext, everyMs: number, startAt: Promise<unknown>): Promise<void> {
+  // Not before the Worker restart is over: Miniflare's queue lives in workerd's memory, so a restart
+  // loses messages not yet consumed (Cloudflare Queues keep them; the platform's sweep re-sends a
+  // stalled run after 10 minutes, longer than a soak). Redelivery is a fault of its own.
+  await startAt;
   const admin = (method: string, path: string, body?: unknown) => request(ctx.baseUrl, method, path, { token: ctx.adminToken, ...(body === undefined ? {} : { body }) });
   let step = 0;
   while (Date.now() < ctx.until) {

@@ -82,6 +82,8 @@ async function main(): Promise<number> {
     };
 
     const faults: FaultRun[] = [];
+    let workerRestarted!: () => void;
+    const afterWorkerRestart = new Promise<void>((resolve) => (workerRestarted = resolve));
     const schedule = faultSchedule(loadS, QUIET_S);
     const injectFaults = async () => {
       for (const { atS, name } of schedule) {
@@ -91,13 +93,18 @@ async function main(): Promise<number> {
         log(`  t=${seconds(loadStarted)} s  fault: ${name}`);
         try {
           const downMs = await runFault(name, { stack, origin, ctx });
-          if (name === "worker-restart") workerStartedAt = Date.now();
+          if (name === "worker-restart") {
+            workerStartedAt = Date.now();
+            workerRestarted();
+          }
           faults.push({ name, atS, downMs });
         } catch (error) {
+          if (name === "worker-restart") workerRestarted();
           faults.push({ name, atS, downMs: 0, error: String(error).slice(0, 300) });
           log(`  fault ${name} failed: ${String(error).slice(0, 300)}`);
         }
       }
+      workerRestarted();
     };
     const progress = async () => {
       while (Date.now() < ctx.until) {
@@ -110,7 +117,7 @@ async function main(): Promise<number> {
     await Promise.all([
       runLanes(ctx, LANES),
       runSubscribers(ctx, SUBSCRIBERS, subscriberStats),
-      runAdminLane(ctx, ADMIN_EVERY_MS),
+      runAdminLane(ctx, ADMIN_EVERY_MS, afterWorkerRestart),
       injectFaults(),
       sampleMemory(),
       progress(),
