@@ -89,6 +89,8 @@ try {
     port,
     stateDir,
     requestLog: false,
+    // A SIGKILL must not lose acknowledged commits, as it would not on Neon: fsync and synchronous commits on.
+    durablePostgres: true,
     vars,
     log: (line) => send({ type: "log", line }),
     workerLog: (line) => {
