@@ -200,7 +200,18 @@ async function main(): Promise<number> {
     log(summaryTable(results));
     log("");
     log(`answers: ${statuses}`);
-    log(`Worker error lines: ${stack.workerErrors.length}${stack.workerErrors.length ? `; last: ${stack.workerErrors.slice(-3).join("\n  ")}` : ""}`);
+    // What the Worker logged as errors (faults cause many on purpose), grouped by message.
+    const byMessage = new Map<string, number>();
+    for (const line of stack.workerErrors) {
+      let message = line;
+      try {
+        message = String(JSON.parse(line).message);
+      } catch {}
+      message = message.split("\n")[0]!.slice(0, 100);
+      byMessage.set(message, (byMessage.get(message) ?? 0) + 1);
+    }
+    log(`Worker error lines: ${stack.workerErrors.length}`);
+    for (const [message, n] of [...byMessage].sort((a, b) => b[1] - a[1]).slice(0, 12)) log(`  ${n} × ${message}`);
     log(`total ${seconds(startedAt)} s`);
 
     if (!args["no-record"]) {
