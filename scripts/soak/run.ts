@@ -37,6 +37,8 @@ const RECOVERY_P99_LIMIT_MS = 5000;
 const MEMORY_GROWTH_LIMIT = 0.1;
 
 const log = (line: string) => console.log(line);
+/** The code under test: the commit when the run started (a later commit must not take its figures). */
+const commitAtStart = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: PROJECT_ROOT }).toString().trim();
 const startedAt = Date.now();
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(0);
 
@@ -220,7 +222,7 @@ async function main(): Promise<number> {
       await recordRun(
         {
           date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-          commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: PROJECT_ROOT }).toString().trim(),
+          commit: commitAtStart,
           mode: args.quick ? "--quick" : `--minutes ${loadS / 60}`,
           loadAverage: os.loadavg().map((n) => n.toFixed(2)).join(" "),
           tenants: ctx.tenants.length,

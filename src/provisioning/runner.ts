@@ -62,11 +62,15 @@ export async function runProvisioning(env: Env, services: Services, tenantId: st
     }
     claimedAny = true;
 
-    const tenant = await findTenantRow(services.db, tenantId);
-    if (!tenant) return { kind: "skipped" };
     const started = Date.now();
     let output: Record<string, unknown>;
+    let tenant: TenantRow | undefined;
     try {
+      // Inside the try: from the claim on, any failure must mark the step failed, or the step stays
+      // `running` under its lease and every retry finds it busy (a PgBouncer restart here stranded a
+      // tenant in the soak).
+      tenant = await findTenantRow(services.db, tenantId);
+      if (!tenant) return { kind: "skipped" };
       await checkInjectedFault(env, services.redis, tenant, name);
       output = await withTimeout(STEPS[name]({ env, services, tenant }), STEP_TIMEOUT_MS, `step ${name}`);
     } catch (error) {
