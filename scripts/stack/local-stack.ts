@@ -46,6 +46,8 @@ export interface LocalStackOptions {
   requestLog?: boolean;
   /** Added delays on the Worker's hops to Postgres, Upstash and the runtime object (default: loopback, none). */
   network?: NetworkModel;
+  /** A local PostgreSQL that keeps acknowledged commits across a crash (see StartPostgresOptions.durable). */
+  durablePostgres?: boolean;
 }
 
 export interface LocalStack {
@@ -126,6 +128,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         dataDir: path.join(options.stateDir, "postgres"),
         database: DATABASE,
         hostAuth: "password",
+        durable: options.durablePostgres ?? false,
       });
       stoppers.push(() => postgres!.stop());
       await ensureOwnerRole(postgres.superuserUrl, OWNER_ROLE, OWNER_PASSWORD, DATABASE);

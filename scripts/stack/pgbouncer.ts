@@ -19,6 +19,8 @@ export interface PgBouncerHandle {
   /** `postgres://USER:PASSWORD@127.0.0.1:PORT/DATABASE` for the given login. */
   urlFor(user: string, password: string, database: string): string;
   stop(): Promise<void>;
+  /** Stops it (SIGTERM: every client connection drops) and starts it again on the same port. */
+  restart(): Promise<void>;
 }
 
 export interface StartPgBouncerOptions {
@@ -44,19 +46,23 @@ export async function startPgBouncer(opts: StartPgBouncerOptions): Promise<PgBou
   const runAs = isRoot() ? await ensureUnprivilegedUser() : undefined;
   const configFile = await writeConfig(dir, port, opts, runAs);
 
-  const server: ServerProcess = await spawnServer({
-    command: binary,
-    args: [configFile],
-    ...(runAs === undefined ? {} : { uid: runAs.uid, gid: runAs.gid }),
-    emergencySignal: "SIGKILL",
-    ...(opts.log === undefined ? {} : { log: opts.log }),
-  });
-  try {
-    await waitForPort(server, port);
-  } catch (error) {
-    await stopServer(server, "SIGKILL");
-    throw error;
-  }
+  const launch = async (): Promise<ServerProcess> => {
+    const started: ServerProcess = await spawnServer({
+      command: binary,
+      args: [configFile],
+      ...(runAs === undefined ? {} : { uid: runAs.uid, gid: runAs.gid }),
+      emergencySignal: "SIGKILL",
+      ...(opts.log === undefined ? {} : { log: opts.log }),
+    });
+    try {
+      await waitForPort(started, port);
+    } catch (error) {
+      await stopServer(started, "SIGKILL");
+      throw error;
+    }
+    return started;
+  };
+  let server = await launch();
 
   return {
     port,
@@ -67,6 +73,10 @@ export async function startPgBouncer(opts: StartPgBouncerOptions): Promise<PgBou
       `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
     // SIGINT: "safe shutdown" would wait for clients; SIGTERM closes at once, which is what a stop means.
     stop: () => stopServer(server, "SIGTERM"),
+    restart: async () => {
+      await stopServer(server, "SIGTERM");
+      server = await launch();
+    },
   };
 }
 

@@ -35,6 +35,12 @@ export interface StartPostgresOptions {
    * Neon's pipelined cleartext-over-TLS login: the serverless driver's SCRAM costs ~100 ms a connection.
    */
   hostAuth?: "scram-sha-256" | "password";
+  /**
+   * Keep every acknowledged commit across a crash (fsync, synchronous commits), as Neon does. Off by
+   * default (dev and tests trade durability for speed); the soak turns it on: it SIGKILLs PostgreSQL
+   * and checks that no acknowledged write is lost.
+   */
+  durable?: boolean;
   log?: (line: string) => void;
 }
 
@@ -60,7 +66,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     await removeStalePidFile(dataDir);
     const launched = await spawnServer({
       command: postgresBin,
-      args: postgresArgs(dataDir, port),
+      args: postgresArgs(dataDir, port, opts.durable ?? false),
       ...(runAs === undefined ? {} : { uid: runAs.uid, gid: runAs.gid }),
       emergencySignal: "SIGQUIT", // immediate shutdown: the postmaster also stops its backends
       ...(opts.log === undefined ? {} : { log: opts.log }),
@@ -119,14 +125,14 @@ function urlFor(port: number, database: string): string {
   return `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 }
 
-function postgresArgs(dataDir: string, port: number): string[] {
+function postgresArgs(dataDir: string, port: number, durable: boolean): string[] {
   const socketDir = dataDir.length <= MAX_SOCKET_DIR_LENGTH ? dataDir : "";
   const settings = {
     listen_addresses: "127.0.0.1",
-    // Dev/test only: durability is traded for speed.
-    fsync: "off",
-    synchronous_commit: "off",
-    full_page_writes: "off",
+    // Dev/test only: durability is traded for speed (a crash loses the last commits), unless asked for.
+    fsync: durable ? "on" : "off",
+    synchronous_commit: durable ? "on" : "off",
+    full_page_writes: durable ? "on" : "off",
     max_connections: "200",
   };
   const args = ["-D", dataDir, "-p", String(port), "-k", socketDir];

@@ -12,6 +12,7 @@ import { STEP_NAMES, type StepName } from "./step-names.ts";
 import { STEPS } from "./steps/index.ts";
 import { checkInjectedFault } from "../test-hooks/faults.ts";
 import { withTimeout } from "../lib/with-timeout.ts";
+import { openDatabase } from "../db/client.ts";
 
 /** Below the step lease, so a step that hangs fails (and is retried) before anyone may re-claim it. */
 const STEP_TIMEOUT_MS = 30_000;
@@ -61,15 +62,19 @@ export async function runProvisioning(env: Env, services: Services, tenantId: st
     }
     claimedAny = true;
 
-    const tenant = await findTenantRow(services.db, tenantId);
-    if (!tenant) return { kind: "skipped" };
     const started = Date.now();
     let output: Record<string, unknown>;
+    let tenant: TenantRow | undefined;
     try {
+      // Inside the try: from the claim on, any failure must mark the step failed, or the step stays
+      // `running` under its lease and every retry finds it busy (a PgBouncer restart here stranded a
+      // tenant in the soak).
+      tenant = await findTenantRow(services.db, tenantId);
+      if (!tenant) return { kind: "skipped" };
       await checkInjectedFault(env, services.redis, tenant, name);
       output = await withTimeout(STEPS[name]({ env, services, tenant }), STEP_TIMEOUT_MS, `step ${name}`);
     } catch (error) {
-      await failStep(services.db, tenantId, name, attempt, Date.now() - started, errorMessage(error)).catch((recordError: unknown) =>
+      await recordStepFailure(env, services, tenantId, name, attempt, Date.now() - started, errorMessage(error)).catch((recordError: unknown) =>
         logEvent("error", "could not record a step failure", { tenantId, step: name, error: errorMessage(recordError) }),
       );
       throw new StepFailure(name, error);
@@ -80,6 +85,35 @@ export async function runProvisioning(env: Env, services: Services, tenantId: st
     if (await purgedMeanwhile(env, services, tenant)) return { kind: "skipped" };
   }
   return { kind: "finalized", outcome: await finalizeRun(env, services, tenantId) };
+}
+
+/** Waits before each fresh attempt to record a step's failure: about 4 s in all, past a pooler's restart. */
+const RECORD_FAILURE_RETRY_MS = [250, 500, 1000, 2000];
+
+/**
+ * Marks the step failed so the queue's retry can claim it again. The step's own connection often
+ * broke with it (PgBouncer restarted, PostgreSQL killed): the failure is then recorded over a fresh
+ * one. Left `running`, the step would stay under its lease (60 s), the retry would find it busy and
+ * ack, and the tenant would wait for the sweep (10 minutes). Found by the soak (scripts/soak).
+ */
+async function recordStepFailure(env: Env, services: Services, tenantId: string, name: StepName, attempt: number, durationMs: number, error: string): Promise<void> {
+  try {
+    return await failStep(services.db, tenantId, name, attempt, durationMs, error);
+  } catch (first) {
+    let last: unknown = first;
+    for (const waitMs of RECORD_FAILURE_RETRY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const fresh = openDatabase(env);
+      try {
+        return await failStep(fresh.db, tenantId, name, attempt, durationMs, error);
+      } catch (again) {
+        last = again;
+      } finally {
+        await fresh.close().catch(() => {});
+      }
+    }
+    throw last;
+  }
 }
 
 /** A hard delete that ran while a step did may have been undone by the step: purge what it left. */

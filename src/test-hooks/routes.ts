@@ -5,6 +5,8 @@ import { MIGRATION_FAULTS } from "../isolation/migration-record.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { STEP_NAMES } from "../provisioning/step-names.ts";
 import { faultKey } from "./faults.ts";
+import { findTenantRow } from "../tenants/repository.ts";
+import { ApiError } from "../http/problem.ts";
 import { RUNTIME_PROBE_URL, type RuntimeProbeState } from "./runtime-probe.ts";
 
 /**
@@ -72,6 +74,22 @@ const warmStateRoute = createRoute({
   },
 });
 
+const inFlightRoute = createRoute({
+  method: "get",
+  path: "/v1/_test/runtime/{id}/in-flight",
+  operationId: "testHooks.runtimeInFlight",
+  hide: true,
+  security: ADMIN_SECURITY,
+  request: { params: z.object({ id: z.string().min(1).max(128) }) },
+  responses: {
+    200: {
+      description: "Leases (and realtime writes) the tenant's runtime object holds right now: 0 once its requests are done",
+      content: { "application/json": { schema: z.object({ inFlight: z.number() }) } },
+    },
+    ...problems(401, 404),
+  },
+});
+
 export const testHookRoutes = createRouter();
 testHookRoutes
   .openapi(deliverRoute, async (c) => {
@@ -87,6 +105,12 @@ testHookRoutes
     if (times === 0) await redis.del(key);
     else await redis.set(key, times, { ex: 3600 });
     return c.body(null, 204);
+  })
+  .openapi(inFlightRoute, async (c) => {
+    // The soak's "no lease held" check (scripts/soak/checks.ts), for a tenant on either tier.
+    const row = await findTenantRow(c.get("services").db, c.req.valid("param").id);
+    if (!row) throw new ApiError("not_found", "No such tenant.");
+    return c.json({ inFlight: await runtimeFor(c.env, row).inFlight(row.id) }, 200);
   })
   .openapi(warmStateRoute, async (c) => {
     // The object a dedicated tenant has (or had): its warm pin is invisible from anywhere else.

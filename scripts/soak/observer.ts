@@ -1,0 +1,111 @@
+// Everything the soak learns while it runs: the usage ledger, each written key's history, answers
+// by status, broken promises seen on the way, and the recovery times after each fault.
+import type { Reply } from "./client.ts";
+import { UsageLedger, type KeyLedger, type OpKind } from "./ledger.ts";
+
+export interface FaultWindow {
+  name: string;
+  start: number;
+  /** When the dependency was back (the restart returned); undefined while it is down. */
+  back?: number;
+  /** Lanes that failed since `start` and have not had a 2xx since. */
+  failing: Set<number>;
+  /** Per lane that failed: ms from `back` to its first 2xx. */
+  recoveries: number[];
+  /** The gateway's origin was the dependency: 502/504 from /gw/ are expected meanwhile. */
+  origin?: boolean;
+}
+
+/** A fault window stays open this long after the dependency is back; a lane not recovered by then counts this long. */
+export const RECOVERY_LIMIT_MS = 30_000;
+/** 502/504 from /gw/ are expected this long after the origin is back (connections being re-made). */
+const ORIGIN_SLACK_MS = 3000;
+const MAX_EXAMPLES = 20;
+/** Failures this long after a dependency is back still belong to its fault. */
+const BLAME_AFTER_BACK_MS = 5000;
+
+export class Observer {
+  readonly usage = new UsageLedger();
+  readonly keys = new Map<string, KeyLedger>();
+  readonly statuses = new Map<string, number>();
+  readonly violations = new Map<string, string[]>();
+  readonly windows: FaultWindow[] = [];
+  requests = 0;
+
+  /** `lane` < 0: not a load lane (bursts, admin work): counted, but no recovery sample. */
+  record(lane: number, tenantId: string, kind: OpKind, reply: Reply, path: string): void {
+    const now = Date.now();
+    this.requests++;
+    const label = reply.status === null ? `no answer (${reply.error?.slice(0, 40)})` : String(reply.status);
+    this.statuses.set(label, (this.statuses.get(label) ?? 0) + 1);
+    this.usage.record(tenantId, kind, reply);
+    this.checkStatus(kind, reply, path, now);
+    if (lane >= 0) this.noteRecovery(lane, reply, now);
+  }
+
+  violation(promise: string, example: string): void {
+    const list = this.violations.get(promise) ?? [];
+    list.push(example);
+    if (list.length > MAX_EXAMPLES) list.splice(MAX_EXAMPLES / 2, 1);
+    this.violations.set(promise, list);
+  }
+
+  keyLedger(tenantId: string, key: string): KeyLedger {
+    const id = `${tenantId}/${key}`;
+    let entry = this.keys.get(id);
+    if (!entry) this.keys.set(id, (entry = { unknown: [] }));
+    return entry;
+  }
+
+  faultStarted(name: string, origin = false): FaultWindow {
+    const window: FaultWindow = { name, start: Date.now(), failing: new Set(), recoveries: [], origin };
+    this.windows.push(window);
+    return window;
+  }
+
+  /** Closes windows whose lanes never recovered: each such lane counts RECOVERY_LIMIT_MS. */
+  closeWindows(): void {
+    for (const window of this.windows) {
+      for (const _lane of window.failing) window.recoveries.push(RECOVERY_LIMIT_MS);
+      window.failing.clear();
+    }
+  }
+
+  private inOriginFault(now: number): boolean {
+    return this.windows.some((w) => w.origin && now >= w.start && now <= (w.back ?? Infinity) + ORIGIN_SLACK_MS);
+  }
+
+  private checkStatus(kind: OpKind, reply: Reply, path: string, now: number): void {
+    const { status } = reply;
+    if (status === null) return;
+    if (status >= 500 && status !== 503) {
+      const allowed = kind === "gateway" && (status === 502 || status === 504) && this.inOriginFault(now);
+      if (!allowed) this.violation("no 5xx other than 503", `${status} ${reply.code ?? ""} ${path}`);
+    }
+    if (status === 503 || status === 429) {
+      const seconds = Number(reply.retryAfter);
+      if (!(Number.isInteger(seconds) && seconds >= 1)) this.violation("every 503 has Retry-After", `${status} ${reply.code ?? ""} ${path} Retry-After=${reply.retryAfter}`);
+    }
+  }
+
+  private noteRecovery(lane: number, reply: Reply, now: number): void {
+    const ok = reply.status !== null && reply.status >= 200 && reply.status < 300;
+    // A failure a dependency can cause: no answer, or a 5xx.
+    const failed = reply.status === null || reply.status >= 500;
+    // A failure belongs to the latest fault, while it is on or just after (the first requests after a restart).
+    const blamed = this.windows.findLast((w) => now >= w.start && (w.back === undefined || now <= w.back + BLAME_AFTER_BACK_MS));
+    for (const window of this.windows) {
+      if (window.back !== undefined && now > window.back + RECOVERY_LIMIT_MS) {
+        for (const _lane of window.failing) window.recoveries.push(RECOVERY_LIMIT_MS);
+        window.failing.clear();
+        continue;
+      }
+      if (failed && window === blamed) window.failing.add(lane);
+      else if (ok && window.failing.has(lane)) {
+        window.failing.delete(lane);
+        // A lane that recovered before the dependency was back needed no recovery from it.
+        if (window.back !== undefined) window.recoveries.push(Math.max(0, now - window.back));
+      }
+    }
+  }
+}

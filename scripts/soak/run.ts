@@ -1,0 +1,251 @@
+// `npm run soak -- [--minutes N] [--quick] [--tenants N] [--no-record]`: load and faults together
+// against the local stack, then every promise of issue 21 checked against a client-side ledger.
+// Exits 1 when a promise is broken, 2 when the soak itself could not run. See docs/RELIABILITY.md.
+import { execFileSync } from "node:child_process";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { PROJECT_ROOT } from "../stack/local-stack.ts";
+import { leasesHeld, memoryGrowth, provisioningProblems, usageMismatches, writeProblems, type MemorySample, type PromiseResult } from "./checks.ts";
+import { faultSchedule, runFault, type FaultRun } from "./faults.ts";
+import { quantile } from "./ledger.ts";
+import { runAdminLane, runLanes, runSubscribers, type LoadContext } from "./load.ts";
+import { Observer, RECOVERY_LIMIT_MS } from "./observer.ts";
+import { startSoakOrigin } from "./origin.ts";
+import { recordRun, summaryTable } from "./report.ts";
+import { sleep, startSoakStack } from "./stack.ts";
+import { createTenants } from "./tenants.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    minutes: { type: "string" },
+    quick: { type: "boolean", default: false },
+    tenants: { type: "string" },
+    "no-record": { type: "boolean", default: false },
+  },
+});
+
+/** --quick: the whole run (stack, 1000 tenants, load, checks) within 3 minutes. */
+const loadS = args.quick ? 80 : Math.max(2, Number(args.minutes ?? 10)) * 60;
+const tenantCount = Math.max(1, Number(args.tenants ?? 1000));
+const LANES = 12;
+const SUBSCRIBERS = 20;
+const ADMIN_EVERY_MS = 1500;
+const MEMORY_EVERY_MS = 5000;
+/** The last seconds of load run without faults, so the run ends in a steady state. */
+const QUIET_S = args.quick ? 15 : 60;
+const RECOVERY_P99_LIMIT_MS = 5000;
+const MEMORY_GROWTH_LIMIT = 0.1;
+
+const log = (line: string) => console.log(line);
+/** The code under test: the commit when the run started (a later commit must not take its figures). */
+const commitAtStart = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: PROJECT_ROOT }).toString().trim();
+const startedAt = Date.now();
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(0);
+
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function main(): Promise<number> {
+  log(`soak: ${args.quick ? "--quick" : `--minutes ${loadS / 60}`}, ${tenantCount} tenants, ${LANES} lanes, ${SUBSCRIBERS} realtime subscribers`);
+  const stack = await startSoakStack((line) => log(`  ${line}`), { TEST_HOOKS: "1" });
+  const origin = await startSoakOrigin();
+  try {
+    log(`stack up in ${seconds(startedAt)} s at ${stack.baseUrl}; creating ${tenantCount} tenants`);
+    const tenants = await createTenants(stack.baseUrl, stack.adminToken, tenantCount, origin.url, log);
+    const observer = new Observer();
+    const loadStarted = Date.now();
+    const ctx: LoadContext = {
+      baseUrl: stack.baseUrl,
+      adminToken: stack.adminToken,
+      originUrl: origin.url,
+      tenants,
+      provisioned: [],
+      observer,
+      until: loadStarted + loadS * 1000,
+      random: seededRandom(21),
+    };
+
+    const memory: MemorySample[] = [];
+    let workerStartedAt = loadStarted;
+    const sampleMemory = async () => {
+      while (Date.now() < ctx.until) {
+        const rssBytes = await stack.control<number>("worker/memory").catch(() => 0);
+        memory.push({ at: Date.now(), rssBytes });
+        await sleep(MEMORY_EVERY_MS);
+      }
+    };
+
+    const faults: FaultRun[] = [];
+    let workerRestarted!: () => void;
+    const afterWorkerRestart = new Promise<void>((resolve) => (workerRestarted = resolve));
+    const schedule = faultSchedule(loadS, QUIET_S);
+    const injectFaults = async () => {
+      for (const { atS, name } of schedule) {
+        const wait = loadStarted + atS * 1000 - Date.now();
+        if (wait > 0) await sleep(wait);
+        if (Date.now() >= ctx.until) break;
+        log(`  t=${seconds(loadStarted)} s  fault: ${name}`);
+        try {
+          const downMs = await runFault(name, { stack, origin, ctx });
+          if (name === "worker-restart") {
+            workerStartedAt = Date.now();
+            workerRestarted();
+          }
+          faults.push({ name, atS, downMs });
+        } catch (error) {
+          if (name === "worker-restart") workerRestarted();
+          faults.push({ name, atS, downMs: 0, error: String(error).slice(0, 300) });
+          log(`  fault ${name} failed: ${String(error).slice(0, 300)}`);
+        }
+      }
+      workerRestarted();
+    };
+    const progress = async () => {
+      while (Date.now() < ctx.until) {
+        await sleep(15_000);
+        log(`  t=${seconds(loadStarted)} s  ${observer.requests} requests; ${[...observer.statuses].map(([s, n]) => `${s}: ${n}`).join(", ")}`);
+      }
+    };
+    const subscriberStats = { events: 0, connects: 0 };
+    log(`load for ${loadS} s; ${schedule.length} faults scheduled`);
+    await Promise.all([
+      runLanes(ctx, LANES),
+      runSubscribers(ctx, SUBSCRIBERS, subscriberStats),
+      runAdminLane(ctx, ADMIN_EVERY_MS, afterWorkerRestart),
+      injectFaults(),
+      sampleMemory(),
+      progress(),
+    ]);
+    const loadEnded = Date.now();
+    observer.closeWindows();
+    log(`load done: ${observer.requests} requests in ${seconds(loadStarted)} s; realtime: ${subscriberStats.connects} connects, ${subscriberStats.events} change events`);
+
+    // Promises, in the order the issue lists them. Leases first: nothing may still hold one.
+    await sleep(2000);
+    const held = await leasesHeld(stack.baseUrl, stack.adminToken, ctx.tenants);
+    log(`leases checked (${seconds(loadEnded)} s after the load)`);
+    const provisioning = await provisioningProblems(stack.baseUrl, stack.adminToken, ctx.provisioned, loadStarted);
+    const usage = await usageMismatches(stack.baseUrl, stack.adminToken, ctx.tenants, observer);
+    log(`usage flushed and compared (${seconds(loadEnded)} s after the load)`);
+    const writes = await writeProblems(stack.baseUrl, ctx.tenants, observer);
+    log(`keys read back (${seconds(loadEnded)} s after the load)`);
+
+    const recoveries = observer.windows.flatMap((window) => window.recoveries);
+    const p99 = quantile(recoveries, 0.99);
+    const perFault = observer.windows.map((w) => `${w.name} ${w.recoveries.length ? `${(Math.max(...w.recoveries) / 1000).toFixed(1)}` : "-"}`).join(", ");
+    const mem = memoryGrowth(memory, workerStartedAt + MEMORY_EVERY_MS);
+    const violations = (promise: string) => observer.violations.get(promise) ?? [];
+    const results: PromiseResult[] = [
+      {
+        promise: "no acknowledged write lost or reverted",
+        ok: writes.problems.length === 0 && violations("no acknowledged write lost or reverted").length === 0,
+        figure: `${writes.checked} keys read back (${writes.acked} with an acknowledged write), ${writes.problems.length} wrong`,
+        examples: [...writes.problems, ...violations("no acknowledged write lost or reverted")],
+      },
+      {
+        promise: "usage equals the ledger (requests, readOps, writeOps)",
+        ok: usage.mismatches.length === 0 && usage.unreadable.length === 0,
+        figure: `${ctx.tenants.length} tenants, ${usage.exactTenants} exact to the unit, the rest within their unconfirmed requests; ${usage.mismatches.length} off, ${usage.unreadable.length} unreadable`,
+        examples: [...usage.mismatches.map((m) => `${m.tenantId} ${m.field}: usage ${m.reported}, ledger ${m.expectedMin}${m.expectedMax > m.expectedMin ? `…${m.expectedMax}` : ""}`), ...usage.unreadable.map((id) => `${id}: usage unreadable`)],
+      },
+      { promise: "no lease held", ok: held.length === 0, figure: `${ctx.tenants.length} tenants probed, ${held.length} holding`, examples: held },
+      {
+        promise: "no 5xx other than 503 (502/504 only from /gw/ in an origin fault)",
+        ok: violations("no 5xx other than 503").length === 0,
+        figure: `${violations("no 5xx other than 503").length} seen`,
+        examples: violations("no 5xx other than 503"),
+      },
+      {
+        promise: "every 503 (and 429) has Retry-After",
+        ok: violations("every 503 has Retry-After").length === 0,
+        figure: `${observer.statuses.get("503") ?? 0} × 503, ${violations("every 503 has Retry-After").length} without`,
+        examples: violations("every 503 has Retry-After"),
+      },
+      {
+        promise: "every tenant provisioned under load ends active",
+        ok: provisioning.length === 0,
+        figure: `${ctx.provisioned.length} provisioned, ${provisioning.length ? provisioning.length : 0} not active`,
+        examples: provisioning,
+      },
+      {
+        promise: "a revoked key is refused within 1 s",
+        ok: violations("a revoked key is refused within 1 s").length === 0,
+        figure: `${ctx.tenants.filter((t) => t.extraKey?.revokedAt).length} keys revoked under load, ${violations("a revoked key is refused within 1 s").length} answers after 2 s`,
+        examples: violations("a revoked key is refused within 1 s"),
+      },
+      {
+        promise: "p99 dependency back → first 2xx ≤ 5 s",
+        ok: recoveries.length > 0 && p99 <= RECOVERY_P99_LIMIT_MS,
+        figure: `p99 ${(p99 / 1000).toFixed(2)} s over ${recoveries.length} lane recoveries (max per fault, s: ${perFault}); cap ${RECOVERY_LIMIT_MS / 1000} s`,
+        examples: observer.windows.filter((w) => w.recoveries.some((r) => r > RECOVERY_P99_LIMIT_MS)).map((w) => `${w.name}: ${w.recoveries.filter((r) => r > RECOVERY_P99_LIMIT_MS).length} lanes over 5 s`),
+      },
+      {
+        promise: "workerd memory growth ≤ 10 % (first vs last slice)",
+        ok: Number.isFinite(mem.growth) && mem.growth <= MEMORY_GROWTH_LIMIT,
+        figure: `${(mem.growth * 100).toFixed(1)} % (${(mem.first / 2 ** 20).toFixed(0)} → ${(mem.last / 2 ** 20).toFixed(0)} MiB, medians of ${mem.sliceS} s slices after the last Worker restart)`,
+        examples: [],
+      },
+    ];
+    const faultErrors = faults.filter((fault) => fault.error);
+    if (faultErrors.length > 0) results.push({ promise: "every fault injected", ok: false, figure: `${faultErrors.length} failed`, examples: faultErrors.map((f) => `${f.name}: ${f.error}`) });
+
+    const statuses = [...observer.statuses].sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} × ${n}`).join(", ");
+    log("");
+    log(summaryTable(results));
+    log("");
+    log(`answers: ${statuses}`);
+    // What the Worker logged as errors (faults cause many on purpose), grouped by message.
+    const byMessage = new Map<string, number>();
+    for (const line of stack.workerErrors) {
+      let message = line;
+      try {
+        message = String(JSON.parse(line).message);
+      } catch {}
+      message = message.split("\n")[0]!.slice(0, 100);
+      byMessage.set(message, (byMessage.get(message) ?? 0) + 1);
+    }
+    log(`Worker error lines: ${stack.workerErrors.length}`);
+    for (const [message, n] of [...byMessage].sort((a, b) => b[1] - a[1]).slice(0, 12)) log(`  ${n} × ${message}`);
+    log(`total ${seconds(startedAt)} s`);
+
+    if (!args["no-record"]) {
+      const faultCounts = new Map<string, number>();
+      for (const fault of faults) faultCounts.set(fault.name, (faultCounts.get(fault.name) ?? 0) + 1);
+      await recordRun(
+        {
+          date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+          commit: commitAtStart,
+          mode: args.quick ? "--quick" : `--minutes ${loadS / 60}`,
+          loadAverage: os.loadavg().map((n) => n.toFixed(2)).join(" "),
+          tenants: ctx.tenants.length,
+          requests: observer.requests,
+          durationS: Math.round((loadEnded - loadStarted) / 1000),
+          faults: [...faultCounts].map(([name, n]) => `${name} ×${n}`).join(", "),
+          statuses,
+        },
+        results,
+      );
+      log("recorded in docs/RELIABILITY.md");
+    }
+    return results.every((result) => result.ok) ? 0 : 1;
+  } finally {
+    await origin.close();
+    await stack.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`soak could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(2);
+  },
+);
