@@ -76,6 +76,7 @@ function perUnit(before: Reading, after: Reading, units: number): Counts {
     pgRoundTrips: pg("clientMessages") + pg("httpRequests"),
     pgStatements: pg("statements"),
     pgTransactions: pg("transactions"),
+    pgHeldRoundTrips: pg("heldRoundTrips"),
     pgConnections: pg("connections") + pg("httpRequests"),
     queueMessagesSent: w("queueMessagesSent"),
     queueMessagesReceived: w("queueMessagesReceived"),

@@ -41,6 +41,8 @@ export interface Counts {
   pgRoundTrips: number;
   pgStatements: number;
   pgTransactions: number;
+  /** Round trips made inside an open transaction: each holds a pooled server connection for one round trip. */
+  pgHeldRoundTrips: number;
   /** New client connections to the pooler. */
   pgConnections: number;
   queueMessagesSent: number;
@@ -62,6 +64,7 @@ export const COUNT_FIELDS: Array<keyof Counts> = [
   "pgRoundTrips",
   "pgStatements",
   "pgTransactions",
+  "pgHeldRoundTrips",
   "pgConnections",
   "queueMessagesSent",
   "queueMessagesReceived",

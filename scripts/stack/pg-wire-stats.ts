@@ -14,10 +14,15 @@ export interface PgWireStats {
   httpRequests: number;
   statements: number;
   transactions: number;
+  /**
+   * Client messages sent while the server reported an open transaction block: each is a round trip
+   * during which a pooler in transaction mode keeps a server connection for this client.
+   */
+  heldRoundTrips: number;
 }
 
 export function newPgWireStats(): PgWireStats {
-  return { connections: 0, clientMessages: 0, httpRequests: 0, statements: 0, transactions: 0 };
+  return { connections: 0, clientMessages: 0, httpRequests: 0, statements: 0, transactions: 0, heldRoundTrips: 0 };
 }
 
 const SSL_REQUEST = 80877103;
@@ -60,17 +65,21 @@ export function pgWireCounter(stats: PgWireStats): { fromClient(chunk: Buffer): 
   let startup: Buffer | null = Buffer.alloc(0); // untyped packets until the startup message has passed
   let owedBytes = 0; // single-byte answers (S/N/G) the server owes to SSL or GSS requests
   let sawFirstReady = false;
+  let inTransaction = false;
   const client = messageStream((type) => {
     if (type === 0x51 /* Q */ || type === 0x45 /* E */) stats.statements += 1;
   });
   const server = messageStream((type, first) => {
-    if (type !== READY_FOR_QUERY || first !== IDLE) return;
+    if (type !== READY_FOR_QUERY) return;
+    inTransaction = first !== IDLE;
+    if (first !== IDLE) return;
     if (sawFirstReady) stats.transactions += 1;
     sawFirstReady = true;
   });
   return {
     fromClient(chunk) {
       stats.clientMessages += 1;
+      if (inTransaction) stats.heldRoundTrips += 1;
       if (startup === null) return client(chunk);
       let data = Buffer.concat([startup, chunk]);
       while (startup !== null && data.length >= 8 && data.length >= data.readInt32BE(0)) {
