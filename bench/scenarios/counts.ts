@@ -90,11 +90,11 @@ function perUnit(before: Reading, after: Reading, units: number): Counts {
 async function measure(
   ctx: BenchContext,
   kind: Kind,
-  work: () => Promise<{ units: number; notes?: Record<string, number | string>; until?: (before: Reading) => (r: Reading) => boolean }>,
+  work: () => Promise<{ units: number; notes?: Record<string, number | string> }>,
 ): Promise<KindCounts> {
   const before = await quiet(ctx);
-  const { units, notes, until } = await work();
-  const after = await quiet(ctx, until?.(before));
+  const { units, notes } = await work();
+  const after = await quiet(ctx);
   const counts = perUnit(before, after, units);
   ctx.log(`  ${kind} (${units}): ${COUNT_FIELDS.filter((f) => counts[f] !== 0).map((f) => `${f} ${counts[f]}`).join(", ")}`);
   return { kind, samples: units, counts, ...(notes ? { notes } : {}) };
