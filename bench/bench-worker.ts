@@ -6,14 +6,18 @@
 //   /bench/bare/<path>      the same data-plane handlers without tenancy (bench/worker/bare-app.ts)
 //   GET /bench/decision     the blocked-tenant decision loop inside workerd (bench/worker/decision-route.ts)
 //   /bench/passthrough/<path>  a plain proxy to the origin in X-Bench-Origin: what the gateway is compared against
+//   GET /bench/counts       invocations, runtime-object calls, queue messages, SQLite rows so far (bench/worker/op-counts.ts)
 // Metering on/off is the METERING variable (METERING=off), read by the pipeline and the runtime object.
 import type { ProvisioningQueueMessage } from "../src/provisioning/messages.ts";
 import { openRedis } from "../src/cache/redis.ts";
 import edge from "../workers/edge.ts";
 import { createBareApp } from "./worker/bare-app.ts";
 import { decisionRoute } from "./worker/decision-route.ts";
+import { COUNTS_PATH, countInvocation, countingEnv, countQueueBatch, countsResponse } from "./worker/op-counts.ts";
 
 export * from "../workers/edge.ts";
+// Shadows the star export: the same class, counting what it is billed for (op-counts.ts).
+export { CountedTenantRuntime as TenantRuntime } from "./worker/op-counts.ts";
 
 const BARE_PREFIX = "/bench/bare";
 const bare = createBareApp();
@@ -30,8 +34,11 @@ function passThrough(request: Request, url: URL): Promise<Response> {
 }
 
 export default {
-  fetch(request, env, ctx) {
+  fetch(request, rawEnv, ctx) {
     const url = new URL(request.url);
+    if (url.pathname === COUNTS_PATH) return countsResponse();
+    countInvocation("fetch");
+    const env = countingEnv(rawEnv);
     if (url.pathname === "/bench/hello") return new Response("Hello World!");
     if (url.pathname === "/bench/subrequest") return openRedis(env).ping().then((pong) => new Response(pong));
     if (url.pathname === "/bench/decision") return decisionRoute(request, env);
@@ -42,6 +49,12 @@ export default {
     }
     return edge.fetch(request, env, ctx);
   },
-  queue: edge.queue,
-  scheduled: edge.scheduled,
+  queue(batch, env, ctx) {
+    countQueueBatch(batch.messages.length);
+    return edge.queue(batch, countingEnv(env), ctx);
+  },
+  scheduled(controller, env, ctx) {
+    countInvocation("scheduled");
+    return edge.scheduled(controller, countingEnv(env), ctx);
+  },
 } satisfies ExportedHandler<Env, ProvisioningQueueMessage>;

@@ -15,6 +15,7 @@ import { PROFILES, type BenchContext, type Figure, type Scenario, type ScenarioR
 import { startBenchStack, type BenchStack } from "./lib/stack.ts";
 import { parseNetworkModel } from "../scripts/stack/network-model.ts";
 import { latencyScenario } from "./scenarios/latency.ts";
+import { countsScenario } from "./scenarios/counts.ts";
 import { formatMs, formatNumber } from "./lib/stats.ts";
 import { renderTable } from "./lib/table.ts";
 import { decisionScenario } from "./scenarios/decision.ts";
@@ -42,6 +43,7 @@ const SCENARIOS: Scenario[] = [
   realtimeScenario,
   gatewayScenario,
   promotionScenario,
+  countsScenario,
   meteringScenario,
 ];
 

@@ -9,13 +9,15 @@
 // of the code.
 //
 // Protocol (IPC): → { type: "ready", baseUrl, adminToken } once healthy; ← { cmd: "vars", id, vars }
-// rewrites the Worker's variables and restarts it (data stays); ← { cmd: "stop" } stops everything.
+// rewrites the Worker's variables and restarts it (data stays); ← { cmd: "stats", id } answers the
+// bridges' counters (Upstash requests and commands, Postgres statements and transactions) since start;
+// ← { cmd: "stop" } stops everything.
 // The stack is stopped on stop, SIGTERM, SIGINT and when the parent goes away (IPC disconnect).
 import path from "node:path";
 import { PROJECT_ROOT, startLocalStack, type LocalStack } from "../../scripts/stack/local-stack.ts";
 import { parseNetworkModel } from "../../scripts/stack/network-model.ts";
 
-type HostRequest = { cmd: "vars"; id: number; vars: Record<string, string | null> } | { cmd: "stop" };
+type HostRequest = { cmd: "vars"; id: number; vars: Record<string, string | null> } | { cmd: "stats"; id: number } | { cmd: "stop" };
 
 const send = (message: unknown) => {
   if (process.connected) process.send?.(message);
@@ -66,6 +68,12 @@ function watchWorker(running: LocalStack): void {
 
 process.on("message", (message: HostRequest) => {
   if (message.cmd === "stop") void stop(0);
+  else if (message.cmd === "stats") {
+    const upstash = stack?.upstashBridge?.stats;
+    const postgres = stack?.neonBridge?.stats;
+    if (!upstash || !postgres) send({ type: "reply", id: message.id, ok: false, error: "the stack runs no local Upstash or Neon bridge" });
+    else send({ type: "reply", id: message.id, ok: true, stats: { upstash: { ...upstash }, postgres: { ...postgres } } });
+  }
   else if (message.cmd === "vars") {
     setVars(message.vars).then(
       () => send({ type: "reply", id: message.id, ok: true }),

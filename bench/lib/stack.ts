@@ -6,6 +6,13 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../scripts/stack/ports.ts";
 import { PROJECT_ROOT } from "../../scripts/stack/local-stack.ts";
+import type { PgWireStats } from "../../scripts/stack/pg-wire-stats.ts";
+
+/** The local bridges' counters since the stack started: what Upstash and Postgres were asked for. */
+export interface StackStats {
+  upstash: { requests: number; commands: number };
+  postgres: PgWireStats;
+}
 
 export interface BenchStack {
   baseUrl: string;
@@ -18,6 +25,8 @@ export interface BenchStack {
   pid: number;
   /** Rewrites Worker variables (null removes one) and restarts the Worker; data is kept. */
   setVars(vars: Record<string, string | null>): Promise<void>;
+  /** The bridges' counters (bench/scenarios/counts.ts takes differences of two). */
+  stats(): Promise<StackStats>;
   /** Stops everything the host started (idempotent), then removes the state folder. */
   stop(): Promise<void>;
 }
@@ -26,7 +35,7 @@ type HostMessage =
   | { type: "ready"; baseUrl: string; adminToken: string; upstash: { url: string; token: string } }
   | { type: "failed"; error: string }
   | { type: "log"; line: string }
-  | { type: "reply"; id: number; ok: boolean; error?: string };
+  | { type: "reply"; id: number; ok: boolean; error?: string; stats?: StackStats };
 
 const START_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 30_000;
@@ -94,6 +103,16 @@ export async function startBenchStack(log: (line: string) => void, network = "lo
             else reject(new Error(`restarting the Worker failed: ${reply.error}`));
           });
           child.send({ cmd: "vars", id, vars });
+        }),
+      stats: () =>
+        new Promise<StackStats>((resolve, reject) => {
+          const id = nextId++;
+          replies.set(id, (reply) => {
+            replies.delete(id);
+            if (reply.ok && reply.stats) resolve(reply.stats);
+            else reject(new Error(`reading the stack's counters failed: ${reply.error ?? "no counters in the answer"}`));
+          });
+          child.send({ cmd: "stats", id });
         }),
     };
   } catch (error) {

@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
 import { delayLine, isDelayed, sampleMs, type LinkDelay } from "./network-model.js";
 import { neonHttpSql } from "./neon-http-sql.js";
+import { newPgWireStats, pgWireCounter, type PgWireStats } from "./pg-wire-stats.js";
 
 /**
  * The local stand-in for Neon's proxy: Postgres over WebSockets, and Neon's HTTP SQL endpoint at
@@ -24,6 +25,8 @@ export interface NeonBridgeHandle {
   stop(): Promise<void>;
   /** Open WebSocket-to-TCP tunnels. */
   connections(): number;
+  /** Statements, transactions and connections since start, read off the wire (benchmarks price requests with them). */
+  stats: PgWireStats;
 }
 
 export interface StartNeonBridgeOptions {
@@ -61,9 +64,10 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const tunnels = new Set<Tunnel>();
   const dialing = new Set<Socket>();
+  const stats = newPgWireStats();
 
   // Neon's HTTP SQL endpoint on the same host (neonConfig.fetchEndpoint = http://BRIDGE/sql).
-  const sqlOverHttp = neonHttpSql({ isAllowed: (host, port) => isAllowed({ host: host.toLowerCase(), port }), delay: opts.delay });
+  const sqlOverHttp = neonHttpSql({ isAllowed: (host, port) => isAllowed({ host: host.toLowerCase(), port }), delay: opts.delay, stats });
   const server = createServer((req, res) => {
     if (new URL(req.url ?? "/", "http://bridge").pathname === "/sql") return sqlOverHttp.handle(req, res);
     res.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" });
@@ -103,7 +107,7 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
           return;
         }
         tcp.setNoDelay(true);
-        wss.handleUpgrade(req, socket, head, (ws) => openTunnel(ws, tcp, tunnels, opts.delay));
+        wss.handleUpgrade(req, socket, head, (ws) => openTunnel(ws, tcp, tunnels, pgWireCounter(stats), opts.delay));
       };
       // The upgrade is a round trip of its own: the request's leg and the answer's.
       if (isDelayed(opts.delay)) setTimeout(upgrade, sampleMs(opts.delay) + sampleMs(opts.delay));
@@ -121,6 +125,7 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
     port,
     host: `127.0.0.1:${port}`,
     connections: () => tunnels.size,
+    stats,
     stop: async () => {
       for (const tcp of dialing) tcp.destroy();
       for (const { ws, tcp } of tunnels) {
@@ -137,8 +142,10 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
   };
 }
 
-function openTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, delay?: LinkDelay): void {
-  if (isDelayed(delay)) return openDelayedTunnel(ws, tcp, tunnels, delay);
+type WireCounter = ReturnType<typeof pgWireCounter>;
+
+function openTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, wire: WireCounter, delay?: LinkDelay): void {
+  if (isDelayed(delay)) return openDelayedTunnel(ws, tcp, tunnels, wire, delay);
   const tunnel: Tunnel = { ws, tcp };
   tunnels.add(tunnel);
   let finished = false;
@@ -156,7 +163,9 @@ function openTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, delay?: Li
   };
 
   ws.on("message", (data: RawData) => {
-    if (!tcp.write(toBuffer(data))) {
+    const bytes = toBuffer(data);
+    wire.fromClient(bytes);
+    if (!tcp.write(bytes)) {
       ws.pause();
       tcp.once("drain", () => ws.resume());
     }
@@ -166,6 +175,7 @@ function openTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, delay?: Li
 
   let tcpPaused = false;
   tcp.on("data", (chunk: Buffer) => {
+    wire.fromServer(chunk);
     ws.send(chunk, { binary: true }, () => {
       if (tcpPaused && ws.bufferedAmount < LOW_WATER_BYTES) {
         tcpPaused = false;
@@ -185,7 +195,7 @@ function openTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, delay?: Li
  * A tunnel whose every message is held back by the link's delay in each direction, order kept.
  * Benchmarks only (the network model): no back-pressure, which the short exchanges they make do not need.
  */
-function openDelayedTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, delay: LinkDelay): void {
+function openDelayedTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, wire: WireCounter, delay: LinkDelay): void {
   const tunnel: Tunnel = { ws, tcp };
   tunnels.add(tunnel);
   const toServer = delayLine(delay);
@@ -197,17 +207,19 @@ function openDelayedTunnel(ws: WebSocket, tcp: Socket, tunnels: Set<Tunnel>, del
   };
   ws.on("message", (data: RawData) => {
     const bytes = toBuffer(data);
+    wire.fromClient(bytes);
     toServer(() => {
       if (!tcp.destroyed) tcp.write(bytes);
     });
   });
   ws.on("close", () => toServer(() => tcp.end()));
   ws.on("error", finish);
-  tcp.on("data", (chunk: Buffer) =>
+  tcp.on("data", (chunk: Buffer) => {
+    wire.fromServer(chunk);
     toClient(() => {
       if (ws.readyState === WebSocket.OPEN) ws.send(chunk, { binary: true });
-    }),
-  );
+    });
+  });
   tcp.on("close", () =>
     toClient(() => {
       tunnels.delete(tunnel);

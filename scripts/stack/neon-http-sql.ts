@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import pg from "pg";
 import { isDelayed, sampleMs, sleepMs, type LinkDelay } from "./network-model.js";
+import type { PgWireStats } from "./pg-wire-stats.js";
 
 /**
  * Neon's HTTP SQL endpoint (what `neon()` of `@neondatabase/serverless` speaks), served over plain
@@ -23,6 +24,8 @@ export interface NeonHttpSqlOptions {
   /** May the bridge connect to this `host:port`? */
   isAllowed(host: string, port: number): boolean;
   delay?: LinkDelay;
+  /** Counted here: one request, one transaction, and its statements (a batch's BEGIN and COMMIT included). */
+  stats?: PgWireStats;
 }
 
 const ISOLATION: Record<string, string> = {
@@ -81,6 +84,11 @@ export function neonHttpSql(options: NeonHttpSqlOptions): NeonHttpSql {
     if (!options.isAllowed(url.hostname, Number(url.port || 5432))) throw new HttpError(403, `target ${url.host} is not allowed`);
     const body = JSON.parse(await readBody(req)) as Query | { queries: Query[] };
     const pool = poolFor(connectionString);
+    if (options.stats) {
+      options.stats.httpRequests += 1;
+      options.stats.transactions += 1;
+      options.stats.statements += "queries" in body ? body.queries.length + 2 : 1;
+    }
     if (!("queries" in body)) return toResult(await pool.query({ text: body.query, values: body.params ?? [], rowMode: "array", types: RAW_TEXT }));
     const client = await pool.connect();
     let broken = false;
