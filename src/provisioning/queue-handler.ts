@@ -12,6 +12,11 @@ export async function provision(message: Message<ProvisionMessage>, env: Env, se
   try {
     const outcome = await runProvisioning(env, services, tenantId);
     logEvent("info", "provisioning delivery handled", { tenantId, reason, attempts: message.attempts, outcome });
+    if (outcome.kind === "busy") {
+      // Sent anew rather than retried: waiting out another runner's lease is not a failure and must
+      // not spend the retry budget that ends in the dead-letter queue.
+      await env.PROVISIONING_QUEUE.send({ kind: "provision", tenantId, reason }, { contentType: "json", delaySeconds: outcome.recheckInSeconds });
+    }
     message.ack();
   } catch (error) {
     const delaySeconds = retryDelaySeconds(message.attempts, testHooksEnabled(env));

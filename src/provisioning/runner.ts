@@ -7,7 +7,7 @@ import type { TenantRow } from "../core/tenant.ts";
 import { finalizeRun, type FinalizeOutcome } from "./finalize.ts";
 import { errorMessage, logEvent } from "../lib/log.ts";
 import { provisioningRuns } from "./schema.ts";
-import { claimStep, completeStep, ensureStepRows, failStep, stepStatuses } from "./step-store.ts";
+import { claimStep, completeStep, ensureStepRows, failStep, leaseSecondsLeft, stepStatuses } from "./step-store.ts";
 import { STEP_NAMES, type StepName } from "./step-names.ts";
 import { STEPS } from "./steps/index.ts";
 import { checkInjectedFault } from "../test-hooks/faults.ts";
@@ -20,8 +20,12 @@ const STEP_TIMEOUT_MS = 30_000;
 export type RunOutcome =
   /** Nothing to do: tenant gone, deleted or failed (only POST /provision resumes it), run failed. */
   | { kind: "skipped" }
-  /** Another runner holds a step, or a change reset one; whoever holds or queued it finishes the run. */
-  | { kind: "busy"; step: StepName }
+  /**
+   * Another runner holds a step, or a change reset one. The holder may be gone with its claim
+   * committed (its connection broke before the answer), so the caller looks again after
+   * `recheckInSeconds`, when the claim's lease has lapsed.
+   */
+  | { kind: "busy"; step: StepName; recheckInSeconds: number }
   | { kind: "finalized"; outcome: FinalizeOutcome };
 
 export class StepFailure extends Error {
@@ -58,7 +62,7 @@ export async function runProvisioning(env: Env, services: Services, tenantId: st
     if (attempt === undefined) {
       const now = (await stepStatuses(services.db, tenantId)).get(name);
       if (now === "succeeded") continue;
-      return (await runnable(services, tenantId)) ? { kind: "busy", step: name } : { kind: "skipped" };
+      return (await runnable(services, tenantId)) ? await busy(services, tenantId, name) : { kind: "skipped" };
     }
     claimedAny = true;
 
@@ -80,11 +84,16 @@ export async function runProvisioning(env: Env, services: Services, tenantId: st
       throw new StepFailure(name, error);
     }
     if (!(await completeStep(services.db, tenantId, name, attempt, Date.now() - started, output))) {
-      return { kind: "busy", step: name };
+      return await busy(services, tenantId, name);
     }
     if (await purgedMeanwhile(env, services, tenant)) return { kind: "skipped" };
   }
   return { kind: "finalized", outcome: await finalizeRun(env, services, tenantId) };
+}
+
+async function busy(services: Services, tenantId: string, name: StepName): Promise<RunOutcome> {
+  const left = await leaseSecondsLeft(services.db, tenantId, name);
+  return { kind: "busy", step: name, recheckInSeconds: Math.ceil(left) + 1 };
 }
 
 /** Waits before each fresh attempt to record a step's failure: about 4 s in all, past a pooler's restart. */
@@ -93,8 +102,8 @@ const RECORD_FAILURE_RETRY_MS = [250, 500, 1000, 2000];
 /**
  * Marks the step failed so the queue's retry can claim it again. The step's own connection often
  * broke with it (PgBouncer restarted, PostgreSQL killed): the failure is then recorded over a fresh
- * one. Left `running`, the step would stay under its lease (60 s), the retry would find it busy and
- * ack, and the tenant would wait for the sweep (10 minutes). Found by the soak (scripts/soak).
+ * one. Left `running`, the step would stay under its lease (60 s) and every retry would find it busy
+ * until then. Found by the soak (scripts/soak).
  */
 async function recordStepFailure(env: Env, services: Services, tenantId: string, name: StepName, attempt: number, durationMs: number, error: string): Promise<void> {
   try {

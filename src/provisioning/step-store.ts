@@ -83,6 +83,20 @@ export async function claimStep(db: Database, tenantId: string, name: StepName, 
   });
 }
 
+/**
+ * Seconds until the claim on a `running` step lapses and another runner may take it (0 when the
+ * step is not running or its lease is over).
+ */
+export async function leaseSecondsLeft(db: Database, tenantId: string, name: StepName): Promise<number> {
+  const [row] = await db
+    .select({
+      left: sql<number>`greatest(0, extract(epoch from (${provisioningSteps.startedAt} + make_interval(secs => ${STEP_LEASE_SECONDS}) - now())))::float8`,
+    })
+    .from(provisioningSteps)
+    .where(and(eq(provisioningSteps.tenantId, tenantId), eq(provisioningSteps.name, name), eq(provisioningSteps.status, "running")));
+  return row ? Number(row.left) : 0;
+}
+
 const fenced = (tenantId: string, name: StepName, attempt: number) =>
   and(
     eq(provisioningSteps.tenantId, tenantId),

@@ -206,6 +206,22 @@ describe("provisioning (queue consumer, scheduled sweep) and POST /v1/tenants/{i
     expect(stepsByName(done).cache).toMatchObject({ status: "succeeded", attempts: 2 });
     expect(done.status).toBe("active");
   });
+
+  it("looks again when a delivery finds a step claimed, and finishes it once the claim's lease lapses", async () => {
+    const { tenant } = await createActive();
+    // As if a runner's claim committed while its connection broke before the answer (a PgBouncer
+    // restart): `configuration` is `running` under a lease with 4 s left, and nobody holds it.
+    await sql(
+      "update provisioning_steps set status = 'running', started_at = now() - interval '56 seconds' where tenant_id = $1 and name = 'configuration'",
+      [tenant.id],
+    );
+    await sql("update provisioning_runs set state = 'running' where tenant_id = $1", [tenant.id]);
+    await deliver(tenant.id, 1);
+    // No sweep runs here: only the delivery that found the step busy can bring the run to its end.
+    const done = await waitForRun(tenant.id, "succeeded", 30_000);
+    expect(stepsByName(done).configuration).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(done.status).toBe("active");
+  }, 45_000);
 });
 
 describe("test hooks", () => {
