@@ -119,23 +119,8 @@ export interface WebhookDelivery {
   at: string;
 }
 
-export const WEBHOOK_EVENT_TYPES = [
-  "tenant.created",
-  "tenant.activated",
-  "tenant.provisioning_failed",
-  "tenant.updated",
-  "tenant.suspended",
-  "tenant.resumed",
-  "tenant.deleted",
-  "tenant.purged",
-  "tenant.isolation_changed",
-  "tenant.promotion_recommended",
-  "key.created",
-  "key.revoked",
-  "quota.exhausted",
-  "usage.hourly",
-  "webhook.test",
-] as const;
+/** The contract's event types, from the Worker's own list so the two cannot drift. */
+export { EVENT_TYPES as WEBHOOK_EVENT_TYPES } from "../../src/webhooks/event-types.ts";
 
 /** v1.1 Stripe meter export, one row per closed UTC hour. */
 export interface ExportHour {

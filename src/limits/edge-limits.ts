@@ -3,7 +3,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { upstashBreaker } from "../cache/circuit-breaker.ts";
 import type { Limits } from "../core/plans.ts";
 import { KEY_PREFIX } from "../cache/tenant-keys.ts";
-import { ReservationBook, type Reservation } from "./token-reservation.ts";
+import { ReservationBook, type Reservation, type UpstashRemainders } from "./token-reservation.ts";
 
 /** Past this, Upstash counts as down for this request and the runtime object's bucket decides. */
 export const LIMIT_TIMEOUT_MS = 500;
@@ -200,19 +200,7 @@ export async function checkEdgeLimits(
   const { bucket, daily, size: taken } = answer;
   const now = Date.now();
   const extra = bucket.success && (!daily || daily.success) ? taken - 1 : 0;
-  reservations.record(
-    tenantId,
-    {
-      config,
-      bucketRemaining: Math.max(0, bucket.remaining),
-      bucketResetAt: bucket.reset,
-      dailyRemaining: daily ? Math.max(0, daily.remaining) : null,
-      dailyResetAt: daily ? daily.reset : null,
-    },
-    taken,
-    extra,
-    now,
-  );
+  reservations.record(tenantId, remainders(config, bucket, daily), taken, extra, now);
 
   if (daily) noteQuotaSeen(tenantId, daily.remaining, now);
 
@@ -287,6 +275,17 @@ async function askWithFallback(limiters: TenantLimiters, size: number, defer: (p
   return askUpstash(limiters, 1, defer);
 }
 
+/** What Upstash said is left, as the isolate's reservation book keeps it. */
+function remainders(config: UpstashRemainders["config"], bucket: LimitResult, daily: LimitResult | undefined): UpstashRemainders {
+  return {
+    config,
+    bucketRemaining: Math.max(0, bucket.remaining),
+    bucketResetAt: bucket.reset,
+    dailyRemaining: daily ? Math.max(0, daily.remaining) : null,
+    dailyResetAt: daily ? daily.reset : null,
+  };
+}
+
 type UpstashAnswer = { bucket: LimitResult; daily: LimitResult | undefined; size: number } | "short" | "unreachable";
 
 async function askUpstash(limiters: TenantLimiters, size: number, defer: (p: Promise<unknown>) => void): Promise<UpstashAnswer> {
@@ -325,18 +324,7 @@ async function refillReservation(limiters: TenantLimiters, tenantId: string, con
       return;
     }
     const { bucket, daily } = answer;
-    reservations.refilled(
-      tenantId,
-      {
-        config,
-        bucketRemaining: Math.max(0, bucket.remaining),
-        bucketResetAt: bucket.reset,
-        dailyRemaining: daily ? Math.max(0, daily.remaining) : null,
-        dailyResetAt: daily ? daily.reset : null,
-      },
-      size,
-      Date.now(),
-    );
+    reservations.refilled(tenantId, remainders(config, bucket, daily), size, Date.now());
   } catch {
     reservations.refillFailed(tenantId, false);
   } finally {
