@@ -15,6 +15,8 @@ export interface AdmitRequest {
   backstop: boolean;
   /** Epoch ms after which the edge has given up waiting: the runtime then takes no lease. */
   deadline: number;
+  /** A block of slots the isolate asks for with the request (GrantRequest), given after the request's own. */
+  grant?: { grantId: string; want: number };
 }
 
 export type AdmitRefusal =
@@ -30,21 +32,55 @@ export type AdmitRefusal =
 
 export type AdmitResult =
   /** `waitedMs`: how long the request waited for a seat in a busy shard (0: none). */
-  | { ok: true; leaseId: string; context: TenantContext; waitedMs?: number }
+  | { ok: true; leaseId: string; context: TenantContext; waitedMs?: number; grant?: GrantResult }
   | { ok: false; code: AdmitRefusal; retryAfterMs: number; context: TenantContext };
 
 /**
- * Refusals an edge isolate decided without the runtime object (token bucket, quota, scope, status
- * gate), reported in batches (contract v1.1: within 1 s; see src/edge/refusal-tally.ts).
+ * What an edge isolate counted on its own, reported in batches (contract v1.1: within 1 s; see
+ * src/edge/edge-tally.ts): refusals it decided without the runtime object (token bucket, quota,
+ * scope, status gate), and the usage of requests it admitted with a grant.
  */
-export interface RefusalCounts {
+export interface EdgeCounts {
   tenantId: string;
-  /** Start of the UTC minute the refusals happened in: usage is counted per minute. */
+  /** Start of the UTC minute the requests happened in: usage is counted per minute. */
   minute: number;
+  /** Requests admitted with a grant, and what they did. */
+  requests: number;
+  readOps: number;
+  writeOps: number;
+  bytesIn: number;
+  bytesOut: number;
   /** Refusals by a limit (usage `rejected`). */
   rejected: number;
-  /** Every refusal, by outcome (metrics). */
+  /** Every request's outcome, admitted or refused (metrics). */
   outcomes: Partial<OutcomeCounts>;
+}
+
+/**
+ * How long an edge isolate admits requests with a grant after asking for it (or renewing it): a
+ * status change reaches every edge within this and one round trip (the contract's 1 s).
+ */
+export const GRANT_USE_MS = 500;
+
+/** An edge isolate asks for (or renews) a block of the tenant's concurrency slots. */
+export interface GrantRequest {
+  /** The edge's copy; the runtime keeps whichever of its own and this one is newer. */
+  context: TenantContext;
+  /** Chosen by the isolate; the same id renews the block. */
+  grantId: string;
+  /** Slots wanted (the runtime may give fewer). */
+  want: number;
+}
+
+export type GrantResult =
+  /** Admit up to `slots` requests at once, for `useForMs` from when the request was sent. */
+  | { ok: true; slots: number; useForMs: number; context: TenantContext }
+  /** No block now (a status other than active, a migration, a full shard): admit request by request. */
+  | { ok: false; context: TenantContext };
+
+/** Only an active tenant with no migration under way is admitted by edge isolates on their own. */
+export function grantable(context: TenantContext): boolean {
+  return context.status === "active" && !context.writesPaused && !context.migrating;
 }
 
 /** Upper bounds (seconds) of the admission wait histogram's buckets. */

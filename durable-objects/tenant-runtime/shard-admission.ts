@@ -90,6 +90,15 @@ export class ShardAdmission {
     return result;
   }
 
+  /**
+   * Seats for an edge isolate's block (lease `id`, new or renewed): only while nobody waits, and
+   * from the seats free now. When the shard is busy blocks end, and every request takes its fair turn.
+   */
+  block(id: string, tenantId: string, max: number, want: number, now = Date.now()): number {
+    if (this.queue.size() > 0) return 0;
+    return this.leases.block(id, tenantId, max, want, this.seats - this.leases.inUse(now), now);
+  }
+
   /** A lease given back: its seat goes to the next waiting request, if any. */
   release(leaseId: string): void {
     this.leases.release(leaseId);

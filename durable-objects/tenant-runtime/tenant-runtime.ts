@@ -4,7 +4,19 @@ import { openDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
 import { applyUsageBatch } from "../../src/metering/usage-sink.ts";
 import { outcomeOfRefusal } from "../../src/metering/outcomes.ts";
-import { statusRefusal, statusRetryAfterMs, type AdmitRefusal, type AdmitRequest, type AdmitResult, type RefusalCounts, type RuntimeSnapshot } from "./admission.ts";
+import {
+  GRANT_USE_MS,
+  grantable,
+  statusRefusal,
+  statusRetryAfterMs,
+  type AdmitRefusal,
+  type AdmitRequest,
+  type AdmitResult,
+  type EdgeCounts,
+  type GrantRequest,
+  type GrantResult,
+  type RuntimeSnapshot,
+} from "./admission.ts";
 import { type RequestUsage } from "../../src/core/usage.ts";
 import { BackstopBuckets } from "./backstop-bucket.ts";
 import { ContextStore } from "./context-store.ts";
@@ -110,7 +122,8 @@ export class TenantRuntime extends DurableObject<Env> {
     const current = this.contexts.get(context.id) ?? context;
     if (!seat.ok) return this.refuse(current, seat.code, seat.retryAfterMs);
     this.count(context.id, { requests: 1 });
-    return { ok: true, leaseId: seat.leaseId, context: current, waitedMs: seat.waitedMs };
+    const grant = request.grant ? this.giveBlock(current, request.grant.grantId, request.grant.want) : undefined;
+    return { ok: true, leaseId: seat.leaseId, context: current, waitedMs: seat.waitedMs, ...(grant ? { grant } : {}) };
   }
 
   /**
@@ -133,6 +146,32 @@ export class TenantRuntime extends DurableObject<Env> {
       deadline: request.deadline,
       recheck: () => statusRefusal(this.contexts.get(context.id) ?? context, request.write),
     });
+  }
+
+  /**
+   * A block of the tenant's concurrency slots an edge isolate admits with on its own for
+   * GRANT_USE_MS (src/edge/admission-grants.ts), or a renewal of it. The block counts against the
+   * tenant's limit (and the shard's seats) until the isolate ends it or its lease expires.
+   */
+  async grant(request: GrantRequest): Promise<GrantResult> {
+    return this.giveBlock(this.contexts.offer(request.context), request.grantId, request.want);
+  }
+
+  /** At most a quarter of the tenant's limit: an idle block never holds much of it from other isolates. */
+  private giveBlock(context: TenantContext, grantId: string, wanted: number): GrantResult {
+    const max = context.limits.maxConcurrentRequests;
+    const want = Math.min(wanted, Math.floor(max / 4));
+    if (!grantable(context) || want < 1) return { ok: false, context };
+    const slots =
+      context.isolation === "dedicated"
+        ? this.leases.block(grantId, context.id, max, want, Number.POSITIVE_INFINITY)
+        : this.seats.block(grantId, context.id, max, want);
+    return slots > 0 ? { ok: true, slots, useForMs: GRANT_USE_MS, context } : { ok: false, context };
+  }
+
+  /** The isolate is done with its block: its slots go back (to waiting requests first). */
+  async endGrant(grantId: string): Promise<void> {
+    this.seats.release(grantId);
   }
 
   async renewLease(leaseId: string): Promise<void> {
@@ -176,12 +215,12 @@ export class TenantRuntime extends DurableObject<Env> {
   }
 
   /**
-   * Refusals an edge isolate decided alone (rate, quota, scope, status), gathered for up to
-   * half a second (src/edge/refusal-tally.ts). A resent batch (same id) counts nothing.
+   * What edge isolates counted alone: refusals, and the usage of requests admitted with a grant,
+   * gathered for a moment (src/edge/edge-tally.ts). A resent batch (same id) counts nothing.
    */
-  async recordRefusals(batchId: string, reports: RefusalCounts[]): Promise<void> {
+  async recordEdgeCounts(batchId: string, reports: EdgeCounts[]): Promise<void> {
     if (!this.edgeReports.accept(batchId)) return;
-    for (const report of reports) this.count(report.tenantId, { rejected: report.rejected, outcomes: report.outcomes }, report.minute);
+    for (const { tenantId, minute, ...delta } of reports) this.count(tenantId, delta, minute);
   }
 
   /** Requests and realtime writes of the tenant still running here (a migration waits for zero). */

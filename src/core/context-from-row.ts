@@ -2,6 +2,9 @@ import { effectiveLimits, planFeatures } from "./plans.ts";
 import type { TenantRow } from "./tenant.ts";
 import type { TenantContext } from "./tenant-context.ts";
 
+const MIGRATING = new Set(["running", "switching"]);
+const migrationState = (row: TenantRow) => (row.migration as { state?: string } | null)?.state;
+
 /** The data plane's view of a tenant, from its row: the one place this mapping is made. */
 export function contextFromRow(row: TenantRow): TenantContext {
   const plan = row.plan;
@@ -16,6 +19,7 @@ export function contextFromRow(row: TenantRow): TenantContext {
     features: planFeatures(plan),
     configVersion: row.configVersion,
     gateway: row.gateway ?? null,
-    writesPaused: (row.migration as { state?: string } | null)?.state === "switching",
+    writesPaused: migrationState(row) === "switching",
+    migrating: MIGRATING.has(migrationState(row) ?? ""),
   };
 }

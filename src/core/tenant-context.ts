@@ -27,6 +27,8 @@ export interface TenantContext {
   gateway?: GatewaySettings | null;
   /** True for the moment an isolation migration switches storage: writes get 503 and a retry hint. */
   writesPaused?: boolean;
+  /** An isolation migration is under way: requests are admitted one by one, so it can drain them. */
+  migrating?: boolean;
 }
 
 /** The credential a data-plane request was made with. */

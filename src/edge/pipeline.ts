@@ -13,6 +13,7 @@ import {
   type AdmitRefusal,
   type AdmitRequest,
   type AdmitResult,
+  type GrantResult,
 } from "../../durable-objects/tenant-runtime/admission.ts";
 import { actorOf, type TenantContext } from "../core/tenant-context.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
@@ -22,7 +23,8 @@ import { tenantContextCache } from "./tenant-loader.ts";
 import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
 import { overlapsAdmission } from "./admitted-read.ts";
 import { emptyUsage, responseBytes } from "./usage-meter.ts";
-import { refusalTally } from "./refusal-tally.ts";
+import { edgeTally } from "./edge-tally.ts";
+import { admissionGrants, type Grant } from "./admission-grants.ts";
 import { log } from "../lib/log.ts";
 import { noteQuotaExhausted } from "../webhooks/quota-exhausted.ts";
 
@@ -122,7 +124,7 @@ function refuseKnownEmptyBucket(c: Context<AppEnv>, metering: boolean, defer: (p
   if (!known) return;
   const emptyUntil = knownEmptyBucket(known.id, known.limits);
   if (emptyUntil === undefined) return;
-  if (metering) refusalTally.note(c.env, known, "rate_limited", true, defer);
+  if (metering) edgeTally.refused(c.env, known, "rate_limited", true, defer);
   const retryAfterMs = Math.max(1, emptyUntil - Date.now());
   const state = { burst: { limit: known.limits.burst, remaining: 0, resetMs: retryAfterMs, window: 1 }, daily: null };
   throw new ApiError("rate_limited", REFUSAL.rate_limited.detail, { headers: rateLimitHeaders(state, known.limits), retryAfterMs, limit: known.limits.burst });
@@ -174,12 +176,12 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
    * isolate tallies it and reports the tally within the second (src/edge/refusal-tally.ts).
    */
   const refuseAtEdge = (refusal: Parameters<typeof outcomeOfRefusal>[0], code: ProblemCode, detail: string, retryAfterMs?: number): never => {
-    if (metering) refusalTally.note(c.env, tenant, outcomeOfRefusal(refusal), false, defer);
+    if (metering) edgeTally.refused(c.env, tenant, outcomeOfRefusal(refusal), false, defer);
     return refuse(code, detail, retryAfterMs);
   };
 
   if (limits.kind === "refused") {
-    if (metering) refusalTally.note(c.env, tenant, limits.code, true, defer);
+    if (metering) edgeTally.refused(c.env, tenant, limits.code, true, defer);
     if (limits.code === "quota_exceeded") defer(noteQuotaExhausted(c.env, services.redis, tenant));
     const detail = limits.code === "quota_exceeded" ? "The tenant's daily request quota is used up." : REFUSAL.rate_limited.detail;
     throw new ApiError(limits.code, detail, {
@@ -204,11 +206,25 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   if (edgeRefusal && edgeRefusal !== "writes_paused") refuseAtEdge(edgeRefusal, REFUSAL[edgeRefusal].code, REFUSAL[edgeRefusal].detail, 1000);
 
   progress.step = "admission";
+  const hooks = requestTestHooks(c.env, (name) => c.req.header(name));
+  c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
+  const granted = limits.kind === "allowed" && admitsWithGrant(c.req.path, hooks) ? admissionGrants.take(c.env, tenant, defer) : undefined;
+  if (granted) {
+    progress.step = "handler";
+    await runGranted(c, next, granted, { headers, hooks, metering, defer });
+    return;
+  }
   const runtime = runtimeFor(c.env, tenant);
   // A map read runs beside its admission rather than after it (src/edge/admitted-read.ts).
   const overlapped = overlapsAdmission(c.req.method, c.req.path);
-  const hooks = requestTestHooks(c.env, (name) => c.req.header(name));
-  const request = { context: tenant, write, backstop: limits.kind === "backstop", deadline: Date.now() + ADMIT_TIMEOUT_MS };
+  const ask = limits.kind === "allowed" && admitsWithGrant(c.req.path, hooks) ? admissionGrants.piggyback(c.env, tenant) : undefined;
+  const request: AdmitRequest = {
+    context: tenant,
+    write,
+    backstop: limits.kind === "backstop",
+    deadline: Date.now() + ADMIT_TIMEOUT_MS,
+    ...(ask ? { grant: { grantId: ask.grantId, want: ask.want } } : {}),
+  };
   const admission = timer
     .phase("admit", () => timer.roundTrip(overlapped ? "runtime-overlapped" : "runtime", () => admitWithin(runtime, request, hooks, defer)))
     .catch((error: unknown): AdmitResult => {
@@ -218,6 +234,11 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
       log.error(message, { requestId: c.get("requestId"), tenantId: tenant.id });
       return { ok: false, code: "too_late", retryAfterMs: 1000, context: tenant };
     });
+
+  if (ask) {
+    const settle = (answer: GrantResult | null | "unknown") => admissionGrants.settle(c.env, tenant.id, ask.grantId, answer, ask.sentAt, defer);
+    defer(admission.then((admitted) => settle(admitted.ok ? (admitted.grant ?? null) : admitted.code === "too_late" ? "unknown" : null), () => settle("unknown")));
+  }
 
   /** The runtime object's answer, authoritative: a refusal is thrown; an admission gives the lease and the context to use. */
   const accept = (admitted: AdmitResult): { leaseId: string; context: TenantContext } => {
@@ -258,7 +279,6 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     );
   };
 
-  c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
   if (overlapped) {
     // The read goes out with the edge's copy of the tenant while the runtime object decides. Its
     // answer stands only if the runtime object admits the request; a refusal replaces it.
@@ -280,5 +300,54 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     await next();
   } finally {
     finish(leaseId);
+  }
+}
+
+/**
+ * Requests an isolate may admit with a grant: all but the realtime upgrade (the runtime object
+ * takes the socket itself) and requests whose test hooks act on the runtime object's admission.
+ */
+function admitsWithGrant(path: string, hooks: RequestTestHooks): boolean {
+  return path !== REALTIME_PATH && hooks.admitDelayMs === 0 && !hooks.skipRelease;
+}
+
+/**
+ * A request admitted with the isolate's grant (src/edge/admission-grants.ts): no call to the
+ * runtime object. Its usage goes to the isolate's tally once answered (a streamed response's once
+ * streamed), then its slot goes back.
+ */
+async function runGranted(
+  c: Context<AppEnv>,
+  next: () => Promise<void>,
+  grant: Grant,
+  options: { headers: Record<string, string>; hooks: RequestTestHooks; metering: boolean; defer: (p: Promise<unknown>) => void },
+): Promise<void> {
+  const { headers, hooks, metering, defer } = options;
+  const tenant = c.get("tenant");
+  const context = grant.context.configVersion >= tenant.configVersion ? grant.context : tenant;
+  if (context.configVersion > tenant.configVersion) tenantContextCache(c.env).set(tenant.id, context);
+  c.set("tenant", context);
+  c.get("timer").addPhase("admit", 0);
+  let answered = false;
+  try {
+    if (hooks.holdMs) await sleep(hooks.holdMs);
+    await next();
+    answered = true;
+  } finally {
+    if (answered) for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
+    const streamed = c.get("streamed");
+    const runtime = () => runtimeFor(c.env, grant.placement);
+    const measured = streamed
+      ? holdLeaseWhile(streamed, () => runtime().renewLease(grant.id), leaseTtlMs(c.env))
+      : (metering && answered ? responseBytes(c.res) : Promise.resolve(0)).then((bytesOut) => ({ bytesOut }));
+    defer(
+      measured
+        .catch(() => ({ bytesOut: 0 }))
+        .then((bytes) => {
+          if (metering) edgeTally.admitted(c.env, context, { ...usage, ...bytes, outcome: outcomeOfStatus(answered ? c.res.status : 500) }, defer);
+          admissionGrants.give(c.env, grant, defer);
+        }),
+    );
   }
 }

@@ -137,6 +137,9 @@ async function forward(run: Run): Promise<void> {
   const target = run.scope(to);
 
   await run.step("prepare", async () => {
+    // Edges stop admitting the tenant's requests on their own (admission grants) and end their
+    // blocks within GRANT_USE_MS, long before the pause drains what is in flight.
+    await run.save({}, { publish: true });
     if (to === "dedicated") await ensureDedicatedSchema(db, run.tenantId);
     return { copiedUpTo: (await copyWatermark(db)).toISOString() };
   });
@@ -188,7 +191,7 @@ async function forward(run: Run): Promise<void> {
   await run.step("cleanup", async () => {
     await removeStorage(run, from);
   });
-  await run.save({ state: "succeeded", finishedAt: new Date().toISOString(), runner: null });
+  await run.save({ state: "succeeded", finishedAt: new Date().toISOString(), runner: null }, { publish: true });
   await recordAudit(db, {
     tenantId: run.tenantId,
     actor: "system",

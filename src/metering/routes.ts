@@ -3,7 +3,7 @@ import { ApiError } from "../http/problem.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
-import { reportRefusalsNow } from "../edge/refusal-tally.ts";
+import { reportEdgeCountsNow } from "../edge/edge-tally.ts";
 import { TenantIdParam } from "../core/tenant.ts";
 import { findTenantRow } from "../tenants/repository.ts";
 import { usageSeries, usageTotals, type Granularity } from "./usage-query.ts";
@@ -94,7 +94,7 @@ export const meteringRoutes = createRouter()
     const placements: Array<"shared" | "dedicated"> = row.migration ? ["shared", "dedicated"] : [row.isolation];
     try {
       // Refusals this isolate decided alone reach the runtime objects first (others report within 1 s).
-      await reportRefusalsNow(c.env);
+      await reportEdgeCountsNow(c.env);
       await Promise.all(placements.map((isolation) => runtimeFor(c.env, { id: row.id, isolation, region: row.region }).flushUsage(id)));
     } catch {
       throw new ApiError("unavailable", "Usage could not be written to Postgres yet; nothing is lost, retry later.", { retryAfterMs: 1000 });

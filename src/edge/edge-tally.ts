@@ -1,14 +1,15 @@
 import type { RequestOutcome } from "../core/outcomes.ts";
 import type { TenantContext } from "../core/tenant-context.ts";
-import type { RefusalCounts } from "../../durable-objects/tenant-runtime/admission.ts";
+import type { RequestUsage } from "../core/usage.ts";
+import type { EdgeCounts } from "../../durable-objects/tenant-runtime/admission.ts";
 import { runtimeFor, runtimeObjectName, type RuntimePlacement } from "../../durable-objects/tenant-runtime/stub.ts";
 import { log } from "../lib/log.ts";
 
 /**
- * How long an isolate gathers the refusals it decided alone before reporting them. The contract
- * (v1.1) allows 1 s; half of it leaves room for the call itself.
+ * How long an isolate gathers what it counted alone before reporting it. The contract (v1.1)
+ * allows 1 s for refusals; usage is reported sooner, so little is at risk if the isolate dies.
  */
-export const REPORT_AFTER_MS = 500;
+export const REPORT_AFTER_MS = 250;
 /** A batch whose report failed is sent again (same id: counted once) this many times in all. */
 const MAX_ATTEMPTS = 4;
 /** How long `reportRefusalsNow` waits for reports other requests have under way. */
@@ -20,7 +21,7 @@ interface Batch {
   /** Any tenant the runtime object serves: enough to reach the object. */
   placement: RuntimePlacement;
   /** By tenant and minute. */
-  counts: Map<string, RefusalCounts>;
+  counts: Map<string, EdgeCounts>;
   attempts: number;
 }
 
@@ -28,18 +29,36 @@ const minuteOf = (epochMs: number) => Math.floor(epochMs / 60_000) * 60_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Refusals decided at the edge (token bucket, quota, scope, status gate) cost no call on their
- * path: each is tallied here, per runtime object, and the tallies go to the objects in one call
- * per object at most every REPORT_AFTER_MS, from the `waitUntil` of the request that started the
- * tally. Per isolate, like every edge cache. Lost only if the isolate dies before reporting,
- * which the contract allows.
+ * What an isolate decides alone costs no call on the request's path: refusals (token bucket,
+ * quota, scope, status gate) and the usage of requests admitted with a grant
+ * (src/edge/admission-grants.ts) are tallied here, per runtime object, and the tallies go to the
+ * objects in one call per object at most every REPORT_AFTER_MS, from the `waitUntil` of the
+ * request that started the tally. Per isolate, like every edge cache.
  */
-class RefusalTally {
+class EdgeTally {
   private gathering = new Map<string, Batch>();
   private reportScheduled = false;
   private inFlight = 0;
 
-  note(env: Env, tenant: TenantContext, outcome: RequestOutcome, rejected: boolean, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
+  /** A refusal decided here; `rejected`: by a limit (usage counts it). */
+  refused(env: Env, tenant: TenantContext, outcome: RequestOutcome, rejected: boolean, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
+    const counts = this.countsOf(env, tenant, defer, now);
+    if (rejected) counts.rejected++;
+    counts.outcomes[outcome] = (counts.outcomes[outcome] ?? 0) + 1;
+  }
+
+  /** A request admitted with a grant, once answered: what it did. */
+  admitted(env: Env, tenant: TenantContext, usage: RequestUsage & { outcome: RequestOutcome }, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
+    const counts = this.countsOf(env, tenant, defer, now);
+    counts.requests++;
+    counts.readOps += usage.readOps;
+    counts.writeOps += usage.writeOps;
+    counts.bytesIn += usage.bytesIn;
+    counts.bytesOut += usage.bytesOut;
+    counts.outcomes[usage.outcome] = (counts.outcomes[usage.outcome] ?? 0) + 1;
+  }
+
+  private countsOf(env: Env, tenant: TenantContext, defer: (p: Promise<unknown>) => void, now: number): EdgeCounts {
     const name = runtimeObjectName(env, tenant);
     let batch = this.gathering.get(name);
     if (!batch) {
@@ -50,11 +69,9 @@ class RefusalTally {
     const key = `${tenant.id}@${minute}`;
     let counts = batch.counts.get(key);
     if (!counts) {
-      counts = { tenantId: tenant.id, minute, rejected: 0, outcomes: {} };
+      counts = { tenantId: tenant.id, minute, requests: 0, readOps: 0, writeOps: 0, bytesIn: 0, bytesOut: 0, rejected: 0, outcomes: {} };
       batch.counts.set(key, counts);
     }
-    if (rejected) counts.rejected++;
-    counts.outcomes[outcome] = (counts.outcomes[outcome] ?? 0) + 1;
     if (!this.reportScheduled) {
       this.reportScheduled = true;
       defer(
@@ -64,6 +81,7 @@ class RefusalTally {
         }),
       );
     }
+    return counts;
   }
 
   /** Sends everything gathered; a batch whose call failed is sent again, a few times, with its id. */
@@ -94,11 +112,11 @@ class RefusalTally {
   private async send(env: Env, batch: Batch): Promise<boolean> {
     batch.attempts++;
     try {
-      await runtimeFor(env, batch.placement).recordRefusals(batch.id, [...batch.counts.values()]);
+      await runtimeFor(env, batch.placement).recordEdgeCounts(batch.id, [...batch.counts.values()]);
       return true;
     } catch (error) {
       const givenUp = batch.attempts >= MAX_ATTEMPTS;
-      log[givenUp ? "error" : "warn"](givenUp ? "refusal counts given up after failed reports" : "refusal counts not reported yet; will resend", {
+      log[givenUp ? "error" : "warn"](givenUp ? "edge counts given up after failed reports" : "edge counts not reported yet; will resend", {
         tenantId: batch.placement.id,
         error,
       });
@@ -108,9 +126,9 @@ class RefusalTally {
 }
 
 /** Per isolate. */
-export const refusalTally = new RefusalTally();
+export const edgeTally = new EdgeTally();
 
-/** Before a usage flush: this isolate's refusals reach their runtime objects first. */
-export function reportRefusalsNow(env: Env): Promise<void> {
-  return refusalTally.reportNow(env);
+/** Before a usage flush: what this isolate counted reaches the runtime objects first. */
+export function reportEdgeCountsNow(env: Env): Promise<void> {
+  return edgeTally.reportNow(env);
 }
