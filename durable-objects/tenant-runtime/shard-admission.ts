@@ -92,11 +92,13 @@ export class ShardAdmission {
 
   /**
    * Seats for an edge isolate's block (lease `id`, new or renewed): only while nobody waits, and
-   * from the seats free now. When the shard is busy blocks end, and every request takes its fair turn.
+   * blocks and leases together in at most a quarter of the seats, so the idle seats of blocks never
+   * keep many requests waiting, and not for longer than a block lasts.
+   * When the shard gets busy blocks end, and every request takes its fair turn.
    */
   block(id: string, tenantId: string, max: number, want: number, now = Date.now()): number {
     if (this.queue.size() > 0) return 0;
-    return this.leases.block(id, tenantId, max, want, this.seats - this.leases.inUse(now), now);
+    return this.leases.block(id, tenantId, max, want, Math.floor(this.seats / 4) - this.leases.inUse(now), now);
   }
 
   /** A lease given back: its seat goes to the next waiting request, if any. */

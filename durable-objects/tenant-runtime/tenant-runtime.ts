@@ -37,6 +37,8 @@ import { answerRuntimeProbe } from "../../src/test-hooks/runtime-probe.ts";
 import { log } from "../../src/lib/log.ts";
 import { GatewaySockets } from "./gateway-sockets.ts";
 
+/** Tenants with a smaller `maxConcurrentRequests` get no blocks (see giveBlock). */
+const MIN_LIMIT_FOR_BLOCKS = 8;
 /** How often a warm-pinned (dedicated) runtime wakes itself so it is never cold. */
 const WARM_PIN_INTERVAL_MS = 30_000;
 const MAX_FLUSH_BACKOFF_MS = 60_000;
@@ -60,6 +62,8 @@ export class TenantRuntime extends DurableObject<Env> {
   private edgeReports!: EdgeReportLedger;
   private seats!: ShardAdmission;
   private readonly backstop = new BackstopBuckets();
+  /** When a block of each tenant was last given or renewed (see configure). */
+  private readonly blockGivenAt = new Map<string, number>();
   private nextAlarm: number | null = null;
   /** When this instance was constructed: a later value after idling means it hibernated and woke. */
   private readonly bootedAt = Date.now();
@@ -101,10 +105,27 @@ export class TenantRuntime extends DurableObject<Env> {
     });
   }
 
-  /** Pushed by the control plane on every change, so the gate holds even before edge caches expire. */
+  /**
+   * Pushed by the control plane on every change, so the gate holds even before edge caches expire.
+   * A gate that closes (suspended, deleted, a migration) answers once no edge can still admit the
+   * tenant with a block given earlier: the control plane's answer comes after every edge obeys it.
+   */
   async configure(context: TenantContext): Promise<void> {
     const kept = this.contexts.offer(context);
     if (kept.status === "deleted") this.hub.disconnect(kept.id, 1008, "tenant deleted");
+    if (!grantable(kept)) await sleep(this.blocksUsableFor(kept.id));
+  }
+
+  private noteBlockGiven(tenantId: string, now = Date.now()): void {
+    // Only the last GRANT_USE_MS matter: sweep older entries now and then, so the map stays small.
+    if (this.blockGivenAt.size >= 1000) for (const [id, at] of this.blockGivenAt) if (at + GRANT_USE_MS < now) this.blockGivenAt.delete(id);
+    this.blockGivenAt.set(tenantId, now);
+  }
+
+  /** How long blocks given for the tenant may still admit requests (an object just started cannot know its predecessor's). */
+  private blocksUsableFor(tenantId: string): number {
+    const lastGiven = Math.max(this.blockGivenAt.get(tenantId) ?? 0, this.bootedAt);
+    return Math.max(0, lastGiven + GRANT_USE_MS - Date.now());
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
@@ -157,16 +178,22 @@ export class TenantRuntime extends DurableObject<Env> {
     return this.giveBlock(this.contexts.offer(request.context), request.grantId, request.want);
   }
 
-  /** At most a quarter of the tenant's limit: an idle block never holds much of it from other isolates. */
+  /**
+   * At most a quarter of the tenant's limit, so an idle block never holds much of it from the
+   * requests the runtime admits itself; none under a limit of MIN_LIMIT_FOR_BLOCKS, where every
+   * slot counts and requests are admitted one by one.
+   */
   private giveBlock(context: TenantContext, grantId: string, wanted: number): GrantResult {
     const max = context.limits.maxConcurrentRequests;
     const want = Math.min(wanted, Math.floor(max / 4));
-    if (!grantable(context) || want < 1) return { ok: false, context };
+    if (!grantable(context) || max < MIN_LIMIT_FOR_BLOCKS) return { ok: false, context };
     const slots =
       context.isolation === "dedicated"
         ? this.leases.block(grantId, context.id, max, want, Number.POSITIVE_INFINITY)
         : this.seats.block(grantId, context.id, max, want);
-    return slots > 0 ? { ok: true, slots, useForMs: GRANT_USE_MS, context } : { ok: false, context };
+    if (slots === 0) return { ok: false, context };
+    this.noteBlockGiven(context.id);
+    return { ok: true, slots, useForMs: GRANT_USE_MS, context };
   }
 
   /** The isolate is done with its block: its slots go back (to waiting requests first). */
@@ -332,6 +359,7 @@ export class TenantRuntime extends DurableObject<Env> {
     this.usage.take(tenantId);
     this.outbox.purge(tenantId);
     this.backstop.forget(tenantId);
+    this.blockGivenAt.delete(tenantId);
     if (this.contexts.ids().length === 0) await this.ctx.storage.delete("warmPinned");
   }
 

@@ -10,6 +10,8 @@ import { log } from "../lib/log.ts";
  * allows 1 s for refusals; usage is reported sooner, so little is at risk if the isolate dies.
  */
 export const REPORT_AFTER_MS = 250;
+/** Usage of admitted requests goes sooner: an isolate that dies takes at most this much with it. */
+export const USAGE_REPORT_AFTER_MS = 20;
 /** A batch whose report failed is sent again (same id: counted once) this many times in all. */
 const MAX_ATTEMPTS = 4;
 /** How long `reportRefusalsNow` waits for reports other requests have under way. */
@@ -37,7 +39,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 class EdgeTally {
   private gathering = new Map<string, Batch>();
-  private reportScheduled = false;
+  /** When the gathered counts are to be reported; undefined while nothing is gathered. */
+  private reportDue: number | undefined;
   private inFlight = 0;
 
   /** A refusal decided here; `rejected`: by a limit (usage counts it). */
@@ -47,10 +50,17 @@ class EdgeTally {
     counts.outcomes[outcome] = (counts.outcomes[outcome] ?? 0) + 1;
   }
 
+  /**
+   * A request admitted with a grant, counted as it starts and reported at once (beside its work,
+   * not in its way): `requests` stays exact even if the isolate dies right after answering.
+   */
+  started(env: Env, tenant: TenantContext, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
+    this.countsOf(env, tenant, defer, now, 0).requests++;
+  }
+
   /** A request admitted with a grant, once answered: what it did. */
-  admitted(env: Env, tenant: TenantContext, usage: RequestUsage & { outcome: RequestOutcome }, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
-    const counts = this.countsOf(env, tenant, defer, now);
-    counts.requests++;
+  answered(env: Env, tenant: TenantContext, usage: RequestUsage & { outcome: RequestOutcome }, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
+    const counts = this.countsOf(env, tenant, defer, now, USAGE_REPORT_AFTER_MS);
     counts.readOps += usage.readOps;
     counts.writeOps += usage.writeOps;
     counts.bytesIn += usage.bytesIn;
@@ -58,7 +68,7 @@ class EdgeTally {
     counts.outcomes[usage.outcome] = (counts.outcomes[usage.outcome] ?? 0) + 1;
   }
 
-  private countsOf(env: Env, tenant: TenantContext, defer: (p: Promise<unknown>) => void, now: number): EdgeCounts {
+  private countsOf(env: Env, tenant: TenantContext, defer: (p: Promise<unknown>) => void, now: number, reportAfterMs = REPORT_AFTER_MS): EdgeCounts {
     const name = runtimeObjectName(env, tenant);
     let batch = this.gathering.get(name);
     if (!batch) {
@@ -72,11 +82,14 @@ class EdgeTally {
       counts = { tenantId: tenant.id, minute, requests: 0, readOps: 0, writeOps: 0, bytesIn: 0, bytesOut: 0, rejected: 0, outcomes: {} };
       batch.counts.set(key, counts);
     }
-    if (!this.reportScheduled) {
-      this.reportScheduled = true;
+    const due = now + reportAfterMs;
+    if (this.reportDue === undefined || due < this.reportDue) {
+      // A report sooner than the one planned (usage after refusals): the later one finds little left.
+      this.reportDue = due;
       defer(
-        sleep(REPORT_AFTER_MS).then(() => {
-          this.reportScheduled = false;
+        sleep(reportAfterMs).then(() => {
+          if (this.reportDue !== due) return;
+          this.reportDue = undefined;
           return this.report(env);
         }),
       );

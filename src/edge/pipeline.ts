@@ -328,6 +328,7 @@ async function runGranted(
   if (context.configVersion > tenant.configVersion) tenantContextCache(c.env).set(tenant.id, context);
   c.set("tenant", context);
   c.get("timer").addPhase("admit", 0);
+  if (metering) edgeTally.started(c.env, context, defer);
   let answered = false;
   try {
     if (hooks.holdMs) await sleep(hooks.holdMs);
@@ -345,7 +346,7 @@ async function runGranted(
       measured
         .catch(() => ({ bytesOut: 0 }))
         .then((bytes) => {
-          if (metering) edgeTally.admitted(c.env, context, { ...usage, ...bytes, outcome: outcomeOfStatus(answered ? c.res.status : 500) }, defer);
+          if (metering) edgeTally.answered(c.env, context, { ...usage, ...bytes, outcome: outcomeOfStatus(answered ? c.res.status : 500) }, defer);
           admissionGrants.give(c.env, grant, defer);
         }),
     );

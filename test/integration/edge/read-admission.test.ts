@@ -1,20 +1,38 @@
 // Map reads go to the database beside the runtime object's admission, not after it: the runtime
-// object still decides, and a refused read's answer never reaches the caller.
+// object still decides, and a refused read's answer never reaches the caller. After the first request
+// an isolate admits with its grant (src/edge/admission-grants.ts), and no runtime-object trip is made.
 import { describe, expect, it } from "vitest";
 import { admin, expectProblem, testHooks } from "../../support/api.ts";
 import { activeTenant } from "../../support/tenants.ts";
+import { flushedUsageTotals } from "../../support/control-plane.ts";
 
 const roundTrips = (header: string | null) => Object.fromEntries((header ?? "").split(", ").map((entry) => entry.split("=")).map(([name, count]) => [name, Number(count)]));
 
 describe("a map read overlaps its admission", () => {
   it("makes its runtime-object round trip beside the database's, while a write waits for admission first", async () => {
-    const t = await activeTenant({ plan: "pro", overrides: { maxConcurrentRequests: 100 } });
+    // A limit under 8 gets no admission grant: every request goes to the runtime object.
+    const t = await activeTenant({ plan: "pro", overrides: { maxConcurrentRequests: 4 } });
     expect((await t.call("PUT", "/v1/maps/m/k", { body: 1 })).status).toBe(200);
     const read = await t.call("GET", "/v1/maps/m/k");
     expect(read.status).toBe(200);
     expect(roundTrips(read.headers.get("x-round-trips"))).toMatchObject({ db: 1, runtime: 0, "runtime-overlapped": 1 });
     const written = await t.call("PUT", "/v1/maps/m/k", { body: 2 });
     expect(roundTrips(written.headers.get("x-round-trips"))).toMatchObject({ runtime: 1, "runtime-overlapped": 0 });
+  });
+
+  it("admits reads and writes with the isolate's grant after the first request: no runtime-object round trip at all", async () => {
+    const t = await activeTenant({ plan: "pro", overrides: { maxConcurrentRequests: 100 } });
+    const first = await t.call("PUT", "/v1/maps/m/k", { body: 1 });
+    expect(roundTrips(first.headers.get("x-round-trips"))).toMatchObject({ runtime: 1 });
+    const read = await t.call("GET", "/v1/maps/m/k");
+    expect(read.status).toBe(200);
+    expect(JSON.parse(read.text)).toMatchObject({ value: 1 });
+    expect(roundTrips(read.headers.get("x-round-trips"))).toMatchObject({ db: 1, runtime: 0, "runtime-overlapped": 0 });
+    const written = await t.call("PUT", "/v1/maps/m/k", { body: 2 });
+    expect(written.status).toBe(200);
+    expect(roundTrips(written.headers.get("x-round-trips"))).toMatchObject({ db: 1, runtime: 0, "runtime-overlapped": 0 });
+    // Every request still counts, exactly.
+    expect((await flushedUsageTotals(t)).requests).toBe(3);
   });
 
   it("answers the runtime object's refusal, not the read, when the tenant is at its concurrency limit", async () => {
