@@ -51,6 +51,14 @@ export async function forwardToOrigin(incoming: Request, target: GatewayTarget, 
   if (upstream.status < 200 || upstream.status > 599) {
     throw new ApiError("bad_gateway", `The origin answered with status ${upstream.status}.`);
   }
+  return originAnswer(upstream, bytesIn);
+}
+
+/**
+ * The origin's answer as the client gets it: status and headers less the hop-by-hop ones, the body
+ * streamed through a byte count whose end releases the lease.
+ */
+export function originAnswer(upstream: Response, bytesIn: Promise<number>): Forwarded {
   // The Response copies the origin's headers (natively); the hop-by-hop ones come out of the copy.
   const answer = (body: ReadableStream<Uint8Array> | null) =>
     new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
