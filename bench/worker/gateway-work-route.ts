@@ -4,7 +4,8 @@
 // hop-by-hop ones, the body through the byte count to its end). The request is the one this route
 // got, readdressed to /gw/orders/42; the origin's answer is what the gateway scenario's origin sends.
 // Timed over the whole loop (locally workerd's clock advances while code runs, at 1 ms resolution).
-// Answers { iterations, loopMs, usPerRequest }. Benchmark Worker only.
+// `part=request` or `part=answer` times one half alone. Answers { iterations, loopMs, usPerRequest }.
+// Benchmark Worker only.
 import { effectiveLimits, planFeatures } from "../../src/core/plans.ts";
 import type { TenantContext } from "../../src/core/tenant-context.ts";
 import { originAnswer } from "../../src/gateway/forward.ts";
@@ -34,19 +35,28 @@ const tenant: TenantContext = {
 };
 
 export async function gatewayWorkRoute(request: Request): Promise<Response> {
-  const iterations = Math.min(1_000_000, Math.max(1, Number(new URL(request.url).searchParams.get("iterations") ?? 1000) || 1000));
+  const params = new URL(request.url).searchParams;
+  const iterations = Math.min(1_000_000, Math.max(1, Number(params.get("iterations") ?? 1000) || 1000));
+  const part = params.get("part") ?? "all";
+  const outbound = part !== "answer";
+  const inbound = part !== "request";
   const incoming = new Request(new URL("/gw/orders/42", request.url), request);
   const caller = { tenant, credential: { kind: "api_key" as const, keyId: "key_benchgatewaywork", scopes: ["read" as const, "write" as const] }, requestId: "req_benchgatewaywork" };
   const signing = { secret: "bench-gateway-work-secret", keyId: "default" };
   let checksum = 0;
   const started = performance.now();
   for (let i = 0; i < iterations; i++) {
-    const url = new URL(incoming.url);
-    const target = gatewayTarget({ GATEWAY_ORIGIN: "" }, tenant, url)!;
-    const headers = await originHeaders(incoming, url, target.url, caller, signing, false);
-    const forwarded = originAnswer(new Response(ORIGIN_BODY, { status: 200, headers: ORIGIN_HEADERS }), Promise.resolve(0));
-    checksum += (await forwarded.response.arrayBuffer()).byteLength + (await forwarded.done).bytesOut + headers.get("Signature")!.length;
+    if (outbound) {
+      const url = new URL(incoming.url);
+      const target = gatewayTarget({ GATEWAY_ORIGIN: "" }, tenant, url)!;
+      const headers = await originHeaders(incoming, url, target.url, caller, signing, false);
+      checksum += headers.get("Signature")!.length;
+    }
+    if (inbound) {
+      const forwarded = originAnswer(new Response(ORIGIN_BODY, { status: 200, headers: ORIGIN_HEADERS }), Promise.resolve(0));
+      checksum += (await forwarded.response.arrayBuffer()).byteLength + (await forwarded.done).bytesOut;
+    }
   }
   const loopMs = performance.now() - started;
-  return Response.json({ iterations, loopMs, usPerRequest: (loopMs * 1000) / iterations, checksum });
+  return Response.json({ part, iterations, loopMs, usPerRequest: (loopMs * 1000) / iterations, checksum });
 }
