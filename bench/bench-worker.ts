@@ -6,6 +6,7 @@
 //   /bench/bare/<path>      the same data-plane handlers without tenancy (bench/worker/bare-app.ts)
 //   GET /bench/decision     the blocked-tenant decision loop inside workerd (bench/worker/decision-route.ts)
 //   /bench/passthrough/<path>  a plain proxy to the origin in X-Bench-Origin: what the gateway is compared against
+//   GET /bench/gateway-work the gateway's own work per request, without pipeline or network (bench/worker/gateway-work-route.ts)
 //   GET /bench/counts       invocations, runtime-object calls, queue messages, SQLite rows so far (bench/worker/op-counts.ts)
 // Metering on/off is the METERING variable (METERING=off), read by the pipeline and the runtime object.
 import type { ProvisioningQueueMessage } from "../src/provisioning/messages.ts";
@@ -13,6 +14,7 @@ import { openRedis } from "../src/cache/redis.ts";
 import edge from "../workers/edge.ts";
 import { createBareApp } from "./worker/bare-app.ts";
 import { decisionRoute } from "./worker/decision-route.ts";
+import { gatewayWorkRoute } from "./worker/gateway-work-route.ts";
 import { COUNTS_PATH, countInvocation, countingEnv, countQueueBatch, countsResponse } from "./worker/op-counts.ts";
 
 export * from "../workers/edge.ts";
@@ -42,6 +44,7 @@ export default {
     if (url.pathname === "/bench/hello") return new Response("Hello World!");
     if (url.pathname === "/bench/subrequest") return openRedis(env).ping().then((pong) => new Response(pong));
     if (url.pathname === "/bench/decision") return decisionRoute(request, env);
+    if (url.pathname === "/bench/gateway-work") return gatewayWorkRoute(request);
     if (url.pathname.startsWith(`${PASSTHROUGH_PREFIX}/`)) return passThrough(request, url);
     if (url.pathname.startsWith(`${BARE_PREFIX}/`)) {
       url.pathname = url.pathname.slice(BARE_PREFIX.length);

@@ -50,7 +50,7 @@ const SCENARIOS: Scenario[] = [
 const USAGE = `usage: npm run bench [-- --quick] [-- --only <id>[,<id>…]] [-- --network edge]
   --quick        shorter runs, 100 tenants, 10 provisioning (under 3 minutes)
   --network <m>  added delays on the Worker's hops: loopback (default), edge, or
-                 postgres:25/2,runtime:10/1,upstash:2/0.4 (round trip / jitter, ms); with edge and
+                 postgres:25/2,runtime:10/1,upstash:2/0.4,origin:25/2 (round trip / jitter, ms); with edge and
                  without --only, only the latency scenarios run (throughput under delay measures the delay)
   --only <ids>   run only these scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}
   --list         list the scenarios and exit`;

@@ -3,7 +3,7 @@
 //
 //   TENANTRY_NETWORK=edge          the default edge model below
 //   TENANTRY_NETWORK=loopback      no added delay (default)
-//   TENANTRY_NETWORK=postgres:25/2,runtime:10/1,upstash:2/0.4
+//   TENANTRY_NETWORK=postgres:25/2,runtime:10/1,upstash:2/0.4,origin:25/2
 //                                  per hop: round-trip ms / jitter ms (each one-way leg gets half the
 //                                  round trip plus up to half the jitter, uniformly at random)
 
@@ -22,6 +22,11 @@ export interface NetworkModel {
   runtime: LinkDelay;
   /** Edge ↔ Upstash Redis: the REST bridge. */
   upstash: LinkDelay;
+  /**
+   * Edge ↔ a gateway origin (the tenant's own backend, /gw/*). Applied by the origins the
+   * benchmarks start (bench/scenarios/gateway.ts), never by the local stack: an origin is not ours.
+   */
+  origin: LinkDelay;
 }
 
 const NONE: LinkDelay = { oneWayMs: 0, jitterMs: 0 };
@@ -31,23 +36,24 @@ const link = (rttMs: number, jitterMs: number): LinkDelay => ({ oneWayMs: rttMs 
 /**
  * Default edge model (docs/BENCHMARKS.md, "Network model"): a Worker in a PoP away from the
  * database's region reaches Neon in ~25 ms RTT, its runtime object (placed once, often nearer) in
- * ~10 ms, and Upstash (global replication, a read region near most PoPs) in ~2 ms.
+ * ~10 ms, and Upstash (global replication, a read region near most PoPs) in ~2 ms. A gateway
+ * origin (an existing backend, in one region like the database) is as far as Neon: ~25 ms.
  */
 export const NETWORK_MODELS: Record<string, NetworkModel> = {
-  loopback: { name: "loopback", postgres: NONE, runtime: NONE, upstash: NONE },
-  edge: { name: "edge", postgres: link(25, 2), runtime: link(10, 1), upstash: link(2, 0.4) },
+  loopback: { name: "loopback", postgres: NONE, runtime: NONE, upstash: NONE, origin: NONE },
+  edge: { name: "edge", postgres: link(25, 2), runtime: link(10, 1), upstash: link(2, 0.4), origin: link(25, 2) },
 };
 
-/** `edge`, `loopback`, or `postgres:25/2,runtime:10/1,upstash:2/0.4` (round trip / jitter, ms). */
+/** `edge`, `loopback`, or `postgres:25/2,runtime:10/1,upstash:2/0.4,origin:25/2` (round trip / jitter, ms). */
 export function parseNetworkModel(text: string | undefined): NetworkModel {
   if (!text) return NETWORK_MODELS.loopback!;
   const named = NETWORK_MODELS[text];
   if (named) return named;
   const model: NetworkModel = { ...NETWORK_MODELS.loopback!, name: text };
   for (const part of text.split(",")) {
-    const match = /^(postgres|runtime|upstash):(\d+(?:\.\d+)?)(?:\/(\d+(?:\.\d+)?))?$/.exec(part.trim());
-    if (!match) throw new Error(`network model "${text}": expected edge, loopback or hop:rttMs[/jitterMs],… (hops: postgres, runtime, upstash)`);
-    model[match[1] as "postgres" | "runtime" | "upstash"] = link(Number(match[2]), Number(match[3] ?? 0));
+    const match = /^(postgres|runtime|upstash|origin):(\d+(?:\.\d+)?)(?:\/(\d+(?:\.\d+)?))?$/.exec(part.trim());
+    if (!match) throw new Error(`network model "${text}": expected edge, loopback or hop:rttMs[/jitterMs],… (hops: postgres, runtime, upstash, origin)`);
+    model[match[1] as "postgres" | "runtime" | "upstash" | "origin"] = link(Number(match[2]), Number(match[3] ?? 0));
   }
   return model;
 }

@@ -1,7 +1,7 @@
 import { ApiError } from "../http/problem.ts";
 import { log } from "../lib/log.ts";
 import type { RequestUsage } from "../core/usage.ts";
-import { forwardableResponseHeaders } from "./headers.ts";
+import { dropHopByHop } from "./headers.ts";
 import { declaredLength, meteredBody } from "./metered-stream.ts";
 import type { GatewayTarget } from "./target.ts";
 
@@ -51,15 +51,28 @@ export async function forwardToOrigin(incoming: Request, target: GatewayTarget, 
   if (upstream.status < 200 || upstream.status > 599) {
     throw new ApiError("bad_gateway", `The origin answered with status ${upstream.status}.`);
   }
-  const responseHeaders = forwardableResponseHeaders(upstream.headers);
+  return originAnswer(upstream, bytesIn);
+}
+
+/**
+ * The origin's answer as the client gets it: status and headers less the hop-by-hop ones, the body
+ * streamed through a byte count whose end releases the lease.
+ */
+export function originAnswer(upstream: Response, bytesIn: Promise<number>): Forwarded {
+  // The Response copies the origin's headers (natively); the hop-by-hop ones come out of the copy.
+  const answer = (body: ReadableStream<Uint8Array> | null) =>
+    new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: upstream.headers });
   if (!upstream.body) {
-    return { response: new Response(null, { status: upstream.status, headers: responseHeaders }), done: bytesIn.then((bytes) => ({ bytesIn: bytes, bytesOut: 0 })) };
+    const response = answer(null);
+    dropHopByHop(response.headers);
+    return { response, done: bytesIn.then((bytes) => ({ bytesIn: bytes, bytesOut: 0 })) };
   }
   // workerd hands a compressed body over decoded (and encodes it again on the way out): its
   // length is no longer the declared one.
   const encoded = (upstream.headers.get("Content-Encoding") ?? "identity").toLowerCase() !== "identity";
-  if (encoded) responseHeaders.delete("Content-Length");
   const metered = meteredBody(upstream.body, encoded ? null : declaredLength(upstream.headers));
-  const response = new Response(metered.body, { status: upstream.status, statusText: upstream.statusText, headers: responseHeaders });
+  const response = answer(metered.body);
+  dropHopByHop(response.headers);
+  if (encoded) response.headers.delete("Content-Length");
   return { response, done: Promise.all([bytesIn, metered.done]).then(([inBytes, outBytes]) => ({ bytesIn: inBytes, bytesOut: outBytes })) };
 }

@@ -5,55 +5,66 @@
  */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-connection"]);
 
+const NONE_LISTED: ReadonlySet<string> = new Set();
+
 /** Header names listed in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */
-function connectionListed(headers: Headers): Set<string> {
+function connectionListed(headers: Headers): ReadonlySet<string> {
+  const connection = headers.get("Connection");
+  if (!connection) return NONE_LISTED;
   const listed = new Set<string>();
-  for (const name of (headers.get("Connection") ?? "").split(",")) {
+  for (const name of connection.split(",")) {
     const trimmed = name.trim().toLowerCase();
     if (trimmed) listed.add(trimmed);
   }
   return listed;
 }
 
-function isHopByHop(name: string, listed: Set<string>): boolean {
+function isHopByHop(name: string, listed: ReadonlySet<string>): boolean {
   return HOP_BY_HOP.has(name) || name.startsWith("proxy-") || listed.has(name);
 }
 
-/** The client's headers as the origin may see them, before the gateway adds its own. */
+/** Whether a client's request header stays off the origin's request. */
+function dropsFromRequest(name: string, listed: ReadonlySet<string>, websocket: boolean): boolean {
+  if (name === "authorization" || name === "host" || name === "forwarded" || name.startsWith("tenantry-")) return true;
+  // `Expect: 100-continue` is answered by this hop (workerd reads the body anyway); passed on, the
+  // origin's interim 100 would come back as if it were the answer.
+  if (name === "expect") return true;
+  // A WebSocket handshake keeps its Upgrade: that is how the origin knows what is asked.
+  if (websocket && name === "upgrade") return false;
+  return isHopByHop(name, listed);
+}
+
+/**
+ * The client's headers as the origin may see them, before the gateway adds its own: workerd's own
+ * copy of them, less the few that must not cross.
+ */
 export function forwardableRequestHeaders(incoming: Headers, websocket: boolean): Headers {
+  const out = new Headers(incoming);
   const listed = connectionListed(incoming);
-  const out = new Headers();
-  for (const [name, value] of incoming) {
-    if (name === "authorization" || name === "host" || name === "forwarded" || name.startsWith("tenantry-")) continue;
-    // `Expect: 100-continue` is answered by this hop (workerd reads the body anyway); passed on, the
-    // origin's interim 100 would come back as if it were the answer.
-    if (name === "expect") continue;
-    // A WebSocket handshake keeps its Upgrade: that is how the origin knows what is asked.
-    if (websocket && name === "upgrade") {
-      out.set(name, value);
-      continue;
-    }
-    if (isHopByHop(name, listed)) continue;
-    out.append(name, value);
+  let drop: string[] | undefined;
+  for (const name of out.keys()) {
+    if (dropsFromRequest(name, listed, websocket)) (drop ??= []).push(name);
   }
+  if (drop) for (const name of drop) out.delete(name);
   return out;
 }
 
-/** The origin's response headers less the hop-by-hop ones. */
-export function forwardableResponseHeaders(incoming: Headers): Headers {
-  const listed = connectionListed(incoming);
-  const out = new Headers();
-  for (const [name, value] of incoming) {
-    if (isHopByHop(name, listed)) continue;
-    out.append(name, value);
+/**
+ * Removes the hop-by-hop headers of an origin's response from `headers` (a mutable copy of them,
+ * e.g. a new Response's): the copy is workerd's own, and most answers have one or two to drop.
+ */
+export function dropHopByHop(headers: Headers): Headers {
+  const listed = connectionListed(headers);
+  let drop: string[] | undefined;
+  for (const name of headers.keys()) {
+    if (isHopByHop(name, listed)) (drop ??= []).push(name);
   }
-  // Each Set-Cookie stays its own line (they cannot be joined with commas).
-  if (incoming.has("set-cookie")) {
-    out.delete("set-cookie");
-    for (const cookie of incoming.getAll("set-cookie")) out.append("set-cookie", cookie);
-  }
-  return out;
+  if (drop) for (const name of drop) headers.delete(name);
+  return headers;
 }
+
+/** The origin's response headers less the hop-by-hop ones (Set-Cookie lines stay apart). */
+export const forwardableResponseHeaders = (incoming: Headers): Headers => dropHopByHop(new Headers(incoming));
 
 /** RFC 7239 `Forwarded`: the client as the gateway saw it (any value the client sent is dropped). */
 export function forwardedHeader(clientIp: string | null, proto: string, host: string | null): string {

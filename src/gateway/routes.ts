@@ -19,16 +19,17 @@ export const gatewayRoutes = createRouter();
 
 gatewayRoutes.all(`${GATEWAY_PREFIX}/*`, async (c) => {
   const tenant = c.get("tenant");
-  const target = gatewayTarget(c.env, tenant, c.req.url);
+  const request = c.req.raw;
+  const url = new URL(request.url);
+  const target = gatewayTarget(c.env, tenant, url);
   if (!target) throw new ApiError("not_found", "No gateway origin is configured for this tenant.");
   const signing = signingConfig(c.env);
   if (!signing) {
     log.error("GATEWAY_SIGNING_SECRET is not set: the gateway forwards nothing unsigned", { requestId: c.get("requestId") });
     throw new ApiError("unavailable", "The gateway is not configured yet; retry later.", { retryAfterMs: 60_000 });
   }
-  const request = c.req.raw;
   const websocket = isWebSocketUpgrade(request);
-  const headers = await originHeaders(request, target.url, { tenant, credential: c.get("credential"), requestId: c.get("requestId") }, signing, websocket);
+  const headers = await originHeaders(request, url, target.url, { tenant, credential: c.get("credential"), requestId: c.get("requestId") }, signing, websocket);
   if (websocket) {
     return proxyWebSocket(runtimeFor(c.env, tenant), tenant, target, headers, (promise) => c.executionCtx.waitUntil(promise));
   }

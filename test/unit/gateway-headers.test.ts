@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { forwardableRequestHeaders, forwardedHeader } from "../../src/gateway/headers.ts";
-import { signatureBase } from "../../src/gateway/signature.ts";
+import { forwardableRequestHeaders, forwardableResponseHeaders, forwardedHeader } from "../../src/gateway/headers.ts";
+import { signatureBase, signatureHeaders } from "../../src/gateway/signature.ts";
 import { mergeGateway } from "../../src/gateway/settings.ts";
 
 describe("gateway request headers", () => {
@@ -31,6 +31,15 @@ describe("gateway request headers", () => {
     expect(out.has("connection")).toBe(false);
   });
 
+  it("drop an origin's hop-by-hop response headers and keep each Set-Cookie line", () => {
+    const incoming = new Headers({ Connection: "keep-alive, X-Hop", "Keep-Alive": "timeout=5", "X-Hop": "1", "Transfer-Encoding": "chunked", "Content-Type": "text/plain" });
+    incoming.append("Set-Cookie", "a=1; Path=/");
+    incoming.append("Set-Cookie", "b=2; Path=/");
+    const out = forwardableResponseHeaders(incoming);
+    expect([...new Set(out.keys())].sort()).toEqual(["content-type", "set-cookie"]);
+    expect([...out].filter(([name]) => name === "set-cookie").map(([, value]) => value)).toEqual(["a=1; Path=/", "b=2; Path=/"]);
+  });
+
   it("say who forwarded, per RFC 7239", () => {
     expect(forwardedHeader("203.0.113.7", "https", "api.example.com")).toBe("for=203.0.113.7;proto=https;host=api.example.com");
     expect(forwardedHeader("2001:db8::1", "https", "127.0.0.1:8787")).toBe('for="[2001:db8::1]";proto=https;host="127.0.0.1:8787"');
@@ -52,6 +61,19 @@ describe("gateway signature base", () => {
         '"@signature-params": ("@method" "@target-uri" "tenantry-tenant-id" "tenantry-credential" "tenantry-scopes" "tenantry-request-id");created=1700000000;keyid="k1";alg="hmac-sha256"',
       ].join("\n"),
     );
+  });
+});
+
+describe("gateway signature", () => {
+  it("is the same from header values as from a Headers object", async () => {
+    const values = { "tenantry-tenant-id": "ten_1", "tenantry-credential": "jwt:u1", "tenantry-scopes": "read,write", "tenantry-request-id": "req_1" };
+    const input = { method: "get", targetUri: "https://o.example/x", created: 1700000000, keyId: "default" };
+    const fromValues = await signatureHeaders({ ...input, headers: values }, "s3cret");
+    const fromHeaders = await signatureHeaders({ ...input, headers: new Headers(values) }, "s3cret");
+    expect(fromValues).toEqual(fromHeaders);
+    expect(fromValues.signatureInput).toBe('tenantry=("@method" "@target-uri" "tenantry-tenant-id" "tenantry-credential" "tenantry-scopes" "tenantry-request-id");created=1700000000;keyid="default";alg="hmac-sha256"');
+    // Another secret, another signature (the imported key is cached per secret).
+    expect((await signatureHeaders({ ...input, headers: values }, "other")).signature).not.toBe(fromValues.signature);
   });
 });
 

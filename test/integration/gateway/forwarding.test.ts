@@ -101,6 +101,8 @@ describe("gateway forwarding", () => {
     // The answer: the origin's headers, plus the platform's.
     expect(response.headers.get("x-origin")).toBe("test");
     expect(response.headers.get("set-cookie")).toBe("a=1; Path=/, b=2; Path=/");
+    // Each cookie on its own line, as the origin sent them (cookies cannot be joined with commas).
+    expect((response.headers as unknown as { getSetCookie(): string[] }).getSetCookie()).toEqual(["a=1; Path=/", "b=2; Path=/"]);
     expect(response.headers.get("x-request-id")).toBe("req-gw-1");
     expect(response.headers.get("ratelimit")).toMatch(/^"burst";r=\d+;t=\d+/);
     expect(response.headers.get("ratelimit-policy")).toContain('"burst";q=200;w=1');
