@@ -22,6 +22,24 @@ describe("LeaseTable", () => {
     });
   });
 
+  it("gives an edge's block the slots it asks for within the limit and the room, renews it in place, and frees them all at its end", async () => {
+    await inside(harness(), ({ leases }) => {
+      expect(leases.acquire("ten_a", 8, 0)).not.toBeNull();
+      expect(leases.block("blk_1", "ten_a", 8, 4, Number.POSITIVE_INFINITY, 0)).toBe(4);
+      expect(leases.held("ten_a", 0)).toBe(5);
+      // Renewed bigger: only what the limit leaves (8 − 1 lease), and the room caps the growth.
+      expect(leases.block("blk_1", "ten_a", 8, 10, Number.POSITIVE_INFINITY, 0)).toBe(7);
+      expect(leases.acquire("ten_a", 8, 0)).toBeNull();
+      expect(leases.block("blk_1", "ten_a", 8, 2, 0, 0)).toBe(2);
+      expect(leases.held("ten_a", 0)).toBe(3);
+      expect(leases.block("blk_2", "ten_a", 8, 4, 0, 0)).toBe(0);
+      expect(leases.held("ten_a", 0)).toBe(3);
+      leases.release("blk_1");
+      expect(leases.held("ten_a", 0)).toBe(1);
+      expect(leases.inUse(0)).toBe(1);
+    });
+  });
+
   it("counts each tenant apart: one full tenant does not block another", async () => {
     await inside(harness(), ({ leases }) => {
       expect(leases.acquire("ten_a", 1, 0)).not.toBeNull();

@@ -108,6 +108,14 @@ describe("changes reach every edge within 1 second", () => {
     expect(resumedIn).toBeLessThan(1000);
   });
 
+  it("a suspension holds from the control plane's answer even while the isolate admits with its grant", async () => {
+    const t = await activeTenant({ plan: "pro" });
+    for (let i = 0; i < 3; i++) expect((await t.call("PUT", "/v1/maps/m/k", { body: i })).status).toBe(200);
+    expect((await admin("PATCH", `/v1/tenants/${t.id}`, { body: { status: "suspended" } })).status).toBe(200);
+    expectProblem(await t.call("PUT", "/v1/maps/m/k", { body: 9 }), 403, "tenant_suspended");
+    expect((await t.call("GET", "/v1/maps/m/k")).body).toMatchObject({ value: 2 });
+  });
+
   it("an override and a plan change show in limits", async () => {
     const t = await activeTenant({ plan: "free" });
     expect((await t.call("GET", "/v1/me")).body.limits.burst).toBe(20);

@@ -215,6 +215,18 @@ describe("concurrency leases", () => {
     expect((await t.call("GET", "/v1/me")).status).toBe(200);
   });
 
+  it("never exceeds maxConcurrentRequests when the isolate admits with its grant beside the runtime object", async () => {
+    const t = await activeTenant({ plan: "pro", overrides: { maxConcurrentRequests: 8, burst: 200, requestsPerSecond: 200 } });
+    // Sequential requests first: the isolate gets its block (a quarter of the limit).
+    for (let i = 0; i < 3; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    const responses = await Promise.all(Array.from({ length: 14 }, () => t.call("GET", "/v1/me", { headers: testHooks({ "X-Test-Hold-Ms": "800" }) })));
+    const admitted = responses.filter((r) => r.status === 200).length;
+    expect(admitted).toBeLessThanOrEqual(8);
+    expect(admitted).toBeGreaterThanOrEqual(6);
+    for (const response of responses.filter((r) => r.status !== 200)) expectProblem(response, 429, "concurrency_limited");
+    expect((await flushedUsageTotals(t)).requests).toBe(3 + admitted);
+  });
+
   it("lets a lease that is never released expire on its own", async () => {
     const t = await activeTenant({ plan: "free", overrides: { maxConcurrentRequests: 1 } });
     const leaked = await t.call("GET", "/v1/me", { headers: testHooks({ "X-Test-Skip-Release": "1" }) });
