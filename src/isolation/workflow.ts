@@ -184,7 +184,7 @@ async function forward(run: Run): Promise<void> {
     async () => {
       if (await takeInjectedFault(run.env, run.services.redis, run.row, "migration:diverge")) await divergeOneRow(db, target);
       const verifiedSince = run.record.verifiedSince ? new Date(run.record.verifiedSince) : undefined;
-      const verified = await syncAndVerifyFinalDelta(db, source, target, new Date(run.record.copiedUpTo!), verifiedSince);
+      const verified = await syncAndVerifyFinalDelta(db, run.services.dbHttp, source, target, new Date(run.record.copiedUpTo!), verifiedSince);
       run.markPause("synced");
       return { verified };
     },
