@@ -167,9 +167,12 @@ interface SideSummary {
   changed: Fingerprint;
 }
 
-/** The side's row count (index-only) and the checksum of its rows changed since `changedSince`, as one statement. */
-function summaryStatement(tenantId: string, changedSince: Date | undefined) {
-  const all = sql`select count(*) from ${mapRecords} where ${eq(mapRecords.tenantId, tenantId)}`;
+/**
+ * The side's row count (index-only; with `total` false, 0: the caller knows it) and the checksum of
+ * its rows changed since `changedSince`, as one statement.
+ */
+function summaryStatement(tenantId: string, changedSince: Date | undefined, total = true) {
+  const all = total ? sql`select count(*) from ${mapRecords} where ${eq(mapRecords.tenantId, tenantId)}` : sql`select 0`;
   const changed = and(eq(mapRecords.tenantId, tenantId), since(changedSince));
   return sql`
     select (${all})::int as records,
@@ -181,6 +184,12 @@ const summaryOf = (result: { rows: Record<string, unknown>[] }): SideSummary => 
   const row = result.rows[0]!;
   return { records: Number(row.records), changed: { records: Number(row.changed), checksum: String(row.checksum) } };
 };
+
+/** The tenant's row count on one side, in one trip: O(records), so taken while writes still flow. */
+export async function countRecords(http: HttpDatabase, scope: TenantDataScope): Promise<number> {
+  const [, result] = await http.batch([http.execute(tenantScopeStatement(scope)), http.execute(sql`select count(*)::int as records from ${mapRecords} where ${eq(mapRecords.tenantId, scope.id)}`)] as const);
+  return Number(result.rows[0]!.records);
+}
 
 async function summarizeIn(tx: Transaction, tenantId: string, changedSince: Date | undefined): Promise<SideSummary> {
   return summaryOf(await tx.execute(summaryStatement(tenantId, changedSince)));
@@ -204,6 +213,7 @@ function pageOverHttp(http: HttpDatabase, tenantId: string, from: Position | und
     .limit(PAGE);
 }
 
+/** The upsert of `upsert`, over HTTP, saying of each row whether it was new (xmax = 0: inserted, not updated). */
 function upsertOverHttp(http: HttpDatabase, rows: RecordRow[]) {
   return http
     .insert(mapRecords)
@@ -211,7 +221,8 @@ function upsertOverHttp(http: HttpDatabase, rows: RecordRow[]) {
     .onConflictDoUpdate({
       target: [mapRecords.tenantId, mapRecords.map, mapRecords.key],
       set: { value: sql`excluded.value`, version: sql`excluded.version`, bytes: sql`excluded.bytes`, updatedAt: sql`excluded.updated_at` },
-    });
+    })
+    .returning({ inserted: sql<number>`(xmax = 0)::int` });
 }
 
 /**
@@ -226,8 +237,12 @@ function upsertOverHttp(http: HttpDatabase, rows: RecordRow[]) {
  *   vanished rows looked for.
  * Writes wait for every round trip here, so it is two HTTP batches (each one transaction, one trip):
  * the source's delta and summary, then the target's upsert and summary. The source is frozen (writes
- * paused and drained), so the two sides need no shared snapshot. Throws VerificationFailed on any
- * difference (the caller rolls back: nothing was switched).
+ * paused and drained), so the two sides need no shared snapshot. The target's count, O(records), may
+ * be given (`targetRecords`, counted while writes still flowed: only this migration writes the target);
+ * then the target's is that count plus the rows the upsert inserted. A wrong sum can only be too large
+ * (an updated row taken for an inserted one), which leads to the exact recount below, never to a
+ * delete missed. Throws VerificationFailed on any difference (the caller rolls back: nothing was
+ * switched).
  */
 export async function syncAndVerifyFinalDelta(
   db: Database,
@@ -237,6 +252,10 @@ export async function syncAndVerifyFinalDelta(
   copiedSince: Date,
   /** Undefined for a migration recorded before full verification moved out of the pause: then everything is compared. */
   verifiedSince: Date | undefined,
+  /** The target's row count before this copy, if known (see above). */
+  targetRecords?: number,
+  /** Told when the counts differed and the vanished rows were looked for (diagnostics). */
+  onRecount?: () => void,
 ): Promise<Fingerprint> {
   const [, firstPage, sourceSummary] = await http.batch([
     http.execute(tenantScopeStatement(source)),
@@ -252,10 +271,16 @@ export async function syncAndVerifyFinalDelta(
   }
   const upserts = [];
   for (let start = 0; start < rows.length; start += PAGE) upserts.push(upsertOverHttp(http, rows.slice(start, start + PAGE)));
-  const targetBatch = await http.batch([http.execute(tenantScopeStatement(target)), ...upserts, http.execute(summaryStatement(target.id, verifiedSince))]);
-  let right = summaryOf(targetBatch[targetBatch.length - 1] as { rows: Record<string, unknown>[] });
+  const counted = targetRecords === undefined;
+  const [, ...results] = await http.batch([http.execute(tenantScopeStatement(target)), ...upserts, http.execute(summaryStatement(target.id, verifiedSince, counted))]);
+  let right = summaryOf(results.pop() as { rows: Record<string, unknown>[] });
+  if (!counted) {
+    const inserted = (results as Array<Array<{ inserted: unknown }>>).flat().filter((row) => Number(row.inserted) === 1).length;
+    right = { ...right, records: targetRecords + inserted };
+  }
   if (right.records > left.records) {
-    // A delete since the full verification: find the vanished rows (a scan of the tenant's keys).
+    // A delete since the full verification (or an over-count, above): find the vanished rows (a scan of the tenant's keys) and count again.
+    onRecount?.();
     right = await db.transaction(async (tx) => {
       await removeVanishedIn(tx, source, target);
       return summarizeIn(tx, target.id, verifiedSince);

@@ -9,7 +9,7 @@ import { publishTenantChange } from "../tenants/publish-change.ts";
 import type { TenantRow } from "../core/tenant.ts";
 import { MIGRATION_STEPS, type MigrationRecord, type MigrationStep } from "./migration-record.ts";
 import { copyWatermark, loadTenant, migrationOf, saveMigration } from "./migration-store.ts";
-import { copyRecords, deleteAllRecords, divergeOneRow, syncAndVerify, syncAndVerifyFinalDelta } from "./record-copy.ts";
+import { copyRecords, countRecords, deleteAllRecords, divergeOneRow, syncAndVerify, syncAndVerifyFinalDelta } from "./record-copy.ts";
 
 const CLAIM_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -33,6 +33,9 @@ class Run {
 
   /** Ms from `pausedAt` to the end of each phase of the pause (kept on the record: pausePhasesMs). */
   readonly pausePhases: Record<string, number> = {};
+
+  /** The target's row count, taken as the pause began (lost on a resumption: the final sync then counts). */
+  targetRecords: number | undefined;
 
   markPause(phase: string): void {
     if (this.record.pausedAt) this.pausePhases[phase] = Date.now() - Date.parse(this.record.pausedAt);
@@ -106,7 +109,7 @@ function message(error: unknown): string {
 }
 
 /** Runtime objects answer in about a millisecond: poll often, every millisecond here is writes held. */
-const DRAIN_POLL_MS = 5;
+const DRAIN_POLL_MS = 2;
 
 async function drain(run: Run): Promise<void> {
   const context = contextFromRow(run.row);
@@ -172,10 +175,15 @@ async function forward(run: Run): Promise<void> {
   await run.step(
     "pause",
     async () => {
+      // The target's count (O(records)) while the pause begins rather than in the final sync: only
+      // this migration writes the target, and it does not until then.
+      const counting = countRecords(run.services.dbHttp, target).catch(() => undefined);
       await run.save({ state: "switching", pausedAt: run.record.pausedAt ?? new Date().toISOString() }, { publish: true });
       run.markPause("refusing");
       await drain(run);
       run.markPause("drained");
+      run.targetRecords = await counting;
+      run.markPause("counted");
     },
     { end: true },
   );
@@ -184,7 +192,7 @@ async function forward(run: Run): Promise<void> {
     async () => {
       if (await takeInjectedFault(run.env, run.services.redis, run.row, "migration:diverge")) await divergeOneRow(db, target);
       const verifiedSince = run.record.verifiedSince ? new Date(run.record.verifiedSince) : undefined;
-      const verified = await syncAndVerifyFinalDelta(db, run.services.dbHttp, source, target, new Date(run.record.copiedUpTo!), verifiedSince);
+      const verified = await syncAndVerifyFinalDelta(db, run.services.dbHttp, source, target, new Date(run.record.copiedUpTo!), verifiedSince, run.targetRecords, () => run.markPause("recounting"));
       run.markPause("synced");
       return { verified };
     },

@@ -165,6 +165,11 @@ describe("POST /v1/tenants/{id}/isolation (online isolation migration)", () => {
     expect(Math.max(0, ...writer.pauses)).toBeLessThan(2000);
     const stepMs = (name: string) => demoted.migration.steps.find((s: { name: string }) => s.name === name).durationMs;
     expect(stepMs("sync")).toBeLessThan(stepMs("verify"));
+    // Where the pause went, in order; with no delete, the target's count before the pause plus the
+    // rows the final upsert inserted equals the source's, so no scan for vanished rows was needed.
+    const phases = demoted.migration.pausePhasesMs;
+    expect(Object.keys(phases)).toEqual(["refusing", "drained", "counted", "synced", "switched", "resumed"]);
+    expect(phases.switched).toBeGreaterThanOrEqual(demoted.migration.writePauseMs);
     expect(writer.retryHints.every((ms) => ms > 0 && ms <= 250)).toBe(true);
     await expectAcknowledgedWrites(t, writer);
     expect((await t.call("GET", "/v1/maps/bulk/b004999")).body.value).toEqual({ i: 4999 });
