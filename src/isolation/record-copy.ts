@@ -236,8 +236,9 @@ function upsertOverHttp(http: HttpDatabase, rows: RecordRow[]) {
  *   copy), so equal counts (index-only) prove no delete was missed; only when they differ are the
  *   vanished rows looked for.
  * Writes wait for every round trip here, so it is two HTTP batches (each one transaction, one trip):
- * the source's delta and summary, then the target's upsert and summary. The source is frozen (writes
- * paused and drained), so the two sides need no shared snapshot. The target's count, O(records), may
+ * the source's delta and checksum, then the target's upsert and checksum, with the source's count
+ * beside them. The source is frozen (writes paused and drained), so no two of these need a shared
+ * snapshot. The target's count, O(records), may
  * be given (`targetRecords`, counted while writes still flowed: only this migration writes the target);
  * then the target's is that count plus the rows the upsert inserted. A wrong sum can only be too large
  * (an updated row taken for an inserted one), which leads to the exact recount below, never to a
@@ -257,12 +258,14 @@ export async function syncAndVerifyFinalDelta(
   /** Told when the counts differed and the vanished rows were looked for (diagnostics). */
   onRecount?: () => void,
 ): Promise<Fingerprint> {
+  // The source's count, O(records), runs beside the copy rather than before it: the source is frozen.
+  const sourceRecords = countRecords(http, source);
+  sourceRecords.catch(() => undefined); // awaited below; not unhandled if the copy fails first
   const [, firstPage, sourceSummary] = await http.batch([
     http.execute(tenantScopeStatement(source)),
     pageOverHttp(http, source.id, undefined, copiedSince),
-    http.execute(summaryStatement(source.id, verifiedSince)),
+    http.execute(summaryStatement(source.id, verifiedSince, false)),
   ] as const);
-  const left = summaryOf(sourceSummary);
   const rows: RecordRow[] = [...firstPage];
   // More than a page changed (a writer faster than the catch-up): the rest, a page a trip.
   for (let page = firstPage; page.length === PAGE; ) {
@@ -278,6 +281,7 @@ export async function syncAndVerifyFinalDelta(
     const inserted = (results as Array<Array<{ inserted: unknown }>>).flat().filter((row) => Number(row.inserted) === 1).length;
     right = { ...right, records: targetRecords + inserted };
   }
+  const left = { ...summaryOf(sourceSummary), records: await sourceRecords };
   if (right.records > left.records) {
     // A delete since the full verification (or an over-count, above): find the vanished rows (a scan of the tenant's keys) and count again.
     onRecount?.();
