@@ -96,6 +96,8 @@ async function migrate(ctx: Ctx, tenantId: string, key: string, level: "shared" 
     serverPauseMs: tenant.migration.writePauseMs as number,
     records: tenant.migration.verified?.records as number,
     steps,
+    /** Where the server's pause went: ms from its start to the end of each phase. */
+    pausePhasesMs: tenant.migration.pausePhasesMs as Record<string, number> | undefined,
     pauses: results.flatMap((r) => r.pauses),
     writeMs: results.flatMap((r) => r.writeMs),
     acknowledged: results.reduce((sum, r) => sum + r.acknowledged, 0),

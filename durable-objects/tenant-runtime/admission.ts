@@ -105,9 +105,11 @@ export interface RuntimeSnapshot {
 
 /**
  * How long a write refused by an isolation migration's pause should wait: the pause holds writes
- * only for the last small delta and the switch (tens of ms, src/isolation/workflow.ts).
+ * only for the last small delta and the switch (src/isolation/workflow.ts). From a writer's first
+ * refusal to the pause's end was about 40 ms at 10 000 records on a loaded machine (docs/BENCHMARKS.md,
+ * "Session 7: write pause").
  */
-export const WRITE_PAUSE_RETRY_MS = 100;
+export const WRITE_PAUSE_RETRY_MS = 50;
 
 /** The retry hint of a status-gate refusal. */
 export function statusRetryAfterMs(refusal: AdmitRefusal): number {

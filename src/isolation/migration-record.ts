@@ -49,6 +49,11 @@ export interface MigrationRecord {
   /** The longest time writes were paused, in ms (set after the switch). */
   writePauseMs: number | null;
   pausedAt: string | null;
+  /**
+   * Where the pause went: ms from `pausedAt` to the end of each of its phases (refusing, drained,
+   * synced, switched, resumed), as the runner's clock saw them. Diagnostics for the benchmark.
+   */
+  pausePhasesMs?: Record<string, number>;
   /** Who runs it now (one runner at a time; a stale claim may be taken over). */
   runner: { token: string; until: string } | null;
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, inArray, or, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../db/client.ts";
+import type { Database, HttpDatabase, Transaction } from "../db/client.ts";
 import { mapRecords } from "../storage/schema.ts";
 import { tenantScopeStatement, withTenantData, type TenantDataScope } from "../storage/tenant-data.ts";
 
@@ -167,16 +167,62 @@ interface SideSummary {
   changed: Fingerprint;
 }
 
-/** One round trip: the side's row count (index-only) and the checksum of its rows changed since `changedSince`. */
-async function summarizeIn(tx: Transaction, tenantId: string, changedSince: Date | undefined): Promise<SideSummary> {
-  const all = sql`select count(*) from ${mapRecords} where ${eq(mapRecords.tenantId, tenantId)}`;
+/**
+ * The side's row count (index-only; with `total` false, 0: the caller knows it) and the checksum of
+ * its rows changed since `changedSince`, as one statement.
+ */
+function summaryStatement(tenantId: string, changedSince: Date | undefined, total = true) {
+  const all = total ? sql`select count(*) from ${mapRecords} where ${eq(mapRecords.tenantId, tenantId)}` : sql`select 0`;
   const changed = and(eq(mapRecords.tenantId, tenantId), since(changedSince));
-  const result = await tx.execute<{ records: number; changed: number; checksum: string }>(sql`
+  return sql`
     select (${all})::int as records,
            (select count(*) from ${mapRecords} where ${changed})::int as changed,
-           (select coalesce(sum(${rowHash}), 0) from ${mapRecords} where ${changed})::text as checksum`);
+           (select coalesce(sum(${rowHash}), 0) from ${mapRecords} where ${changed})::text as checksum`;
+}
+
+const summaryOf = (result: { rows: Record<string, unknown>[] }): SideSummary => {
   const row = result.rows[0]!;
   return { records: Number(row.records), changed: { records: Number(row.changed), checksum: String(row.checksum) } };
+};
+
+/** The tenant's row count on one side, in one trip: O(records), so taken while writes still flow. */
+export async function countRecords(http: HttpDatabase, scope: TenantDataScope): Promise<number> {
+  const [, result] = await http.batch([http.execute(tenantScopeStatement(scope)), http.execute(sql`select count(*)::int as records from ${mapRecords} where ${eq(mapRecords.tenantId, scope.id)}`)] as const);
+  return Number(result.rows[0]!.records);
+}
+
+async function summarizeIn(tx: Transaction, tenantId: string, changedSince: Date | undefined): Promise<SideSummary> {
+  return summaryOf(await tx.execute(summaryStatement(tenantId, changedSince)));
+}
+
+/** pageIn over HTTP: one statement of a batch that starts with the side's scoping statement. */
+function pageOverHttp(http: HttpDatabase, tenantId: string, from: Position | undefined, changedSince: Date) {
+  return http
+    .select({
+      tenantId: mapRecords.tenantId,
+      map: mapRecords.map,
+      key: mapRecords.key,
+      value: sql<string>`${mapRecords.value}::text`,
+      version: mapRecords.version,
+      bytes: mapRecords.bytes,
+      updatedAt: sql<string>`${mapRecords.updatedAt}::text`,
+    })
+    .from(mapRecords)
+    .where(and(eq(mapRecords.tenantId, tenantId), after(from), since(changedSince)))
+    .orderBy(asc(mapRecords.map), asc(mapRecords.key))
+    .limit(PAGE);
+}
+
+/** The upsert of `upsert`, over HTTP, saying of each row whether it was new (xmax = 0: inserted, not updated). */
+function upsertOverHttp(http: HttpDatabase, rows: RecordRow[]) {
+  return http
+    .insert(mapRecords)
+    .values(rows.map((row) => ({ ...row, value: sql`${row.value}::jsonb`, updatedAt: sql`${row.updatedAt}::timestamptz` })))
+    .onConflictDoUpdate({
+      target: [mapRecords.tenantId, mapRecords.map, mapRecords.key],
+      set: { value: sql`excluded.value`, version: sql`excluded.version`, bytes: sql`excluded.bytes`, updatedAt: sql`excluded.updated_at` },
+    })
+    .returning({ inserted: sql<number>`(xmax = 0)::int` });
 }
 
 /**
@@ -189,42 +235,65 @@ async function summarizeIn(tx: Transaction, tenantId: string, changedSince: Date
  * - a delete leaves the target one row more than the source (it has every source key after the
  *   copy), so equal counts (index-only) prove no delete was missed; only when they differ are the
  *   vanished rows looked for.
- * One transaction that switches sides, so the whole proof costs about eight round trips while
- * writes wait. Throws VerificationFailed on any difference (the caller rolls back: nothing was
+ * Writes wait for every round trip here, so it is two HTTP batches (each one transaction, one trip):
+ * the source's delta and checksum, then the target's upsert and checksum, with the source's count
+ * beside them. The source is frozen (writes paused and drained), so no two of these need a shared
+ * snapshot. The target's count, O(records), may
+ * be given (`targetRecords`, counted while writes still flowed: only this migration writes the target);
+ * then the target's is that count plus the rows the upsert inserted. A wrong sum can only be too large
+ * (an updated row taken for an inserted one), which leads to the exact recount below, never to a
+ * delete missed. Throws VerificationFailed on any difference (the caller rolls back: nothing was
  * switched).
  */
 export async function syncAndVerifyFinalDelta(
   db: Database,
+  http: HttpDatabase,
   source: TenantDataScope,
   target: TenantDataScope,
   copiedSince: Date,
   /** Undefined for a migration recorded before full verification moved out of the pause: then everything is compared. */
   verifiedSince: Date | undefined,
+  /** The target's row count before this copy, if known (see above). */
+  targetRecords?: number,
+  /** Told when the counts differed and the vanished rows were looked for (diagnostics). */
+  onRecount?: () => void,
 ): Promise<Fingerprint> {
-  return db.transaction(async (tx) => {
-    let position: Position | undefined;
-    let left: SideSummary;
-    for (;;) {
-      await tx.execute(tenantScopeStatement(source));
-      const rows = await pageIn(tx, source.id, position, copiedSince);
-      if (rows.length < PAGE) left = await summarizeIn(tx, source.id, verifiedSince);
-      await tx.execute(tenantScopeStatement(target));
-      await upsert(tx, rows);
-      if (rows.length < PAGE) break;
-      position = positionAfter(rows);
-    }
-    let right = await summarizeIn(tx, target.id, verifiedSince);
-    if (right.records > left!.records) {
-      // A delete since the full verification: find the vanished rows (a scan of the tenant's keys).
+  // The source's count, O(records), runs beside the copy rather than before it: the source is frozen.
+  const sourceRecords = countRecords(http, source);
+  sourceRecords.catch(() => undefined); // awaited below; not unhandled if the copy fails first
+  const [, firstPage, sourceSummary] = await http.batch([
+    http.execute(tenantScopeStatement(source)),
+    pageOverHttp(http, source.id, undefined, copiedSince),
+    http.execute(summaryStatement(source.id, verifiedSince, false)),
+  ] as const);
+  const rows: RecordRow[] = [...firstPage];
+  // More than a page changed (a writer faster than the catch-up): the rest, a page a trip.
+  for (let page = firstPage; page.length === PAGE; ) {
+    [, page] = await http.batch([http.execute(tenantScopeStatement(source)), pageOverHttp(http, source.id, positionAfter(page), copiedSince)] as const);
+    rows.push(...page);
+  }
+  const upserts = [];
+  for (let start = 0; start < rows.length; start += PAGE) upserts.push(upsertOverHttp(http, rows.slice(start, start + PAGE)));
+  const counted = targetRecords === undefined;
+  const [, ...results] = await http.batch([http.execute(tenantScopeStatement(target)), ...upserts, http.execute(summaryStatement(target.id, verifiedSince, counted))]);
+  let right = summaryOf(results.pop() as { rows: Record<string, unknown>[] });
+  if (!counted) {
+    const inserted = (results as Array<Array<{ inserted: unknown }>>).flat().filter((row) => Number(row.inserted) === 1).length;
+    right = { ...right, records: targetRecords + inserted };
+  }
+  const left = { ...summaryOf(sourceSummary), records: await sourceRecords };
+  if (right.records > left.records) {
+    // A delete since the full verification (or an over-count, above): find the vanished rows (a scan of the tenant's keys) and count again.
+    onRecount?.();
+    right = await db.transaction(async (tx) => {
       await removeVanishedIn(tx, source, target);
-      right = await summarizeIn(tx, target.id, verifiedSince);
-    }
-    const l = left!;
-    if (l.records !== right.records || l.changed.records !== right.changed.records || l.changed.checksum !== right.changed.checksum) {
-      throw new VerificationFailed("final delta", { records: l.records, checksum: l.changed.checksum }, { records: right.records, checksum: right.changed.checksum });
-    }
-    return { records: l.records, checksum: l.changed.checksum };
-  });
+      return summarizeIn(tx, target.id, verifiedSince);
+    });
+  }
+  if (left.records !== right.records || left.changed.records !== right.changed.records || left.changed.checksum !== right.changed.checksum) {
+    throw new VerificationFailed("final delta", { records: left.records, checksum: left.changed.checksum }, { records: right.records, checksum: right.changed.checksum });
+  }
+  return { records: left.records, checksum: left.changed.checksum };
 }
 
 /**

@@ -9,12 +9,18 @@ import { publishTenantChange } from "../tenants/publish-change.ts";
 import type { TenantRow } from "../core/tenant.ts";
 import { MIGRATION_STEPS, type MigrationRecord, type MigrationStep } from "./migration-record.ts";
 import { copyWatermark, loadTenant, migrationOf, saveMigration } from "./migration-store.ts";
-import { copyRecords, deleteAllRecords, divergeOneRow, syncAndVerify, syncAndVerifyFinalDelta } from "./record-copy.ts";
+import { copyRecords, countRecords, deleteAllRecords, divergeOneRow, syncAndVerify, syncAndVerifyFinalDelta } from "./record-copy.ts";
 
 const CLAIM_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 10_000;
 
 export type MigrationOutcome = "succeeded" | "rolled_back" | "busy" | "stale";
+
+interface SaveOptions {
+  /** A change the data plane must see (pause, switch): bump configVersion and push the new context. */
+  publish?: boolean;
+  isolation?: "shared" | "dedicated";
+}
 
 class Run {
   constructor(
@@ -25,6 +31,16 @@ class Run {
     public record: MigrationRecord,
   ) {}
 
+  /** Ms from `pausedAt` to the end of each phase of the pause (kept on the record: pausePhasesMs). */
+  readonly pausePhases: Record<string, number> = {};
+
+  /** The target's row count, taken as the pause began (lost on a resumption: the final sync then counts). */
+  targetRecords: number | undefined;
+
+  markPause(phase: string): void {
+    if (this.record.pausedAt) this.pausePhases[phase] = Date.now() - Date.parse(this.record.pausedAt);
+  }
+
   get tenantId() {
     return this.row.id;
   }
@@ -33,14 +49,19 @@ class Run {
     return { id: this.row.id, isolation };
   }
 
-  async save(changes: Partial<MigrationRecord>, options: { publish?: boolean; isolation?: "shared" | "dedicated" } = {}): Promise<void> {
+  async save(changes: Partial<MigrationRecord>, options: SaveOptions = {}): Promise<void> {
+    await this.commit(changes, options);
+    if (options.publish) await this.publishEverywhere();
+  }
+
+  /** The update alone: with `publish`, the data plane's copies are now stale until publishEverywhere. */
+  async commit(changes: Partial<MigrationRecord>, options: SaveOptions = {}): Promise<void> {
     const runner = "runner" in changes ? changes.runner! : { token: this.token, until: new Date(Date.now() + CLAIM_MS).toISOString() };
     const record = { ...this.record, ...changes, runner };
     const row = await saveMigration(this.services.db, this.tenantId, { record, expectRunner: this.token, ...options });
     if (!row) throw new Error("the migration was taken over by another runner");
     this.row = row;
     this.record = record;
-    if (options.publish) await this.publishEverywhere();
   }
 
   /** The new context to the tenant's runtime objects on both tiers: edges may still route to either. */
@@ -88,7 +109,7 @@ function message(error: unknown): string {
 }
 
 /** Runtime objects answer in about a millisecond: poll often, every millisecond here is writes held. */
-const DRAIN_POLL_MS = 5;
+const DRAIN_POLL_MS = 2;
 
 async function drain(run: Run): Promise<void> {
   const context = contextFromRow(run.row);
@@ -157,8 +178,15 @@ async function forward(run: Run): Promise<void> {
   await run.step(
     "pause",
     async () => {
+      // The target's count (O(records)) while the pause begins rather than in the final sync: only
+      // this migration writes the target, and it does not until then.
+      const counting = countRecords(run.services.dbHttp, target).catch(() => undefined);
       await run.save({ state: "switching", pausedAt: run.record.pausedAt ?? new Date().toISOString() }, { publish: true });
+      run.markPause("refusing");
       await drain(run);
+      run.markPause("drained");
+      run.targetRecords = await counting;
+      run.markPause("counted");
     },
     { end: true },
   );
@@ -167,7 +195,8 @@ async function forward(run: Run): Promise<void> {
     async () => {
       if (await takeInjectedFault(run.env, run.services.redis, run.row, "migration:diverge")) await divergeOneRow(db, target);
       const verifiedSince = run.record.verifiedSince ? new Date(run.record.verifiedSince) : undefined;
-      const verified = await syncAndVerifyFinalDelta(db, source, target, new Date(run.record.copiedUpTo!), verifiedSince);
+      const verified = await syncAndVerifyFinalDelta(db, run.services.dbHttp, source, target, new Date(run.record.copiedUpTo!), verifiedSince, run.targetRecords, () => run.markPause("recounting"));
+      run.markPause("synced");
       return { verified };
     },
     { start: true, end: true },
@@ -178,7 +207,12 @@ async function forward(run: Run): Promise<void> {
       const oldRuntime = runtimeFor(run.env, { ...contextFromRow(run.row), isolation: from });
       // A resumed switch keeps the pause measured the first time.
       const pause = run.record.switched ? run.record.writePauseMs : run.record.pausedAt ? Date.now() - Date.parse(run.record.pausedAt) : null;
-      await run.save({ switched: true, state: "running", writePauseMs: pause }, { publish: true, isolation: to });
+      await run.commit({ switched: true, state: "running", writePauseMs: pause }, { publish: true, isolation: to });
+      run.markPause("switched");
+      await run.publishEverywhere();
+      run.markPause("resumed");
+      // Carried by the next save.
+      run.record = { ...run.record, pausePhasesMs: run.pausePhases };
       // Writes flow again. Usage counted by the old runtime goes to Postgres now; a failure loses
       // nothing (its alarm retries).
       await oldRuntime.flushUsage(run.tenantId).catch(() => undefined);
