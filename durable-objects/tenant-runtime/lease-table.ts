@@ -76,6 +76,12 @@ export class LeaseTable {
     return this.sql.exec<{ n: number }>(`select coalesce(sum(slots), 0) as n from leases where expires_at > ?`, now).one().n;
   }
 
+  /** When the tenant's newest lease or block was taken or renewed (null: it holds none). */
+  lastTakenAt(tenantId: string): number | null {
+    const row = this.sql.exec<{ t: number | null }>(`select max(expires_at) as t from leases where tenant_id = ?`, tenantId).one();
+    return row.t === null ? null : row.t - this.ttlMs;
+  }
+
   /** Milliseconds until the next lease of any tenant expires (0 when none is held). */
   nextExpiryOfAnyIn(now = Date.now()): number {
     const row = this.sql.exec<{ t: number | null }>(`select min(expires_at) as t from leases where expires_at > ?`, now).one();

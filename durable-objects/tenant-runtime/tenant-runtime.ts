@@ -62,8 +62,6 @@ export class TenantRuntime extends DurableObject<Env> {
   private edgeReports!: EdgeReportLedger;
   private seats!: ShardAdmission;
   private readonly backstop = new BackstopBuckets();
-  /** When a block of each tenant was last given or renewed (see configure). */
-  private readonly blockGivenAt = new Map<string, number>();
   private nextAlarm: number | null = null;
   /** When this instance was constructed: a later value after idling means it hibernated and woke. */
   private readonly bootedAt = Date.now();
@@ -116,16 +114,13 @@ export class TenantRuntime extends DurableObject<Env> {
     if (!grantable(kept)) await sleep(this.blocksUsableFor(kept.id));
   }
 
-  private noteBlockGiven(tenantId: string, now = Date.now()): void {
-    // Only the last GRANT_USE_MS matter: sweep older entries now and then, so the map stays small.
-    if (this.blockGivenAt.size >= 1000) for (const [id, at] of this.blockGivenAt) if (at + GRANT_USE_MS < now) this.blockGivenAt.delete(id);
-    this.blockGivenAt.set(tenantId, now);
-  }
-
-  /** How long blocks given for the tenant may still admit requests (an object just started cannot know its predecessor's). */
+  /**
+   * How long blocks given for the tenant may still admit requests: a block that has not ended is
+   * in the lease table, taken or last renewed at most GRANT_USE_MS before it stops admitting.
+   */
   private blocksUsableFor(tenantId: string): number {
-    const lastGiven = Math.max(this.blockGivenAt.get(tenantId) ?? 0, this.bootedAt);
-    return Math.max(0, lastGiven + GRANT_USE_MS - Date.now());
+    const lastTaken = this.leases.lastTakenAt(tenantId);
+    return lastTaken === null ? 0 : Math.max(0, lastTaken + GRANT_USE_MS - Date.now());
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {
@@ -192,7 +187,6 @@ export class TenantRuntime extends DurableObject<Env> {
         ? this.leases.block(grantId, context.id, max, want, Number.POSITIVE_INFINITY)
         : this.seats.block(grantId, context.id, max, want);
     if (slots === 0) return { ok: false, context };
-    this.noteBlockGiven(context.id);
     return { ok: true, slots, useForMs: GRANT_USE_MS, context };
   }
 
@@ -359,7 +353,6 @@ export class TenantRuntime extends DurableObject<Env> {
     this.usage.take(tenantId);
     this.outbox.purge(tenantId);
     this.backstop.forget(tenantId);
-    this.blockGivenAt.delete(tenantId);
     if (this.contexts.ids().length === 0) await this.ctx.storage.delete("warmPinned");
   }
 
