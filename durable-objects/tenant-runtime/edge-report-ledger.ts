@@ -1,5 +1,5 @@
 /**
- * Ids of the refusal batches edge isolates reported (src/edge/refusal-tally.ts). An edge resends a
+ * Ids of the tally batches edge isolates reported (src/edge/edge-tally.ts). An edge resends a
  * batch whose call failed, not knowing whether it arrived; the id makes the second arrival count
  * nothing. Kept in SQLite (an eviction between the two must not count twice) for ten minutes, far
  * longer than an edge keeps retrying.

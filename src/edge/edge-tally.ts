@@ -14,7 +14,7 @@ export const REPORT_AFTER_MS = 250;
 export const USAGE_REPORT_AFTER_MS = 20;
 /** A batch whose report failed is sent again (same id: counted once) this many times in all. */
 const MAX_ATTEMPTS = 4;
-/** How long `reportRefusalsNow` waits for reports other requests have under way. */
+/** How long `reportNow` waits for reports other requests have under way. */
 const SETTLE_MS = 2000;
 
 interface Batch {

@@ -173,7 +173,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   };
   /**
    * A refusal decided here, before the runtime object saw the request: no call on its path. The
-   * isolate tallies it and reports the tally within the second (src/edge/refusal-tally.ts).
+   * isolate tallies it and reports the tally within the second (src/edge/edge-tally.ts).
    */
   const refuseAtEdge = (refusal: Parameters<typeof outcomeOfRefusal>[0], code: ProblemCode, detail: string, retryAfterMs?: number): never => {
     if (metering) edgeTally.refused(c.env, tenant, outcomeOfRefusal(refusal), false, defer);

@@ -1,6 +1,6 @@
 // Refusals decided at the edge (token bucket, quota, scope, status gate) make no call on their
 // path; each isolate tallies them and reports the tally to the runtime object within a second
-// (contract v1.1), so usage stays exact (src/edge/refusal-tally.ts).
+// (contract v1.1), so usage stays exact (src/edge/edge-tally.ts).
 import { describe, expect, it } from "vitest";
 import { admin, expectProblem, type ApiResponse } from "../../support/api.ts";
 import { flushedUsageTotals } from "../../support/control-plane.ts";
