@@ -35,20 +35,26 @@ const after = (position: Position | undefined) =>
 
 const since = (time: Date | undefined) => (time ? gte(mapRecords.updatedAt, time) : undefined);
 
+/** A record as copied: value and time as text, so nothing is lost in a JavaScript round trip. */
+const RECORD_COLUMNS = {
+  tenantId: mapRecords.tenantId,
+  map: mapRecords.map,
+  key: mapRecords.key,
+  value: sql<string>`${mapRecords.value}::text`,
+  version: mapRecords.version,
+  bytes: mapRecords.bytes,
+  updatedAt: sql<string>`${mapRecords.updatedAt}::text`,
+};
+
+const pageWhere = (tenantId: string, from: Position | undefined, changedSince: Date | undefined) =>
+  and(eq(mapRecords.tenantId, tenantId), after(from), since(changedSince));
+
 /** One page of the tenant's rows (changed since `changedSince`, if given) in key order, in a transaction scoped to one side. */
 function pageIn(tx: Transaction, tenantId: string, from: Position | undefined, changedSince?: Date): Promise<RecordRow[]> {
   return tx
-    .select({
-      tenantId: mapRecords.tenantId,
-      map: mapRecords.map,
-      key: mapRecords.key,
-      value: sql<string>`${mapRecords.value}::text`,
-      version: mapRecords.version,
-      bytes: mapRecords.bytes,
-      updatedAt: sql<string>`${mapRecords.updatedAt}::text`,
-    })
+    .select(RECORD_COLUMNS)
     .from(mapRecords)
-    .where(and(eq(mapRecords.tenantId, tenantId), after(from), since(changedSince)))
+    .where(pageWhere(tenantId, from, changedSince))
     .orderBy(asc(mapRecords.map), asc(mapRecords.key))
     .limit(PAGE);
 }
@@ -198,17 +204,9 @@ async function summarizeIn(tx: Transaction, tenantId: string, changedSince: Date
 /** pageIn over HTTP: one statement of a batch that starts with the side's scoping statement. */
 function pageOverHttp(http: HttpDatabase, tenantId: string, from: Position | undefined, changedSince: Date) {
   return http
-    .select({
-      tenantId: mapRecords.tenantId,
-      map: mapRecords.map,
-      key: mapRecords.key,
-      value: sql<string>`${mapRecords.value}::text`,
-      version: mapRecords.version,
-      bytes: mapRecords.bytes,
-      updatedAt: sql<string>`${mapRecords.updatedAt}::text`,
-    })
+    .select(RECORD_COLUMNS)
     .from(mapRecords)
-    .where(and(eq(mapRecords.tenantId, tenantId), after(from), since(changedSince)))
+    .where(pageWhere(tenantId, from, changedSince))
     .orderBy(asc(mapRecords.map), asc(mapRecords.key))
     .limit(PAGE);
 }
