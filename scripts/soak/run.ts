@@ -56,7 +56,8 @@ function seededRandom(seed: number): () => number {
 
 async function main(): Promise<number> {
   log(`soak: ${args.quick ? "--quick" : `--minutes ${loadS / 60}`}, ${tenantCount} tenants, ${LANES} lanes, ${SUBSCRIBERS} realtime subscribers`);
-  const stack = await startSoakStack((line) => log(`  ${line}`), { TEST_HOOKS: "1" });
+  // Test hooks for the probes, but queue retries back off as in production (a fault lasts seconds).
+  const stack = await startSoakStack((line) => log(`  ${line}`), { TEST_HOOKS: "1", TEST_RETRY_BACKOFF: "real" });
   const origin = await startSoakOrigin();
   try {
     log(`stack up in ${seconds(startedAt)} s at ${stack.baseUrl}; creating ${tenantCount} tenants`);
