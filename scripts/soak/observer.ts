@@ -12,6 +12,10 @@ export interface FaultWindow {
   failing: Set<number>;
   /** Per lane that failed: ms from `back` to its first 2xx. */
   recoveries: number[];
+  /** Lanes that failed and have had no answer but failures since (a 404 or a 401 ends this, a 2xx too). */
+  unserved: Set<number>;
+  /** Per lane that failed: ms from `back` to its first answer that was not a failure (a diagnostic beside `recoveries`). */
+  served: number[];
   /** Recoveries slower than SLOW_RECOVERY_MS: the lane's calls from the fault's start to its first 2xx. */
   slow: string[];
   /** The gateway's origin was the dependency: 502/504 from /gw/ are expected meanwhile. */
@@ -78,7 +82,7 @@ export class Observer {
   }
 
   faultStarted(name: string, origin = false): FaultWindow {
-    const window: FaultWindow = { name, start: Date.now(), failing: new Set(), recoveries: [], slow: [], origin };
+    const window: FaultWindow = { name, start: Date.now(), failing: new Set(), recoveries: [], unserved: new Set(), served: [], slow: [], origin };
     this.windows.push(window);
     return window;
   }
@@ -87,7 +91,9 @@ export class Observer {
   closeWindows(): void {
     for (const window of this.windows) {
       for (const _lane of window.failing) window.recoveries.push(RECOVERY_LIMIT_MS);
+      for (const _lane of window.unserved) window.served.push(RECOVERY_LIMIT_MS);
       window.failing.clear();
+      window.unserved.clear();
     }
   }
 
@@ -117,8 +123,15 @@ export class Observer {
     for (const window of this.windows) {
       if (window.back !== undefined && now > window.back + RECOVERY_LIMIT_MS) {
         for (const _lane of window.failing) window.recoveries.push(RECOVERY_LIMIT_MS);
+        for (const _lane of window.unserved) window.served.push(RECOVERY_LIMIT_MS);
         window.failing.clear();
+        window.unserved.clear();
         continue;
+      }
+      if (failed && window === blamed) window.unserved.add(lane);
+      else if (!failed && window.unserved.has(lane)) {
+        window.unserved.delete(lane);
+        if (window.back !== undefined) window.served.push(Math.max(0, now - window.back));
       }
       if (failed && window === blamed) window.failing.add(lane);
       else if (ok && window.failing.has(lane)) {

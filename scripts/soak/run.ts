@@ -35,6 +35,8 @@ const MEMORY_EVERY_MS = 5000;
 /** The last seconds of load run without faults, so the run ends in a steady state. */
 const QUIET_S = args.quick ? 15 : 60;
 const RECOVERY_P99_LIMIT_MS = 5000;
+/** A fault starts at least this long after the previous one ended (more than BLAME_AFTER_BACK_MS). */
+const FAULT_GAP_MS = 6000;
 const MEMORY_GROWTH_LIMIT = 0.1;
 
 const log = (line: string) => console.log(line);
@@ -90,10 +92,15 @@ async function main(): Promise<number> {
     const afterWorkerRestart = new Promise<void>((resolve) => (workerRestarted = resolve));
     const schedule = faultSchedule(loadS, QUIET_S);
     const injectFaults = async () => {
+      let previousEnded = 0;
       for (const { atS, name } of schedule) {
-        const wait = loadStarted + atS * 1000 - Date.now();
+        // Never on the heels of the previous fault: a Worker restart that took 14 s on a loaded
+        // machine ended 1 s before the PostgreSQL kill, whose outage then counted as the restart's
+        // recovery (10 s). A fault's window stays blamed BLAME_AFTER_BACK_MS after its return.
+        const wait = Math.max(loadStarted + atS * 1000, previousEnded + FAULT_GAP_MS) - Date.now();
         if (wait > 0) await sleep(wait);
-        if (Date.now() >= ctx.until) break;
+        // Delayed faults do not spill into the quiet end.
+        if (Date.now() >= ctx.until - QUIET_S * 1000) break;
         log(`  t=${seconds(loadStarted)} s  fault: ${name}`);
         try {
           const downMs = await runFault(name, { stack, origin, ctx });
@@ -107,6 +114,7 @@ async function main(): Promise<number> {
           faults.push({ name, atS, downMs: 0, error: String(error).slice(0, 300) });
           log(`  fault ${name} failed: ${String(error).slice(0, 300)}`);
         }
+        previousEnded = Date.now();
       }
       workerRestarted();
     };
@@ -144,6 +152,7 @@ async function main(): Promise<number> {
 
     const recoveries = observer.windows.flatMap((window) => window.recoveries);
     const p99 = quantile(recoveries, 0.99);
+    const served = observer.windows.flatMap((window) => window.served);
     const perFault = observer.windows.map((w) => `${w.name} ${w.recoveries.length ? `${(Math.max(...w.recoveries) / 1000).toFixed(1)}` : "-"}`).join(", ");
     // The promise is judged on what workerd retains (RSS after a full GC of its isolates): V8 lets
     // a busy isolate's heap fill with garbage before collecting it, and that is not growth.
@@ -196,7 +205,7 @@ async function main(): Promise<number> {
       {
         promise: "p99 dependency back → first 2xx ≤ 5 s",
         ok: recoveries.length > 0 && p99 <= RECOVERY_P99_LIMIT_MS,
-        figure: `p99 ${(p99 / 1000).toFixed(2)} s over ${recoveries.length} lane recoveries (max per fault, s: ${perFault}); cap ${RECOVERY_LIMIT_MS / 1000} s`,
+        figure: `p99 ${(p99 / 1000).toFixed(2)} s over ${recoveries.length} lane recoveries (max per fault, s: ${perFault}); cap ${RECOVERY_LIMIT_MS / 1000} s; to the first answer that was not a failure (a 404 of an absent key counts): p99 ${(quantile(served, 0.99) / 1000).toFixed(2)} s`,
         examples: observer.windows.flatMap((w) => w.slow),
       },
       {
