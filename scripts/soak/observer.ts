@@ -116,7 +116,9 @@ export class Observer {
 
   private noteRecovery(lane: number, reply: Reply, now: number): void {
     const ok = reply.status !== null && reply.status >= 200 && reply.status < 300;
-    // A failure a dependency can cause: no answer, or a 5xx.
+    // A failure a dependency can cause: no answer, or a 5xx. Not `tenant_not_ready`: the lanes also
+    // call tenants created under load, which answer it until provisioned, fault or not.
+    if (reply.code === "tenant_not_ready") return;
     const failed = reply.status === null || reply.status >= 500;
     // A failure belongs to the latest fault, while it is on or just after (the first requests after a restart).
     const blamed = this.windows.findLast((w) => now >= w.start && (w.back === undefined || now <= w.back + BLAME_AFTER_BACK_MS));

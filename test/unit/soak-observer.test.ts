@@ -43,4 +43,15 @@ describe("soak observer: recovery after a fault", () => {
     expect(window.recoveries).toEqual([30_000]);
     expect(window.served).toEqual([30_000]);
   });
+
+  it("does not take a tenant still provisioning (503 tenant_not_ready) for a failure the fault caused", () => {
+    const observer = new Observer();
+    const window = observer.faultStarted("pgbouncer-restart");
+    window.back = Date.now();
+    at(4000);
+    observer.record(1, "t-new", "gateway", reply(503, "tenant_not_ready"), "GET /gw/echo");
+    at(6000);
+    observer.record(1, "t1", "gateway", reply(200), "GET /gw/echo");
+    expect(window.recoveries).toEqual([]);
+  });
 });
