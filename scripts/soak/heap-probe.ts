@@ -1,12 +1,13 @@
 // Diagnostic companion of a soak (or any local stack) while investigating memory: every few
 // seconds, the RSS of each process under the Worker's host (Node/Miniflare and workerd apart) and
-// the JS heap of the Worker's isolate through its DevTools endpoint; on request, heap snapshots.
+// the JS heap of each of workerd's isolates through its inspector; on request, heap snapshots of the
+// Worker's isolate after a full collection (the soak's own samples collect garbage too, every 5–9 s).
 //
 // Start the stack with WORKER_INSPECTOR_PORT=<port> in its environment (scripts/stack/worker-host.ts
 // then opens the isolate's inspector), e.g.
 //   WORKER_INSPECTOR_PORT=9339 npm run soak -- --quick --no-record --tenants 200 &
 //   npx tsx scripts/soak/heap-probe.ts --port 9339 --seconds 300 --snapshots 60,280 --out /tmp/heap
-// Bounded: it stops after --seconds. It only reads; it starts and stops nothing.
+// Bounded: it stops after --seconds. It starts and stops nothing.
 import { mkdir, readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
