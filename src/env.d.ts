@@ -28,6 +28,8 @@ declare namespace Cloudflare {
     LEASE_TTL_MS?: string;
     /** Tests only: "1" mounts test hooks (fault injection, probes). Never set in a deployment. */
     TEST_HOOKS?: string;
+    /** Tests only: "real" keeps the production retry backoff of queue messages under TEST_HOOKS=1 (the soak). */
+    TEST_RETRY_BACKOFF?: string;
     /** Comma-separated delays (ms) before each webhook retry; default the contract's 5 s … 6 h. Tests compress it. */
     WEBHOOK_RETRY_SCHEDULE_MS?: string;
     /** How long a webhook receiver has to answer 2xx (default 15000). */

@@ -13,9 +13,17 @@ export interface PromiseResult {
   examples: string[];
 }
 
+/** Bytes, sampled every few seconds (scripts/soak/stack-host.ts). */
 export interface MemorySample {
   at: number;
-  rssBytes: number;
+  /** RSS of the Worker's host (Node, Miniflare) and its workerd. */
+  treeRss: number;
+  /** RSS of workerd alone, as V8 left it (garbage not collected yet included). */
+  workerdRss: number;
+  /** RSS of workerd right after a full GC of each of its isolates: what it retains. */
+  workerdRssAfterGc: number;
+  /** JS heap the isolates still use after that GC. */
+  liveHeap: number;
 }
 
 const CONCURRENCY = 16;
@@ -107,15 +115,15 @@ export async function provisioningProblems(baseUrl: string, adminToken: string, 
 }
 
 /**
- * workerd's memory growth, first vs last slice of the time after its last restart: median RSS of
- * each slice. A slice is a minute when that time is at least 2.5 minutes, else a third of it.
+ * Memory growth, first vs last slice of the time after the Worker's last restart: median of `pick`
+ * in each slice. A slice is a minute when that time is at least 2.5 minutes, else a third of it.
  */
-export function memoryGrowth(samples: MemorySample[], since: number): { growth: number; sliceS: number; first: number; last: number } {
-  const kept = samples.filter((sample) => sample.at >= since && sample.rssBytes > 0);
+export function memoryGrowth(samples: MemorySample[], since: number, pick: (sample: MemorySample) => number): { growth: number; sliceS: number; first: number; last: number } {
+  const kept = samples.filter((sample) => sample.at >= since && pick(sample) > 0);
   if (kept.length < 2) return { growth: Number.NaN, sliceS: 0, first: 0, last: 0 };
   const spanMs = kept.at(-1)!.at - kept[0]!.at;
   const sliceMs = spanMs >= 150_000 ? 60_000 : spanMs / 3;
-  const first = quantile(kept.filter((s) => s.at <= kept[0]!.at + sliceMs).map((s) => s.rssBytes), 0.5);
-  const last = quantile(kept.filter((s) => s.at >= kept.at(-1)!.at - sliceMs).map((s) => s.rssBytes), 0.5);
+  const first = quantile(kept.filter((s) => s.at <= kept[0]!.at + sliceMs).map(pick), 0.5);
+  const last = quantile(kept.filter((s) => s.at >= kept.at(-1)!.at - sliceMs).map(pick), 0.5);
   return { growth: last / first - 1, sliceS: Math.round(sliceMs / 1000), first, last };
 }

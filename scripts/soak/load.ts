@@ -50,8 +50,9 @@ let sequence = 0;
 const MAX_BACKOFF_MS = 500;
 
 async function call(ctx: LoadContext, lane: number, tenant: SoakTenant, kind: OpKind, method: string, path: string, options: Parameters<typeof request>[3] = {}): Promise<Reply> {
+  const sentAt = Date.now();
   const reply = await request(ctx.baseUrl, method, path, { token: tenant.key, ...options });
-  ctx.observer.record(lane, tenant.id, kind, reply, `${method} ${path}`);
+  ctx.observer.record(lane, tenant.id, kind, reply, `${method} ${path}`, sentAt);
   if (reply.status === null || reply.status === 503) {
     const asked = reply.retryAfter === null ? MAX_BACKOFF_MS : Number(reply.retryAfter) * 1000;
     await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, asked)));

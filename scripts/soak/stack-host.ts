@@ -6,7 +6,8 @@
 // ← { cmd, id } runs one fault action and answers { type: "reply", id, ok, value?, error? };
 // the stack is stopped on SIGTERM, SIGINT and when the parent goes away (IPC disconnect).
 import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
-import { treeRss } from "../../test/support/process-memory.ts";
+import { processRss, treeRss } from "../../test/support/process-memory.ts";
+import { WorkerdInspector } from "../stack/isolate-inspector.ts";
 
 export type HostCommand =
   | "postgres/kill"
@@ -16,6 +17,14 @@ export type HostCommand =
   | "redis/start"
   | "worker/restart"
   | "worker/memory";
+
+/** One memory sample of the Worker (bytes); see MemorySample in checks.ts. */
+export interface WorkerMemory {
+  treeRss: number;
+  workerdRss: number;
+  workerdRssAfterGc: number;
+  liveHeap: number;
+}
 
 const send = (message: unknown) => {
   if (process.connected) process.send?.(message);
@@ -35,6 +44,7 @@ let stopping: Promise<void> | undefined;
 
 function stop(code: number): Promise<void> {
   stopping ??= (async () => {
+    inspector?.close();
     await stack?.stop().catch(() => {});
     process.exit(code);
   })();
@@ -72,8 +82,25 @@ async function run(command: HostCommand, running: LocalStack): Promise<unknown> 
     case "worker/restart":
       return running.restartWorker();
     case "worker/memory":
-      return running.worker.hasExited() ? 0 : treeRss(running.worker.pid);
+      return workerMemory(running);
   }
+}
+
+// The soak starts workerd with its inspector open (WORKER_INSPECTOR_PORT): a full GC before a
+// sample tells memory the isolates retain from garbage V8 has not collected yet.
+const inspector = process.env.WORKER_INSPECTOR_PORT ? new WorkerdInspector(Number(process.env.WORKER_INSPECTOR_PORT)) : undefined;
+
+async function workerMemory(running: LocalStack): Promise<WorkerMemory | 0> {
+  const worker = running.worker;
+  if (worker.hasExited()) return 0;
+  const tree = await treeRss(worker.pid);
+  const workerdRss = tree - (await processRss(worker.pid));
+  if (!inspector) return { treeRss: tree, workerdRss, workerdRssAfterGc: 0, liveHeap: 0 };
+  const heap = await inspector.collectAll();
+  // V8 hands freed pages back as the collection ends; give the allocator a moment.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const workerdRssAfterGc = (await treeRss(worker.pid)) - (await processRss(worker.pid));
+  return { treeRss: tree, workerdRss, workerdRssAfterGc, liveHeap: heap.usedBytes };
 }
 
 process.on("message", (message: { cmd: HostCommand; id: number }) => {

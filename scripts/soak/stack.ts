@@ -35,7 +35,14 @@ export async function startSoakStack(log: (line: string) => void, vars: Record<s
   const child: ChildProcess = fork(path.join(PROJECT_ROOT, "scripts/soak/stack-host.ts"), [], {
     cwd: PROJECT_ROOT,
     execArgv: ["--import", "tsx"],
-    env: { ...process.env, SOAK_PORT: String(await freePort()), SOAK_STATE_DIR: stateDir, SOAK_WORKER_VARS: JSON.stringify(vars) },
+    env: {
+      ...process.env,
+      SOAK_PORT: String(await freePort()),
+      SOAK_STATE_DIR: stateDir,
+      SOAK_WORKER_VARS: JSON.stringify(vars),
+      // workerd's inspector (127.0.0.1 only): the memory samples collect garbage before reading RSS.
+      WORKER_INSPECTOR_PORT: process.env.WORKER_INSPECTOR_PORT ?? String(await freePort()),
+    },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   let hasExited = false;

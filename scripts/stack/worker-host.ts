@@ -88,6 +88,9 @@ const mf = new Miniflare({
   log: new Log(LogLevel.INFO),
   // Each request line travels from workerd to this process: CPU a benchmark should not count.
   logRequests: !args["no-request-log"],
+  // WORKER_INSPECTOR_PORT: a DevTools endpoint on the Worker's isolate (heap snapshots while
+  // investigating memory, e.g. scripts/soak/heap-probe.ts). Off unless asked for.
+  ...(process.env.WORKER_INSPECTOR_PORT ? { inspectorPort: Number(process.env.WORKER_INSPECTOR_PORT) } : {}),
 });
 
 let stopping = false;

@@ -2,7 +2,7 @@ import type { Services } from "../services/open-services.ts";
 import { retryDelaySeconds } from "../provisioning/backoff.ts";
 import { errorMessage, logEvent } from "../lib/log.ts";
 import type { MigrateMessage } from "../provisioning/messages.ts";
-import { testHooksEnabled } from "../test-hooks/enabled.ts";
+import { fastQueueRetries } from "../test-hooks/enabled.ts";
 import { abandon, runMigration } from "./workflow.ts";
 
 /** Another runner holds the migration: look again once its claim (60 s) could have lapsed. */
@@ -16,7 +16,7 @@ export async function migrate(message: Message<MigrateMessage>, env: Env, servic
     if (outcome === "busy") message.retry({ delaySeconds: BUSY_DELAY_SECONDS });
     else message.ack();
   } catch (error) {
-    const delaySeconds = retryDelaySeconds(message.attempts, testHooksEnabled(env));
+    const delaySeconds = retryDelaySeconds(message.attempts, fastQueueRetries(env));
     logEvent("warn", "migration delivery failed after the switch; retrying", { tenantId, migrationId, delaySeconds, error: errorMessage(error) });
     message.retry({ delaySeconds });
   }

@@ -3,6 +3,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { upstashBreaker } from "../cache/circuit-breaker.ts";
 import type { Limits } from "../core/plans.ts";
 import { KEY_PREFIX } from "../cache/tenant-keys.ts";
+import { BlockCache } from "./block-cache.ts";
 import { ReservationBook, type Reservation, type UpstashRemainders } from "./token-reservation.ts";
 
 /** Past this, Upstash counts as down for this request and the runtime object's bucket decides. */
@@ -13,13 +14,16 @@ export const LIMIT_TIMEOUT_MS = 500;
  * isolate's life: a blocked tenant is refused without a round trip, and a changed limit starts
  * with a clean cache instead of inheriting a block made under the old one.
  */
-const ephemeralCaches = new Map<string, Map<string, number>>();
+const ephemeralCaches = new Map<string, BlockCache>();
+/** Limit configurations with a cache of their own (plans, and tenants' overrides): beyond, the least recent goes. */
+const MAX_CONFIGS = 1000;
 
-function cacheFor(config: string): Map<string, number> {
+function cacheFor(config: string): BlockCache {
   let cache = ephemeralCaches.get(config);
   if (!cache) {
-    cache = new Map();
+    cache = new BlockCache();
     ephemeralCaches.set(config, cache);
+    if (ephemeralCaches.size > MAX_CONFIGS) ephemeralCaches.delete(ephemeralCaches.keys().next().value!);
   }
   return cache;
 }

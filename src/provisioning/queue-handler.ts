@@ -4,7 +4,7 @@ import { markProvisioningFailed } from "./dead-letter.ts";
 import { errorMessage, logEvent } from "../lib/log.ts";
 import type { ProvisionMessage } from "./messages.ts";
 import { runProvisioning } from "./runner.ts";
-import { testHooksEnabled } from "../test-hooks/enabled.ts";
+import { fastQueueRetries } from "../test-hooks/enabled.ts";
 
 /** A provisioning message: run (or resume) the tenant's provisioning, retrying with backoff. */
 export async function provision(message: Message<ProvisionMessage>, env: Env, services: Services): Promise<void> {
@@ -19,7 +19,7 @@ export async function provision(message: Message<ProvisionMessage>, env: Env, se
     }
     message.ack();
   } catch (error) {
-    const delaySeconds = retryDelaySeconds(message.attempts, testHooksEnabled(env));
+    const delaySeconds = retryDelaySeconds(message.attempts, fastQueueRetries(env));
     logEvent("warn", "provisioning delivery failed; retrying", { tenantId, attempts: message.attempts, delaySeconds, error: errorMessage(error) });
     message.retry({ delaySeconds });
   }
@@ -34,6 +34,6 @@ export async function deadLetter(message: Message<ProvisionMessage>, env: Env, s
     message.ack();
   } catch (error) {
     logEvent("error", "dead letter not handled; retrying", { tenantId, error: errorMessage(error) });
-    message.retry({ delaySeconds: retryDelaySeconds(message.attempts, testHooksEnabled(env)) });
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts, fastQueueRetries(env)) });
   }
 }

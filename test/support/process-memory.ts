@@ -22,3 +22,9 @@ export async function treeRss(pid: number): Promise<number> {
   }
   return total;
 }
+
+/** Resident memory (bytes) of `pid` alone, from /proc (Linux); 0 when it is gone. */
+export async function processRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}

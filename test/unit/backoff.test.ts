@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { retryDelaySeconds } from "../../src/provisioning/backoff.ts";
+import { fastQueueRetries } from "../../src/test-hooks/enabled.ts";
 
 describe("retryDelaySeconds", () => {
   it("doubles from 2 s and stops at 5 minutes", () => {
@@ -17,5 +18,13 @@ describe("retryDelaySeconds", () => {
 
   it("retries at once under test hooks", () => {
     expect(retryDelaySeconds(5, true)).toBe(0);
+  });
+
+  it("keeps the production backoff under test hooks when asked (the soak), never fast without them", () => {
+    expect(fastQueueRetries({ TEST_HOOKS: "1" })).toBe(true);
+    // The soak: a Postgres outage of seconds must not use up an immediate retry budget.
+    expect(fastQueueRetries({ TEST_HOOKS: "1", TEST_RETRY_BACKOFF: "real" })).toBe(false);
+    expect(fastQueueRetries({})).toBe(false);
+    expect(fastQueueRetries({ TEST_RETRY_BACKOFF: "fast" })).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { memoryGrowth } from "../../scripts/soak/checks.ts";
+import { memoryGrowth, type MemorySample } from "../../scripts/soak/checks.ts";
 import { ackWrite, checkKey, compareUsage, contribution, quantile, unknownWrite, UsageLedger, type KeyLedger } from "../../scripts/soak/ledger.ts";
 
 const counts = (requests: number, readOps: number, writeOps: number) => ({ requests, readOps, writeOps });
@@ -99,15 +99,20 @@ describe("soak checks: quantiles and memory growth", () => {
     expect(quantile([], 0.5)).toBeNaN();
   });
 
-  it("compares the medians of the first and last minute after the last restart", () => {
+  it("compares the medians of the first and last minute after the last restart, of the measure picked", () => {
     const at = (s: number) => 1_000_000 + s * 1000;
+    const sample = (s: number, afterGc: number) => ({ at: at(s), treeRss: 2 * afterGc, workerdRss: 0, workerdRssAfterGc: afterGc, liveHeap: 0 });
+    const afterGc = (s: MemorySample) => s.workerdRssAfterGc;
     // 5 minutes, sampled every 5 s: 100 MiB for the first minute, 108 MiB for the last one.
-    const samples = Array.from({ length: 61 }, (_, i) => ({ at: at(i * 5), rssBytes: i * 5 <= 60 ? 100 : i * 5 >= 240 ? 108 : 104 }));
-    const growth = memoryGrowth([{ at: at(-10), rssBytes: 500 }, ...samples], at(0));
+    const samples = Array.from({ length: 61 }, (_, i) => sample(i * 5, i * 5 <= 60 ? 100 : i * 5 >= 240 ? 108 : 104));
+    const growth = memoryGrowth([sample(-10, 500), ...samples], at(0), afterGc);
     expect(growth.sliceS).toBe(60);
     expect(growth.growth).toBeCloseTo(0.08, 5);
+    expect(memoryGrowth(samples, at(0), (s) => s.treeRss).first).toBe(200);
+    // A measure that was not taken (0) is left out rather than read as no memory.
+    expect(memoryGrowth(samples, at(0), (s) => s.liveHeap).growth).toBeNaN();
     // A short run: thirds instead of minutes.
-    expect(memoryGrowth(samples.slice(0, 19), at(0)).sliceS).toBe(30);
-    expect(memoryGrowth([], 0).growth).toBeNaN();
+    expect(memoryGrowth(samples.slice(0, 19), at(0), afterGc).sliceS).toBe(30);
+    expect(memoryGrowth([], 0, afterGc).growth).toBeNaN();
   });
 });
