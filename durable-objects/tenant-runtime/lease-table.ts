@@ -18,11 +18,13 @@ export class LeaseTable {
       id text primary key,
       tenant_id text not null,
       expires_at integer not null,
-      slots integer not null default 1
+      slots integer not null default 1,
+      is_block integer not null default 0
     )`);
-    // Objects created before grants existed have the table without `slots`.
+    // Objects created before grants existed have the table without `slots` and `is_block`.
     const columns = sql.exec<{ name: string }>(`pragma table_info(leases)`).toArray();
     if (!columns.some((column) => column.name === "slots")) sql.exec(`alter table leases add column slots integer not null default 1`);
+    if (!columns.some((column) => column.name === "is_block")) sql.exec(`alter table leases add column is_block integer not null default 0`);
     sql.exec(`create index if not exists leases_tenant on leases (tenant_id, expires_at)`);
   }
 
@@ -47,7 +49,7 @@ export class LeaseTable {
     const slots = Math.min(want, free, own + room);
     if (slots < 1) return 0;
     this.sql.exec(
-      `insert into leases (id, tenant_id, expires_at, slots) values (?, ?, ?, ?)
+      `insert into leases (id, tenant_id, expires_at, slots, is_block) values (?, ?, ?, ?, 1)
        on conflict (id) do update set expires_at = excluded.expires_at, slots = excluded.slots`,
       id,
       tenantId,
@@ -76,9 +78,9 @@ export class LeaseTable {
     return this.sql.exec<{ n: number }>(`select coalesce(sum(slots), 0) as n from leases where expires_at > ?`, now).one().n;
   }
 
-  /** When the tenant's newest lease or block was taken or renewed (null: it holds none). */
-  lastTakenAt(tenantId: string): number | null {
-    const row = this.sql.exec<{ t: number | null }>(`select max(expires_at) as t from leases where tenant_id = ?`, tenantId).one();
+  /** When the tenant's newest block was given or renewed (null: it holds none). */
+  lastBlockAt(tenantId: string): number | null {
+    const row = this.sql.exec<{ t: number | null }>(`select max(expires_at) as t from leases where tenant_id = ? and is_block = 1`, tenantId).one();
     return row.t === null ? null : row.t - this.ttlMs;
   }
 

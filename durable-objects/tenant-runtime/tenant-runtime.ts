@@ -119,8 +119,8 @@ export class TenantRuntime extends DurableObject<Env> {
    * in the lease table, taken or last renewed at most GRANT_USE_MS before it stops admitting.
    */
   private blocksUsableFor(tenantId: string): number {
-    const lastTaken = this.leases.lastTakenAt(tenantId);
-    return lastTaken === null ? 0 : Math.max(0, lastTaken + GRANT_USE_MS - Date.now());
+    const lastGiven = this.leases.lastBlockAt(tenantId);
+    return lastGiven === null ? 0 : Math.max(0, lastGiven + GRANT_USE_MS - Date.now());
   }
 
   async admit(request: AdmitRequest): Promise<AdmitResult> {

@@ -34,7 +34,11 @@ describe("LeaseTable", () => {
       expect(leases.held("ten_a", 0)).toBe(3);
       expect(leases.block("blk_2", "ten_a", 8, 4, 0, 0)).toBe(0);
       expect(leases.held("ten_a", 0)).toBe(3);
+      // Only blocks tell a closing gate how long edges may still admit on their own.
+      expect(leases.lastBlockAt("ten_a")).toBe(0);
+      expect(leases.lastBlockAt("ten_b")).toBeNull();
       leases.release("blk_1");
+      expect(leases.lastBlockAt("ten_a")).toBeNull();
       expect(leases.held("ten_a", 0)).toBe(1);
       expect(leases.inUse(0)).toBe(1);
     });
