@@ -178,7 +178,7 @@ class AdmissionGrants {
     if (this.byTenant.get(grant.placement.id) === grant) this.byTenant.delete(grant.placement.id);
     // The usage of the block's requests first: a usage flush waits for the block to end.
     const ended = edgeTally
-      .report(env)
+      .report(env, runtimeObjectName(env, grant.placement))
       .then(() => runtimeFor(env, grant.placement).endGrant(grant.id))
       .catch((error: unknown) => log.warn("admission grant not ended; its lease will expire", { tenantId: grant.placement.id, error }));
     defer(ended);

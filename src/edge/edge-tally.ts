@@ -97,10 +97,20 @@ class EdgeTally {
     return counts;
   }
 
-  /** Sends everything gathered; a batch whose call failed is sent again, a few times, with its id. */
-  async report(env: Env): Promise<void> {
-    let batches = [...this.gathering.values()];
-    this.gathering = new Map();
+  /**
+   * Sends what is gathered (for one runtime object, `onlyFor` its name; else all); a batch whose
+   * call failed is sent again, a few times, with its id.
+   */
+  async report(env: Env, onlyFor?: string): Promise<void> {
+    let batches: Batch[];
+    if (onlyFor === undefined) {
+      batches = [...this.gathering.values()];
+      this.gathering = new Map();
+    } else {
+      const batch = this.gathering.get(onlyFor);
+      this.gathering.delete(onlyFor);
+      batches = batch ? [batch] : [];
+    }
     if (batches.length === 0) return;
     this.inFlight++;
     try {
