@@ -208,7 +208,8 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   progress.step = "admission";
   const hooks = requestTestHooks(c.env, (name) => c.req.header(name));
   c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
-  const granted = limits.kind === "allowed" && admitsWithGrant(c.req.path, hooks) ? admissionGrants.take(c.env, tenant, defer) : undefined;
+  const mayUseGrant = limits.kind === "allowed" && admitsWithGrant(c.req.path, hooks);
+  const granted = mayUseGrant ? admissionGrants.take(c.env, tenant, defer) : undefined;
   if (granted) {
     progress.step = "handler";
     await runGranted(c, next, granted, { headers, hooks, metering, defer });
@@ -217,7 +218,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   const runtime = runtimeFor(c.env, tenant);
   // A map read runs beside its admission rather than after it (src/edge/admitted-read.ts).
   const overlapped = overlapsAdmission(c.req.method, c.req.path);
-  const ask = limits.kind === "allowed" && admitsWithGrant(c.req.path, hooks) ? admissionGrants.piggyback(c.env, tenant) : undefined;
+  const ask = mayUseGrant ? admissionGrants.piggyback(c.env, tenant) : undefined;
   const request: AdmitRequest = {
     context: tenant,
     write,

@@ -22,6 +22,11 @@ async function effects(tenantId: string) {
   };
 }
 
+/** A step left `running` as if a runner claimed it `ago` (a Postgres interval) and vanished. */
+function claimStep(tenantId: string, name: string, ago: string) {
+  return sql(`update provisioning_steps set status = 'running', started_at = now() - interval '${ago}' where tenant_id = $1 and name = $2`, [tenantId, name]);
+}
+
 describe("provisioning (queue consumer, scheduled sweep) and POST /v1/tenants/{id}/provision", () => {
   it("takes a shared tenant from pending to active through five recorded steps", async () => {
     const created = await createTenant({ name: uniqueName("shared"), plan: "pro" });
@@ -196,10 +201,7 @@ describe("provisioning (queue consumer, scheduled sweep) and POST /v1/tenants/{i
   it("resumes a step whose runner died mid-way once its lease has expired", async () => {
     const { tenant } = await createActive();
     // As if a runner claimed `cache` two minutes ago (past its lease) and vanished.
-    await sql(
-      "update provisioning_steps set status = 'running', started_at = now() - interval '2 minutes' where tenant_id = $1 and name = 'cache'",
-      [tenant.id],
-    );
+    await claimStep(tenant.id, "cache", "2 minutes");
     await sql("update provisioning_runs set state = 'running', updated_at = now() - interval '30 minutes' where tenant_id = $1", [tenant.id]);
     await triggerScheduled();
     const done = await waitForRun(tenant.id, "succeeded");
@@ -211,10 +213,7 @@ describe("provisioning (queue consumer, scheduled sweep) and POST /v1/tenants/{i
     const { tenant } = await createActive();
     // As if a runner's claim committed while its connection broke before the answer (a PgBouncer
     // restart): `configuration` is `running` under a lease with 4 s left, and nobody holds it.
-    await sql(
-      "update provisioning_steps set status = 'running', started_at = now() - interval '56 seconds' where tenant_id = $1 and name = 'configuration'",
-      [tenant.id],
-    );
+    await claimStep(tenant.id, "configuration", "56 seconds");
     await sql("update provisioning_runs set state = 'running' where tenant_id = $1", [tenant.id]);
     await deliver(tenant.id, 1);
     // No sweep runs here: only the delivery that found the step busy can bring the run to its end.
