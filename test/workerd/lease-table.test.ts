@@ -44,6 +44,17 @@ describe("LeaseTable", () => {
     });
   });
 
+  it("dates a tenant's newest block, not its newer single leases: a closing gate waits for blocks only", async () => {
+    await inside(harness(), ({ leases }) => {
+      expect(leases.block("blk_1", "ten_a", 100, 4, Number.POSITIVE_INFINITY, 1000)).toBe(4);
+      const later = 1000 + HARNESS_LEASE_TTL_MS / 2;
+      expect(leases.acquire("ten_a", 100, later)).not.toBeNull();
+      expect(leases.lastBlockAt("ten_a")).toBe(1000);
+      expect(leases.block("blk_1", "ten_a", 100, 4, Number.POSITIVE_INFINITY, later)).toBe(4);
+      expect(leases.lastBlockAt("ten_a")).toBe(later);
+    });
+  });
+
   it("counts each tenant apart: one full tenant does not block another", async () => {
     await inside(harness(), ({ leases }) => {
       expect(leases.acquire("ten_a", 1, 0)).not.toBeNull();
