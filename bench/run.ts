@@ -14,6 +14,8 @@ import { codeVersion, conditions, machine } from "./lib/machine.ts";
 import { PROFILES, type BenchContext, type Figure, type Scenario, type ScenarioResult } from "./lib/scenario.ts";
 import { startBenchStack, type BenchStack } from "./lib/stack.ts";
 import { parseNetworkModel } from "../scripts/stack/network-model.ts";
+import { freePort } from "../scripts/stack/ports.ts";
+import { saveProfile, topSelfTime, WorkerProfiler } from "./lib/cpu-profile.ts";
 import { latencyScenario } from "./scenarios/latency.ts";
 import { countsScenario } from "./scenarios/counts.ts";
 import { formatMs, formatNumber } from "./lib/stats.ts";
@@ -53,10 +55,14 @@ const USAGE = `usage: npm run bench [-- --quick] [-- --only <id>[,<id>…]] [-- 
                  postgres:25/2,runtime:10/1,upstash:2/0.4,origin:25/2 (round trip / jitter, ms); with edge and
                  without --only, only the latency scenarios run (throughput under delay measures the delay)
   --only <ids>   run only these scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}
+  --cpu-profile  a CPU profile of the Worker's isolate during each measured throughput run, saved
+                 next to the results (.cpuprofile) with its top functions logged; slows the Worker,
+                 so the run's ratios are not figures of record
   --list         list the scenarios and exit`;
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; list: boolean; network: string } {
+function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; list: boolean; network: string; cpuProfile: boolean } {
   let quick = false;
+  let cpuProfile = false;
   let network = "loopback";
   let list = false;
   const only: string[] = [];
@@ -64,6 +70,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; lis
     const arg = argv[i]!;
     if (arg === "--quick") quick = true;
     else if (arg === "--list") list = true;
+    else if (arg === "--cpu-profile") cpuProfile = true;
     else if (arg === "--network" || arg.startsWith("--network=")) {
       const value = arg === "--network" ? argv[++i] : arg.slice("--network=".length);
       if (!value) throw new Error("--network needs a model: loopback, edge or a spec");
@@ -81,7 +88,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; lis
   }
   const unknown = only.filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
-  return { quick, only: only.length > 0 ? only : null, list, network };
+  return { quick, only: only.length > 0 ? only : null, list, network, cpuProfile };
 }
 
 /** bench/wrangler.bench.toml must equal the top level of wrangler.toml but for name, main and comments. */
@@ -159,6 +166,25 @@ function printTables(results: ScenarioResult[]): void {
   console.log(renderTable(["scenario", "figure", "value", "target", "verdict"], figureRows));
 }
 
+/** `--cpu-profile`: each measured run profiled, saved as bench/results/<start>-cpu-<n>-<variant>.cpuprofile. */
+function profilerFor(port: number, startedAt: Date, log: (line: string) => void): NonNullable<BenchContext["profiler"]> {
+  let opened: Promise<WorkerProfiler> | undefined;
+  let runs = 0;
+  return {
+    async profile(label, work) {
+      const profiler = await (opened ??= WorkerProfiler.open(port));
+      const { result, profile } = await profiler.during(work);
+      const slug = label.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").slice(0, 60);
+      const file = path.join(PROJECT_ROOT, "bench/results", `${startedAt.toISOString().replace(/[:.]/g, "-")}-cpu-${++runs}-${slug}.cpuprofile`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await saveProfile(file, profile);
+      log(`  CPU profile of ${label}: ${path.relative(PROJECT_ROOT, file)}; most self time:`);
+      for (const { share, where } of topSelfTime(profile, 25)) log(`    ${(share * 100).toFixed(1).padStart(5)} %  ${where}`);
+      return result;
+    },
+  };
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.list) {
@@ -192,10 +218,13 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   try {
     log("starting the local stack (bench/wrangler.bench.toml)");
+    // The stack's host opens workerd's inspector on this port (scripts/stack/worker-host.ts).
+    if (args.cpuProfile) process.env.WORKER_INSPECTOR_PORT = String(await freePort());
     stack = await startBenchStack((line) => log(`stack: ${line}`), args.network);
     log(`stack ready at ${stack.baseUrl} (host pid ${stack.pid})`);
     setCpuRoot(stack.pid);
     const ctx: BenchContext = { profile, stack, api: new Api(stack.baseUrl, stack.adminToken), log, memo: new Map() };
+    if (args.cpuProfile) ctx.profiler = profilerFor(Number(process.env.WORKER_INSPECTOR_PORT), startedAt, log);
     for (const scenario of selected) {
       if (interrupted) break;
       log(`▶ ${scenario.id}: ${scenario.title}`);

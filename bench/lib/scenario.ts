@@ -95,6 +95,8 @@ export interface BenchContext {
   log: (line: string) => void;
   /** Things made once and shared by scenarios (tenants, the read target). */
   memo: Map<string, Promise<unknown>>;
+  /** `--cpu-profile`: profiles each measured throughput run (bench/lib/cpu-profile.ts). */
+  profiler?: { profile<T>(label: string, work: () => Promise<T>): Promise<T> };
 }
 
 export interface Scenario {
@@ -155,7 +157,8 @@ export async function compareThroughput(ctx: BenchContext, variants: VariantSpec
     const order = [...variants.keys(), ...[...variants.keys()].reverse()];
     for (const index of order) {
       const variant = variants[index]!;
-      const result = await runLoad(stack.baseUrl, spec(variant, profile.runS / 2));
+      const measure = () => runLoad(stack.baseUrl, spec(variant, profile.runS / 2));
+      const result = ctx.profiler ? await ctx.profiler.profile(variant.label, measure) : await measure();
       runs[index]!.push(result);
       inBlock[index]!.push(result);
       const cpu = loadRow(result).cpu;
