@@ -7,7 +7,8 @@
 //   GET /bench/decision     the blocked-tenant decision loop inside workerd (bench/worker/decision-route.ts)
 //   /bench/passthrough/<path>  a plain proxy to the origin in X-Bench-Origin: what the gateway is compared against
 //   GET /bench/gateway-work the gateway's own work per request, without pipeline or network (bench/worker/gateway-work-route.ts)
-//   GET /bench/counts       invocations, runtime-object calls, queue messages, SQLite rows so far (bench/worker/op-counts.ts)
+//   GET /bench/counts       invocations, runtime-object calls, queue messages, SQLite rows so far (bench/worker/op-counts.ts);
+//                           POST /bench/counts?on=1|0 switches the counting of calls and rows on or off (off by default)
 // Metering on/off is the METERING variable (METERING=off), read by the pipeline and the runtime object.
 import type { ProvisioningQueueMessage } from "../src/provisioning/messages.ts";
 import { openRedis } from "../src/cache/redis.ts";
@@ -15,7 +16,7 @@ import edge from "../workers/edge.ts";
 import { createBareApp } from "./worker/bare-app.ts";
 import { decisionRoute } from "./worker/decision-route.ts";
 import { gatewayWorkRoute } from "./worker/gateway-work-route.ts";
-import { COUNTS_PATH, countInvocation, countingEnv, countQueueBatch, countsResponse } from "./worker/op-counts.ts";
+import { COUNTS_PATH, countInvocation, countingEnv, countQueueBatch, countsResponse, switchCounting } from "./worker/op-counts.ts";
 
 export * from "../workers/edge.ts";
 // Shadows the star export: the same class, counting what it is billed for (op-counts.ts).
@@ -38,7 +39,7 @@ function passThrough(request: Request, url: URL): Promise<Response> {
 export default {
   fetch(request, rawEnv, ctx) {
     const url = new URL(request.url);
-    if (url.pathname === COUNTS_PATH) return countsResponse();
+    if (url.pathname === COUNTS_PATH) return request.method === "POST" ? switchCounting(request) : countsResponse();
     countInvocation("fetch");
     const env = countingEnv(rawEnv);
     if (url.pathname === "/bench/hello") return new Response("Hello World!");

@@ -13,7 +13,7 @@ import WebSocket from "ws";
 import { checkCounts, COUNT_FIELDS, KINDS, type Counts, type CountsReport, type Kind, type KindCounts } from "../../scripts/capacity/counts.ts";
 import { UNLIMITED, sleep, type BenchTenant } from "../lib/admin.ts";
 import { cpuDelta, cpuSnapshot, type CpuTimes } from "../lib/cpu.ts";
-import { figure, type BenchContext, type Figure, type Scenario } from "../lib/scenario.ts";
+import { figure, type BenchContext, type Figure, type Scenario, type ScenarioResult } from "../lib/scenario.ts";
 import type { StackStats } from "../lib/stack.ts";
 import { readTarget } from "../lib/targets.ts";
 import type { WorkerCounts } from "../worker/op-counts.ts";
@@ -165,112 +165,126 @@ export const countsScenario: Scenario = {
   id: "counts",
   title: "counts per request for the capacity model: invocations, runtime-object calls, Upstash commands, Postgres statements, queue messages, CPU",
   async run(ctx) {
-    const quick = ctx.profile.name === "quick";
-    const n = quick ? 150 : 600;
-    const target = await readTarget(ctx);
-    if (target.kind !== "maps") throw new Error("counts: the maps API is not mounted; the model needs its reads and writes");
-    const auth = target.headers;
-    const json = { ...auth, "Content-Type": "application/json" };
-    // Warm the isolate's caches and the runtime object: a cached-tenant read is what is measured.
-    await sequential(ctx, 20, () => ({ path: target.path, init: { headers: auth } }));
-    for (let i = 0; i < 20; i++) await ctx.api.putRecord(target.tenant, LIST_MAP, `k${i}`, { i });
-
-    const kinds: Partial<Record<Kind, KindCounts>> = {};
-    kinds.read = await measure(ctx, "read", async () => {
-      const { statuses, dbTrips } = await sequential(ctx, n, () => ({ path: target.path, init: { headers: auth } }));
-      expectStatus("read", statuses, 200, n);
-      return { units: n, notes: { dbRoundTripsInResponse: round(dbTrips / n) } };
-    });
-    kinds.write = await measure(ctx, "write", async () => {
-      const writes = Math.ceil(n / 2);
-      const { statuses, dbTrips } = await sequential(ctx, writes, (i) => ({
-        path: `/v1/maps/${LIST_MAP}/w${i % 50}`,
-        init: { method: "PUT", headers: json, body: JSON.stringify({ i, note: "counts" }) },
-      }));
-      expectStatus("write", statuses, 200, writes);
-      return { units: writes, notes: { dbRoundTripsInResponse: round(dbTrips / writes) } };
-    });
-    kinds.list = await measure(ctx, "list", async () => {
-      const lists = Math.ceil(n / 2);
-      const { statuses, dbTrips } = await sequential(ctx, lists, () => ({ path: `/v1/maps/${LIST_MAP}?limit=20`, init: { headers: auth } }));
-      expectStatus("list", statuses, 200, lists);
-      return { units: lists, notes: { dbRoundTripsInResponse: round(dbTrips / lists), recordsPerPage: 20 } };
-    });
-
-    const limited = await ctx.api.createActiveTenant("free", { requestsPerSecond: 1, burst: 1 });
-    await sequential(ctx, 5, () => ({ path: "/v1/me", init: { headers: { Authorization: `Bearer ${limited.key}` } } }));
-    kinds.refused = await measure(ctx, "refused", async () => {
-      const { statuses } = await sequential(ctx, n, () => ({ path: "/v1/me", init: { headers: { Authorization: `Bearer ${limited.key}` } } }));
-      expectStatus("refused", statuses, 429, Math.floor(n * 0.8));
-      return { units: n, notes: { shareRefused: round((statuses.get(429) ?? 0) / n) } };
-    });
-
-    const socket = await openSocket(`${ctx.stack.baseUrl.replace(/^http/, "ws")}/v1/realtime`, target.tenant.key);
+    await switchCounting(ctx, true);
     try {
-      const send = frames(socket);
-      const subscribed = await send({ op: "subscribe", map: `${LIST_MAP}-rt` });
-      if (!subscribed.ok) throw new Error(`counts: subscribe refused: ${JSON.stringify(subscribed.error)}`);
-      kinds.realtime = await measure(ctx, "realtime", async () => {
-        const messages = Math.ceil(n / 2);
-        for (let i = 0; i < messages; i++) {
-          const reply = await send({ op: "set", map: `${LIST_MAP}-rt`, key: `k${i % 50}`, value: { i } });
-          if (!reply.ok) throw new Error(`counts: set refused: ${JSON.stringify(reply.error)}`);
-        }
-        return { units: messages, notes: { subscribers: 1 } };
-      });
+      return await countAll(ctx);
     } finally {
-      socket.close();
+      await switchCounting(ctx, false);
     }
-
-    const body = JSON.stringify({ order: 42 });
-    const origin = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body));
-    });
-    await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
-    try {
-      const gatewayTenant = await ctx.api.createActiveTenant("pro", UNLIMITED);
-      const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-      const patched = await ctx.api.request("PATCH", `/v1/tenants/${gatewayTenant.id}`, { body: { gateway: { origin: url } } });
-      if (patched.status !== 200) throw new Error(`counts: PATCH gateway: ${patched.status} ${JSON.stringify(patched.body)}`);
-      const headers = { Authorization: `Bearer ${gatewayTenant.key}` };
-      await sequential(ctx, 10, () => ({ path: "/gw/orders/42", init: { headers } }));
-      kinds.gateway = await measure(ctx, "gateway", async () => {
-        const { statuses } = await sequential(ctx, n, () => ({ path: "/gw/orders/42", init: { headers } }));
-        expectStatus("gateway", statuses, 200, n);
-        return { units: n };
-      });
-    } finally {
-      origin.closeAllConnections();
-      await new Promise<void>((resolve) => origin.close(() => resolve()));
-    }
-
-    // Dedicated tenants last: their runtime objects wake every 30 s and would be counted in the other kinds.
-    const tenants = quick ? 3 : 10;
-    kinds.provision_shared = await provision(ctx, "provision_shared", "pro", tenants);
-    const dedicated = await provision(ctx, "provision_dedicated", "enterprise", tenants);
-    kinds.provision_dedicated = { kind: dedicated.kind, samples: dedicated.samples, counts: dedicated.counts };
-
-    // All `tenants` dedicated objects are pinned and idle: their alarms over a window, per tenant-hour.
-    const windowS = quick ? 61 : 121;
-    ctx.log(`  warm-pinned: ${tenants} idle dedicated tenants for ${windowS} s`);
-    const warm = await measure(ctx, "warm_hour", async () => {
-      await sleep(windowS * 1000);
-      return { units: (tenants * windowS) / 3600, notes: { tenants, windowS } };
-    });
-    kinds.warm_hour = { ...warm, samples: tenants * windowS };
-
-    const report: CountsReport = { version: 1, measuredAt: new Date().toISOString(), kinds: kinds as Record<Kind, KindCounts> };
-    checkCounts(report); // fails the scenario, loudly, when a count is missing
-    const figures: Figure[] = (Object.keys(KINDS) as Kind[]).flatMap((kind) => {
-      const c = report.kinds[kind].counts;
-      return [
-        figure(`${kind}_do_trips`, `${kind}: runtime-object calls + alarms per unit`, c.doCalls + c.doAlarms, "trips"),
-        figure(`${kind}_pg_trips`, `${kind}: Postgres round trips per unit`, c.pgRoundTrips, "trips"),
-        figure(`${kind}_upstash_trips`, `${kind}: Upstash requests per unit`, c.upstashRequests, "trips"),
-        figure(`${kind}_cpu_ms`, `${kind}: workerd CPU per unit`, c.workerCpuMs, "ms"),
-      ];
-    });
-    return { status: "ok", loads: [], figures, details: report as unknown as Record<string, unknown> };
   },
 };
+
+async function switchCounting(ctx: BenchContext, on: boolean): Promise<void> {
+  const response = await fetch(`${ctx.stack.baseUrl}/bench/counts?on=${on ? 1 : 0}`, { method: "POST" });
+  if (response.status !== 200) throw new Error(`POST /bench/counts answered ${response.status}: the benchmark Worker keeps no counters`);
+}
+
+async function countAll(ctx: BenchContext): Promise<Omit<ScenarioResult, "id" | "title">> {
+  const quick = ctx.profile.name === "quick";
+  const n = quick ? 150 : 600;
+  const target = await readTarget(ctx);
+  if (target.kind !== "maps") throw new Error("counts: the maps API is not mounted; the model needs its reads and writes");
+  const auth = target.headers;
+  const json = { ...auth, "Content-Type": "application/json" };
+  // Warm the isolate's caches and the runtime object: a cached-tenant read is what is measured.
+  await sequential(ctx, 20, () => ({ path: target.path, init: { headers: auth } }));
+  for (let i = 0; i < 20; i++) await ctx.api.putRecord(target.tenant, LIST_MAP, `k${i}`, { i });
+
+  const kinds: Partial<Record<Kind, KindCounts>> = {};
+  kinds.read = await measure(ctx, "read", async () => {
+    const { statuses, dbTrips } = await sequential(ctx, n, () => ({ path: target.path, init: { headers: auth } }));
+    expectStatus("read", statuses, 200, n);
+    return { units: n, notes: { dbRoundTripsInResponse: round(dbTrips / n) } };
+  });
+  kinds.write = await measure(ctx, "write", async () => {
+    const writes = Math.ceil(n / 2);
+    const { statuses, dbTrips } = await sequential(ctx, writes, (i) => ({
+      path: `/v1/maps/${LIST_MAP}/w${i % 50}`,
+      init: { method: "PUT", headers: json, body: JSON.stringify({ i, note: "counts" }) },
+    }));
+    expectStatus("write", statuses, 200, writes);
+    return { units: writes, notes: { dbRoundTripsInResponse: round(dbTrips / writes) } };
+  });
+  kinds.list = await measure(ctx, "list", async () => {
+    const lists = Math.ceil(n / 2);
+    const { statuses, dbTrips } = await sequential(ctx, lists, () => ({ path: `/v1/maps/${LIST_MAP}?limit=20`, init: { headers: auth } }));
+    expectStatus("list", statuses, 200, lists);
+    return { units: lists, notes: { dbRoundTripsInResponse: round(dbTrips / lists), recordsPerPage: 20 } };
+  });
+
+  const limited = await ctx.api.createActiveTenant("free", { requestsPerSecond: 1, burst: 1 });
+  await sequential(ctx, 5, () => ({ path: "/v1/me", init: { headers: { Authorization: `Bearer ${limited.key}` } } }));
+  kinds.refused = await measure(ctx, "refused", async () => {
+    const { statuses } = await sequential(ctx, n, () => ({ path: "/v1/me", init: { headers: { Authorization: `Bearer ${limited.key}` } } }));
+    expectStatus("refused", statuses, 429, Math.floor(n * 0.8));
+    return { units: n, notes: { shareRefused: round((statuses.get(429) ?? 0) / n) } };
+  });
+
+  const socket = await openSocket(`${ctx.stack.baseUrl.replace(/^http/, "ws")}/v1/realtime`, target.tenant.key);
+  try {
+    const send = frames(socket);
+    const subscribed = await send({ op: "subscribe", map: `${LIST_MAP}-rt` });
+    if (!subscribed.ok) throw new Error(`counts: subscribe refused: ${JSON.stringify(subscribed.error)}`);
+    kinds.realtime = await measure(ctx, "realtime", async () => {
+      const messages = Math.ceil(n / 2);
+      for (let i = 0; i < messages; i++) {
+        const reply = await send({ op: "set", map: `${LIST_MAP}-rt`, key: `k${i % 50}`, value: { i } });
+        if (!reply.ok) throw new Error(`counts: set refused: ${JSON.stringify(reply.error)}`);
+      }
+      return { units: messages, notes: { subscribers: 1 } };
+    });
+  } finally {
+    socket.close();
+  }
+
+  const body = JSON.stringify({ order: 42 });
+  const origin = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }).end(body));
+  });
+  await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+  try {
+    const gatewayTenant = await ctx.api.createActiveTenant("pro", UNLIMITED);
+    const url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    const patched = await ctx.api.request("PATCH", `/v1/tenants/${gatewayTenant.id}`, { body: { gateway: { origin: url } } });
+    if (patched.status !== 200) throw new Error(`counts: PATCH gateway: ${patched.status} ${JSON.stringify(patched.body)}`);
+    const headers = { Authorization: `Bearer ${gatewayTenant.key}` };
+    await sequential(ctx, 10, () => ({ path: "/gw/orders/42", init: { headers } }));
+    kinds.gateway = await measure(ctx, "gateway", async () => {
+      const { statuses } = await sequential(ctx, n, () => ({ path: "/gw/orders/42", init: { headers } }));
+      expectStatus("gateway", statuses, 200, n);
+      return { units: n };
+    });
+  } finally {
+    origin.closeAllConnections();
+    await new Promise<void>((resolve) => origin.close(() => resolve()));
+  }
+
+  // Dedicated tenants last: their runtime objects wake every 30 s and would be counted in the other kinds.
+  const tenants = quick ? 3 : 10;
+  kinds.provision_shared = await provision(ctx, "provision_shared", "pro", tenants);
+  const dedicated = await provision(ctx, "provision_dedicated", "enterprise", tenants);
+  kinds.provision_dedicated = { kind: dedicated.kind, samples: dedicated.samples, counts: dedicated.counts };
+
+  // All `tenants` dedicated objects are pinned and idle: their alarms over a window, per tenant-hour.
+  const windowS = quick ? 61 : 121;
+  ctx.log(`  warm-pinned: ${tenants} idle dedicated tenants for ${windowS} s`);
+  const warm = await measure(ctx, "warm_hour", async () => {
+    await sleep(windowS * 1000);
+    return { units: (tenants * windowS) / 3600, notes: { tenants, windowS } };
+  });
+  kinds.warm_hour = { ...warm, samples: tenants * windowS };
+
+  const report: CountsReport = { version: 1, measuredAt: new Date().toISOString(), kinds: kinds as Record<Kind, KindCounts> };
+  checkCounts(report); // fails the scenario, loudly, when a count is missing
+  const figures: Figure[] = (Object.keys(KINDS) as Kind[]).flatMap((kind) => {
+    const c = report.kinds[kind].counts;
+    return [
+      figure(`${kind}_do_trips`, `${kind}: runtime-object calls + alarms per unit`, c.doCalls + c.doAlarms, "trips"),
+      figure(`${kind}_pg_trips`, `${kind}: Postgres round trips per unit`, c.pgRoundTrips, "trips"),
+      figure(`${kind}_upstash_trips`, `${kind}: Upstash requests per unit`, c.upstashRequests, "trips"),
+      figure(`${kind}_cpu_ms`, `${kind}: workerd CPU per unit`, c.workerCpuMs, "ms"),
+    ];
+  });
+  return { status: "ok", loads: [], figures, details: report as unknown as Record<string, unknown> };
+}
