@@ -34,7 +34,7 @@ export async function tenantMetrics(env: Env, db: Database, tenant: TenantContex
     billingExportLag(db, now, tenant.id),
     requestsToday(db, tenant.id, now),
     // Storage is readable once provisioning made it; before that the tenant uses none.
-    tenant.status === "active" || tenant.status === "suspended" ? mapStore(db, tenant).storage().catch(() => ({ maps: 0, bytes: 0 })) : { maps: 0, bytes: 0 },
+    tenant.status === "active" || tenant.status === "suspended" ? mapStore(() => db, tenant).storage().catch(() => ({ maps: 0, bytes: 0 })) : { maps: 0, bytes: 0 },
   ]);
   const families = metricFamilies({
     tenants,

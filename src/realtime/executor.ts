@@ -52,7 +52,7 @@ export async function admitFrame(deps: ExecutorDependencies, state: SocketState,
     return failure({ code: "forbidden", message: `This connection's credential lacks the "${write ? "write" : "read"}" scope.` });
   }
 
-  const limits = await checkEdgeLimits(deps.redis(), context.id, context.limits, deps.defer);
+  const limits = await checkEdgeLimits(deps.redis, context.id, context.limits, deps.defer);
   if (limits.kind === "refused") {
     deps.count(context.id, { rejected: 1 });
     const message = limits.code === "quota_exceeded" ? "The tenant's daily request quota is used up." : "The tenant's request rate is over its limit.";
@@ -94,7 +94,7 @@ export async function executeFrame(deps: ExecutorDependencies, state: SocketStat
 }
 
 async function run(db: Database, context: TenantContext, frame: DataFrame): Promise<OperationOutcome> {
-  const store = mapStore(db, context);
+  const store = mapStore(() => db, context);
   const address = { map: frame.map, key: frame.key };
   switch (frame.op) {
     case "get": {

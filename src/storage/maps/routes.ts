@@ -103,7 +103,7 @@ const mapsRoute = createRoute({
 });
 
 const rawUrl = (c: Context<AppEnv>) => new URL(c.req.url);
-const storeOf = (c: Context<AppEnv>, tenant: TenantContext = c.get("tenant")) => mapStore(c.get("services").db, tenant, c.get("services").dbHttp);
+const storeOf = (c: Context<AppEnv>, tenant: TenantContext = c.get("tenant")) => mapStore(() => c.get("services").db, tenant, c.get("services").dbHttp);
 
 function publishAfterCommit(c: Context<AppEnv>, change: Omit<MapChange, "tenantId">): void {
   const tenant = c.get("tenant");

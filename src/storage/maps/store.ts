@@ -28,32 +28,33 @@ export interface MapStore {
  * With `http`, every call goes over Neon's HTTP endpoint: the scoping statement and one statement
  * (a query, or a write function's call) in one batch, one round trip, no connection to open.
  * Without it (the runtime object's realtime frames, tests), each call is a WebSocket transaction.
+ * `db` is asked for only by a call that needs one, so a call over `http` never opens a pool.
  */
-export function mapStore(db: Database, tenant: Pick<TenantContext, "id" | "isolation" | "limits">, http?: HttpDatabase): MapStore {
+export function mapStore(db: () => Database, tenant: Pick<TenantContext, "id" | "isolation" | "limits">, http?: HttpDatabase): MapStore {
   const scope = { id: tenant.id, isolation: tenant.isolation };
   const owner = { id: tenant.id, limits: tenant.limits };
   return {
     put: async (address, value, ifMatch) => {
-      if (!http) return withTenantData(db, scope, (tx) => putEntry(tx, owner, address, value, ifMatch));
+      if (!http) return withTenantData(db(), scope, (tx) => putEntry(tx, owner, address, value, ifMatch));
       const statement = entryPutStatement(owner, address, value, ifMatch);
       return toPutOutcome(await writeTenantData(http, scope, statement).catch((error: unknown) => Promise.reject(writeError(error, tenant.limits))));
     },
     get: async (address) =>
       http
         ? toStoredRecord(address.key, await readTenantData(http, scope, selectRecord(http, tenant.id, address.map, address.key)))
-        : withTenantData(db, scope, (tx) => getEntry(tx, tenant.id, address)),
+        : withTenantData(db(), scope, (tx) => getEntry(tx, tenant.id, address)),
     delete: async (address, ifMatch) => {
-      if (!http) return withTenantData(db, scope, (tx) => deleteEntry(tx, owner, address, ifMatch));
+      if (!http) return withTenantData(db(), scope, (tx) => deleteEntry(tx, owner, address, ifMatch));
       const statement = deleteStatement({ tenantId: tenant.id, ...address }, ifMatch);
       return { version: toRemovedVersion(await writeTenantData(http, scope, statement).catch((error: unknown) => Promise.reject(writeError(error, tenant.limits)))) };
     },
     list: async (map, options) => {
-      if (!http) return withTenantData(db, scope, (tx) => listEntries(tx, tenant.id, map, options));
+      if (!http) return withTenantData(db(), scope, (tx) => listEntries(tx, tenant.id, map, options));
       const range = listRange(options);
       return toRecordPage(await readTenantData(http, scope, selectRecordPage(http, tenant.id, map, range)), range);
     },
     maps: async () =>
-      http ? toMapSummaries(await readTenantData(http, scope, selectMapHeaders(http, tenant.id))) : withTenantData(db, scope, (tx) => listMaps(tx, tenant.id)),
-    storage: () => withTenantData(db, scope, (tx) => tenantStorage(tx, tenant.id)),
+      http ? toMapSummaries(await readTenantData(http, scope, selectMapHeaders(http, tenant.id))) : withTenantData(db(), scope, (tx) => listMaps(tx, tenant.id)),
+    storage: () => withTenantData(db(), scope, (tx) => tenantStorage(tx, tenant.id)),
   };
 }
