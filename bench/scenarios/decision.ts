@@ -90,7 +90,7 @@ export const decisionScenario: Scenario = {
     /** Empties the real bucket until the limiter refuses with enough block left for a batch. */
     const block = async (id: string, limits: Limits) => {
       for (let attempt = 0; attempt < 20; attempt++) {
-        const decision = await checkEdgeLimits(real, id, limits, keepDefer);
+        const decision = await checkEdgeLimits(() => real, id, limits, keepDefer);
         if (decision.kind === "refused" && decision.retryAfterMs >= MIN_BLOCK_LEFT_MS) return;
         if (decision.kind === "backstop") throw new Error("Upstash (the local bridge) did not answer while blocking the tenant");
         if (decision.kind === "refused") await sleep(decision.retryAfterMs + 5);
@@ -138,13 +138,13 @@ export const decisionScenario: Scenario = {
 
     try {
       upstashBreaker.recordSuccess();
-      const limitsOnly = await measure("limits", async () => (await checkEdgeLimits(unreachable, tenant.id, tenant.limits, noDefer)).kind === "refused", iterations);
+      const limitsOnly = await measure("limits", async () => (await checkEdgeLimits(() => unreachable, tenant.id, tenant.limits, noDefer)).kind === "refused", iterations);
       const resolveOnly = await measure("resolve", async () => (await resolveCaller(authorization, env, services, noDefer)).tenant.id === tenant.id, iterations);
       const both = await measure(
         "resolve + limits",
         async () => {
           const caller = await resolveCaller(authorization, env, services, noDefer);
-          return (await checkEdgeLimits(unreachable, caller.tenant.id, caller.tenant.limits, noDefer)).kind === "refused";
+          return (await checkEdgeLimits(() => unreachable, caller.tenant.id, caller.tenant.limits, noDefer)).kind === "refused";
         },
         iterations,
       );
@@ -152,14 +152,14 @@ export const decisionScenario: Scenario = {
       // A tenant with a daily quota, blocked by its bucket: does the decision stay in the isolate?
       await block(quotaTenant.id, quotaTenant.limits);
       const before = fetches;
-      const offline = await checkEdgeLimits(unreachable, quotaTenant.id, quotaTenant.limits, keepDefer);
+      const offline = await checkEdgeLimits(() => unreachable, quotaTenant.id, quotaTenant.limits, keepDefer);
       const quotaNetworkCalls = fetches - before;
       upstashBreaker.recordSuccess(); // that failure must not open the breaker for what follows
       const onlineMs: number[] = [];
       for (let i = 0; i < 200; i++) {
         if (i % 50 === 0) await block(quotaTenant.id, quotaTenant.limits);
         const started = performance.now();
-        const decision = await checkEdgeLimits(real, quotaTenant.id, quotaTenant.limits, keepDefer);
+        const decision = await checkEdgeLimits(() => real, quotaTenant.id, quotaTenant.limits, keepDefer);
         onlineMs.push(performance.now() - started);
         if (decision.kind !== "refused") break;
       }

@@ -53,7 +53,7 @@ export async function decisionRoute(request: Request, env: Env): Promise<Respons
   /** Renews the block against the real Upstash and refreshes the isolate caches (TTL 500 ms). */
   const prepare = async (): Promise<boolean> => {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const decision = await checkEdgeLimits(real, tenant.id, tenant.limits, keep);
+      const decision = await checkEdgeLimits(() => real, tenant.id, tenant.limits, keep);
       if (decision.kind === "refused" && decision.retryAfterMs >= 300) {
         await Promise.all(pending.splice(0));
         keyRecordCache(env).set(hash, { keyId: "key_bench", tenantId: tenant.id, scopes: ["read", "write"], expiresAt: null, revoked: false });
@@ -66,12 +66,12 @@ export async function decisionRoute(request: Request, env: Env): Promise<Respons
   };
   const decide: () => Promise<boolean> =
     variant === "limits"
-      ? async () => (await checkEdgeLimits(unreachable, tenant.id, tenant.limits, noDefer)).kind === "refused"
+      ? async () => (await checkEdgeLimits(() => unreachable, tenant.id, tenant.limits, noDefer)).kind === "refused"
       : variant === "resolve"
         ? async () => (await resolveCaller(authorization, env, services, noDefer)).tenant.id === tenant.id
         : async () => {
             const caller = await resolveCaller(authorization, env, services, noDefer);
-            return (await checkEdgeLimits(unreachable, caller.tenant.id, caller.tenant.limits, noDefer)).kind === "refused";
+            return (await checkEdgeLimits(() => unreachable, caller.tenant.id, caller.tenant.limits, noDefer)).kind === "refused";
           };
 
   let fetches = 0;

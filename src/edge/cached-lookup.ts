@@ -19,7 +19,13 @@ export interface CachedLookup<T> {
  * While Upstash is unreachable the lookup goes straight to Postgres; the data plane keeps serving.
  * `null` (no such key or tenant) is cached too, so a flood of bad credentials does not reach Postgres.
  */
-export async function cachedLookup<T>(redis: Redis, lookup: CachedLookup<T>, defer: (p: Promise<unknown>) => void, ahead?: Redis): Promise<T | null> {
+export async function cachedLookup<T>(
+  /** Asked for only when Upstash is to be read (an isolate hit makes no client). */
+  redis: () => Redis,
+  lookup: CachedLookup<T>,
+  defer: (p: Promise<unknown>) => void,
+  ahead?: () => Redis,
+): Promise<T | null> {
   const local = lookup.isolate.peek(lookup.isolateKey);
   if (local !== undefined) {
     if (ahead && local.ageMs >= lookup.isolate.ttlMs / 2) refreshAhead(ahead, lookup, defer);
@@ -29,7 +35,7 @@ export async function cachedLookup<T>(redis: Redis, lookup: CachedLookup<T>, def
   let gen: number | undefined;
   if (!upstashBreaker.isOpen) {
     try {
-      const read = await readGenerational<T | null>(redis, lookup.copyKey, lookup.genKey);
+      const read = await readGenerational<T | null>(redis(), lookup.copyKey, lookup.genKey);
       upstashBreaker.recordSuccess();
       if (read.hit) {
         lookup.isolate.set(lookup.isolateKey, read.value ?? null);
@@ -44,7 +50,7 @@ export async function cachedLookup<T>(redis: Redis, lookup: CachedLookup<T>, def
   const value = await lookup.load();
   lookup.isolate.set(lookup.isolateKey, value);
   if (gen !== undefined) {
-    defer(writeGenerational(redis, lookup.copyKey, gen, value).catch(() => upstashBreaker.recordFailure()));
+    defer(writeGenerational(redis(), lookup.copyKey, gen, value).catch(() => upstashBreaker.recordFailure()));
   }
   return value;
 }
@@ -59,14 +65,14 @@ const MAX_REFRESHING = 10_000;
  * entry; a miss (the generation moved: the record changed) drops it, so the next request loads it
  * afresh on its own path. Postgres is never asked from here: the request's pool closes with it.
  */
-function refreshAhead<T>(redis: Redis, lookup: CachedLookup<T>, defer: (p: Promise<unknown>) => void): void {
+function refreshAhead<T>(redis: () => Redis, lookup: CachedLookup<T>, defer: (p: Promise<unknown>) => void): void {
   const now = Date.now();
   const since = refreshing.get(lookup.copyKey);
   if ((since !== undefined && now - since < REFRESH_PATIENCE_MS) || upstashBreaker.isOpen) return;
   if (refreshing.size >= MAX_REFRESHING) refreshing.clear();
   refreshing.set(lookup.copyKey, now);
   defer(
-    readGenerational<T | null>(redis, lookup.copyKey, lookup.genKey)
+    readGenerational<T | null>(redis(), lookup.copyKey, lookup.genKey)
       .then(
         (read) => {
           upstashBreaker.recordSuccess();

@@ -165,7 +165,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   c.set("tenant", tenant);
 
   progress.step = "limits";
-  const limits = await timer.phase("limits", () => checkEdgeLimits(services.redis, tenant.id, tenant.limits, defer, services.redisAhead));
+  const limits = await timer.phase("limits", () => checkEdgeLimits(() => services.redis, tenant.id, tenant.limits, defer, () => services.redisAhead));
   const headers = rateLimitHeaders(limits.state, tenant.limits);
   const refuse = (code: ProblemCode, detail: string, retryAfterMs?: number): never => {
     if (limits.kind === "allowed") defer(limits.refundDaily());

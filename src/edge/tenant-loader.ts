@@ -34,7 +34,7 @@ async function loadTenantContext(db: Database, tenantId: string): Promise<Tenant
 
 export function findTenantContext(env: Env, services: Services, tenantId: string, defer: (p: Promise<unknown>) => void) {
   return cachedLookup(
-    services.redis,
+    () => services.redis,
     {
       isolate: tenantContextCache(env),
       isolateKey: tenantId,
@@ -43,13 +43,13 @@ export function findTenantContext(env: Env, services: Services, tenantId: string
       load: () => loadTenantContext(services.db, tenantId),
     },
     defer,
-    services.redisAhead,
+    () => services.redisAhead,
   );
 }
 
 export function findKeyRecord(env: Env, services: Services, keyHash: string, defer: (p: Promise<unknown>) => void) {
   return cachedLookup(
-    services.redis,
+    () => services.redis,
     {
       isolate: keyRecordCache(env),
       isolateKey: keyHash,
@@ -58,6 +58,6 @@ export function findKeyRecord(env: Env, services: Services, keyHash: string, def
       load: () => loadKeyRecord(services.db, keyHash),
     },
     defer,
-    services.redisAhead,
+    () => services.redisAhead,
   );
 }

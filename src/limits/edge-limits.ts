@@ -141,12 +141,13 @@ function takeOwedQuota(tenantId: string): number {
  * A request the bucket refuses gives its quota unit back, so the quota counts admitted requests only.
  */
 export async function checkEdgeLimits(
-  redis: Redis,
+  /** The request's client, asked for only when a round trip is due (most requests make none). */
+  redis: () => Redis,
   tenantId: string,
   limits: Limits,
   defer: (p: Promise<unknown>) => void,
   /** The client refills use (its trips count as taken ahead); the request's own by default. */
-  aheadRedis: Redis = redis,
+  aheadRedis: () => Redis = redis,
 ): Promise<LimitDecision> {
   if (upstashBreaker.isOpen) return withoutUpstash(tenantId, limits);
 
@@ -155,13 +156,13 @@ export async function checkEdgeLimits(
   // A request refused later (scope, status) gives its quota unit back: to this isolate's
   // reservation when one is held, else to Upstash.
   const refundDaily = () =>
-    reservations.giveBack(tenantId, config, Date.now()) ? Promise.resolve() : limitersFor(redis, tenantId, limits, bucketConfig).countDaily(-1);
+    reservations.giveBack(tenantId, config, Date.now()) ? Promise.resolve() : limitersFor(redis(), tenantId, limits, bucketConfig).countDaily(-1);
   // Tokens Upstash already handed this isolate are spent first, even while the bucket is empty.
   const held = reservations.usable(tenantId, config, Date.now());
   if (held) {
     const decision = spendReserved(held, limits, refundDaily);
     const refill = reservations.startRefill(tenantId, config, limits, Date.now());
-    if (refill > 0) defer(refillReservation(limitersFor(aheadRedis, tenantId, limits, bucketConfig), tenantId, config, refill));
+    if (refill > 0) defer(refillReservation(limitersFor(aheadRedis(), tenantId, limits, bucketConfig), tenantId, config, refill));
     return decision;
   }
   // A bucket the ephemeral cache knows is empty decides alone: the quota is not even asked.
@@ -182,7 +183,7 @@ export async function checkEdgeLimits(
     return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, resetMs), state };
   }
 
-  const limiters = limitersFor(redis, tenantId, limits, bucketConfig);
+  const limiters = limitersFor(redis(), tenantId, limits, bucketConfig);
   const { size, unspentDaily } = reservations.plan(tenantId, config, limits, Date.now());
   // Issued in the same tick as the ask, so auto-pipelining sends them in one round trip with it.
   if (unspentDaily > 0) defer(limiters.countDaily(-unspentDaily));
