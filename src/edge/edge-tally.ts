@@ -37,11 +37,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * objects in one call per object at most every REPORT_AFTER_MS, from the `waitUntil` of the
  * request that started the tally. Per isolate, like every edge cache.
  */
-class EdgeTally {
+export class EdgeTally {
   private gathering = new Map<string, Batch>();
   /** When the gathered counts are to be reported; undefined while nothing is gathered. */
   private reportDue: number | undefined;
-  private inFlight = 0;
+  /** Per runtime object, its report under way (and, chained behind it, the next one). */
+  private readonly sending = new Map<string, Promise<void>>();
+  /** Per runtime object, the report waiting for the one under way; it takes what is gathered when it leaves. */
+  private readonly next = new Map<string, Promise<void>>();
 
   /** A refusal decided here; `rejected`: by a limit (usage counts it). */
   refused(env: Env, tenant: TenantContext, outcome: RequestOutcome, rejected: boolean, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
@@ -52,7 +55,9 @@ class EdgeTally {
 
   /**
    * A request admitted with a grant, counted as it starts and reported at once (beside its work,
-   * not in its way): `requests` stays exact even if the isolate dies right after answering.
+   * not in its way): `requests` stays exact even if the isolate dies right after answering. While a
+   * report to the same runtime object is under way, the start goes with the next one, sent as soon
+   * as it returns: a busy tenant's starts travel together, one call in flight per object.
    */
   started(env: Env, tenant: TenantContext, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
     this.countsOf(env, tenant, defer, now, 0).requests++;
@@ -98,37 +103,44 @@ class EdgeTally {
   }
 
   /**
-   * Sends what is gathered (for one runtime object, `onlyFor` its name; else all); a batch whose
-   * call failed is sent again, a few times, with its id.
+   * Sends what is gathered (for one runtime object, `onlyFor` its name; else all), once the report
+   * under way to the same object (if any) has returned; a batch whose call failed is sent again, a
+   * few times, with its id. Resolves once the object has what was gathered before the call.
    */
   async report(env: Env, onlyFor?: string): Promise<void> {
-    let batches: Batch[];
-    if (onlyFor === undefined) {
-      batches = [...this.gathering.values()];
-      this.gathering = new Map();
-    } else {
-      const batch = this.gathering.get(onlyFor);
-      this.gathering.delete(onlyFor);
-      batches = batch ? [batch] : [];
-    }
-    if (batches.length === 0) return;
-    this.inFlight++;
-    try {
-      while (batches.length > 0) {
-        const settled = await Promise.all(batches.map((batch) => this.send(env, batch)));
-        batches = batches.filter((_, index) => !settled[index]);
-        if (batches.length > 0) await sleep(REPORT_AFTER_MS);
-      }
-    } finally {
-      this.inFlight--;
-    }
+    const names = onlyFor === undefined ? [...this.gathering.keys()] : [onlyFor];
+    await Promise.all(names.map((name) => this.reportTo(env, name)));
+  }
+
+  private reportTo(env: Env, name: string): Promise<void> {
+    const waiting = this.next.get(name);
+    if (waiting) return waiting;
+    const underWay = this.sending.get(name);
+    if (!underWay && !this.gathering.has(name)) return Promise.resolve();
+    const run = async () => {
+      if (underWay) await underWay;
+      this.next.delete(name);
+      const batch = this.gathering.get(name);
+      this.gathering.delete(name);
+      if (batch) await this.deliver(env, batch);
+    };
+    const report: Promise<void> = run().finally(() => {
+      if (this.sending.get(name) === report) this.sending.delete(name);
+    });
+    this.sending.set(name, report);
+    if (underWay) this.next.set(name, report);
+    return report;
+  }
+
+  private async deliver(env: Env, batch: Batch): Promise<void> {
+    while (!(await this.send(env, batch))) await sleep(REPORT_AFTER_MS);
   }
 
   /** Reports now, and waits for reports other requests have under way (a usage flush comes next). */
   async reportNow(env: Env): Promise<void> {
     await this.report(env);
     const deadline = Date.now() + SETTLE_MS;
-    while (this.inFlight > 0 && Date.now() < deadline) await sleep(5);
+    while (this.sending.size > 0 && Date.now() < deadline) await sleep(5);
   }
 
   /** True when the batch is done with: delivered, or given up after MAX_ATTEMPTS. */
