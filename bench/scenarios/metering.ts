@@ -2,7 +2,7 @@
 // counters, alarm flushes to Postgres, response sizes measured) and with METERING=off. The Worker
 // restarts to switch (variables are fixed per process); data and tenants stay. Runs ON | OFF OFF | ON
 // per block, each after a warm-up, so restarts and drift hit both sides alike. Leaves metering on.
-import { runLoad, mergeLoad, type LoadResult } from "../lib/load.ts";
+import { loadRow, runLoad, mergeLoad, type LoadResult } from "../lib/load.ts";
 import { figure, ratioRange, row, type Scenario } from "../lib/scenario.ts";
 import { readTarget } from "../lib/targets.ts";
 
@@ -45,11 +45,18 @@ export const meteringScenario: Scenario = {
     }
     const mergedOn = mergeLoad("metering on", on);
     const mergedOff = mergeLoad("metering off (METERING=off)", off);
+    // workerd's CPU per read, steadier than throughput when other processes load the machine.
+    const workerdMs = (result: LoadResult) => loadRow(result).cpu?.msPerResponse.workerd ?? null;
+    const onMs = workerdMs(mergedOn);
+    const offMs = workerdMs(mergedOff);
     return {
       status: "ok",
       ...(target.kind === "me" ? { note: "maps API not mounted: compared GET /v1/me" } : {}),
       loads: [row(mergedOn.label, mergedOn), row(mergedOff.label, mergedOff)],
-      figures: [figure("metering_on_over_off", "metering on / off (throughput)", mergedOn.okRps / mergedOff.okRps, "ratio", undefined, { range: ratioRange(blockRatios) })],
+      figures: [
+        figure("metering_on_over_off", "metering on / off (throughput)", mergedOn.okRps / mergedOff.okRps, "ratio", undefined, { range: ratioRange(blockRatios) }),
+        figure("metering_workerd_cpu_off_over_on", "workerd CPU per read, metering off / on", onMs && offMs !== null ? offMs / onMs : NaN, "ratio"),
+      ],
       details: { readPath: target.path, p50AddedMs: mergedOn.latency.p50 - mergedOff.latency.p50 },
     };
   },
