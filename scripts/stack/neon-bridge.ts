@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
-import { delayLine, isDelayed, sampleMs, type LinkDelay } from "./network-model.js";
+import { delayLine, isDelayed, sampleMs, sleepMs, type LinkDelay } from "./network-model.js";
 import { neonHttpSql } from "./neon-http-sql.js";
 import { newPgWireStats, pgWireCounter, type PgWireStats } from "./pg-wire-stats.js";
 
@@ -110,7 +110,7 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
         wss.handleUpgrade(req, socket, head, (ws) => openTunnel(ws, tcp, tunnels, pgWireCounter(stats), opts.delay));
       };
       // The upgrade is a round trip of its own: the request's leg and the answer's.
-      if (isDelayed(opts.delay)) setTimeout(upgrade, sampleMs(opts.delay) + sampleMs(opts.delay));
+      if (isDelayed(opts.delay)) void sleepMs(sampleMs(opts.delay) + sampleMs(opts.delay)).then(upgrade);
       else upgrade();
     });
   });
