@@ -67,7 +67,13 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
   const stats = newPgWireStats();
 
   // Neon's HTTP SQL endpoint on the same host (neonConfig.fetchEndpoint = http://BRIDGE/sql).
-  const sqlOverHttp = neonHttpSql({ isAllowed: (host, port) => isAllowed({ host: host.toLowerCase(), port }), delay: opts.delay, stats });
+  const sqlOverHttp = neonHttpSql({
+    isAllowed: (host, port) => isAllowed({ host: host.toLowerCase(), port }),
+    delay: opts.delay,
+    stats,
+    // Diagnostics of the local stack's own cost per request (one JSON line each on stderr).
+    ...(process.env.TENANTRY_TRACE_SQL_HTTP === "1" ? { trace: (timing) => process.stderr.write(`sql-http ${JSON.stringify(timing)}\n`) } : {}),
+  });
   const server = createServer((req, res) => {
     if (new URL(req.url ?? "/", "http://bridge").pathname === "/sql") return sqlOverHttp.handle(req, res);
     res.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" });

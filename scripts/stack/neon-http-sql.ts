@@ -26,6 +26,12 @@ export interface NeonHttpSqlOptions {
   delay?: LinkDelay;
   /** Counted here: one request, one transaction, and its statements (a batch's BEGIN and COMMIT included). */
   stats?: PgWireStats;
+  /**
+   * Called once per answered request with where its time went (ms): the model's added round trip,
+   * the statements in PostgreSQL (through PgBouncer), writing the answer. Set by the local stack when
+   * TENANTRY_TRACE_SQL_HTTP=1 (docs/BENCHMARKS.md, "Session 8").
+   */
+  trace?: (timing: { receivedAt: number; delayMs: number; runMs: number; sendMs: number }) => void;
 }
 
 const ISOLATION: Record<string, string> = {
@@ -110,12 +116,22 @@ export function neonHttpSql(options: NeonHttpSqlOptions): NeonHttpSql {
 
   return {
     handle(req, res) {
+      const receivedAt = performance.timeOrigin + performance.now();
+      let ranAt = receivedAt;
+      let answeredAt = receivedAt;
       const answer = async () => {
         if (isDelayed(options.delay)) await sleepMs(sampleMs(options.delay) + sampleMs(options.delay));
-        return run(req);
+        ranAt = performance.timeOrigin + performance.now();
+        const result = await run(req);
+        answeredAt = performance.timeOrigin + performance.now();
+        return result;
       };
       answer().then(
-        (result) => send(res, 200, JSON.stringify(result)),
+        (result) => {
+          send(res, 200, JSON.stringify(result));
+          const sentAt = performance.timeOrigin + performance.now();
+          options.trace?.({ receivedAt, delayMs: ranAt - receivedAt, runMs: answeredAt - ranAt, sendMs: sentAt - answeredAt });
+        },
         (error: unknown) => {
           if (error instanceof HttpError) return send(res, error.status, error.message, "text/plain");
           if (error instanceof SyntaxError) return send(res, 400, JSON.stringify({ message: `invalid JSON body: ${error.message}` }));
