@@ -11,7 +11,7 @@
 // favourable case for the ratio).
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isDelayed, parseNetworkModel, sampleMs, type LinkDelay } from "../../scripts/stack/network-model.ts";
+import { isDelayed, parseNetworkModel, sampleMs, sleepMs, type LinkDelay } from "../../scripts/stack/network-model.ts";
 import { UNLIMITED } from "../lib/admin.ts";
 import { compareThroughput, figure, ratioRange, row, type Figure, type Scenario } from "../lib/scenario.ts";
 import { compareSequential, type SequentialResult, type SequentialVariant } from "../lib/sequential.ts";
@@ -37,7 +37,7 @@ function startOrigin(hop: LinkDelay) {
     req.resume();
     req.on("end", () => {
       // Both legs at once: the request's way in and the answer's way out.
-      if (delayed && req.headers["x-bench-origin-hop"] !== "none") setTimeout(answer, sampleMs(hop) + sampleMs(hop));
+      if (delayed && req.headers["x-bench-origin-hop"] !== "none") void sleepMs(sampleMs(hop) + sampleMs(hop)).then(answer);
       else answer();
     });
   });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
-import { delayLine, isDelayed, sampleMs, type LinkDelay } from "./network-model.js";
+import { delayLine, isDelayed, sampleMs, sleepMs, type LinkDelay } from "./network-model.js";
 import { neonHttpSql } from "./neon-http-sql.js";
 import { newPgWireStats, pgWireCounter, type PgWireStats } from "./pg-wire-stats.js";
 
@@ -67,7 +67,13 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
   const stats = newPgWireStats();
 
   // Neon's HTTP SQL endpoint on the same host (neonConfig.fetchEndpoint = http://BRIDGE/sql).
-  const sqlOverHttp = neonHttpSql({ isAllowed: (host, port) => isAllowed({ host: host.toLowerCase(), port }), delay: opts.delay, stats });
+  const sqlOverHttp = neonHttpSql({
+    isAllowed: (host, port) => isAllowed({ host: host.toLowerCase(), port }),
+    delay: opts.delay,
+    stats,
+    // Diagnostics of the local stack's own cost per request (one JSON line each on stderr).
+    ...(process.env.TENANTRY_TRACE_SQL_HTTP === "1" ? { trace: (timing) => process.stderr.write(`sql-http ${JSON.stringify(timing)}\n`) } : {}),
+  });
   const server = createServer((req, res) => {
     if (new URL(req.url ?? "/", "http://bridge").pathname === "/sql") return sqlOverHttp.handle(req, res);
     res.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" });
@@ -110,7 +116,7 @@ export async function startNeonBridge(opts: StartNeonBridgeOptions = {}): Promis
         wss.handleUpgrade(req, socket, head, (ws) => openTunnel(ws, tcp, tunnels, pgWireCounter(stats), opts.delay));
       };
       // The upgrade is a round trip of its own: the request's leg and the answer's.
-      if (isDelayed(opts.delay)) setTimeout(upgrade, sampleMs(opts.delay) + sampleMs(opts.delay));
+      if (isDelayed(opts.delay)) void sleepMs(sampleMs(opts.delay) + sampleMs(opts.delay)).then(upgrade);
       else upgrade();
     });
   });

@@ -26,6 +26,12 @@ export interface NeonHttpSqlOptions {
   delay?: LinkDelay;
   /** Counted here: one request, one transaction, and its statements (a batch's BEGIN and COMMIT included). */
   stats?: PgWireStats;
+  /**
+   * Called once per answered request with where its time went (ms): the model's added round trip,
+   * the statements in PostgreSQL (through PgBouncer), writing the answer. Set by the local stack when
+   * TENANTRY_TRACE_SQL_HTTP=1 (docs/BENCHMARKS.md, "Session 8").
+   */
+  trace?: (timing: { receivedAt: number; delayMs: number; runMs: number; sendMs: number }) => void;
 }
 
 const ISOLATION: Record<string, string> = {
@@ -61,7 +67,10 @@ export function neonHttpSql(options: NeonHttpSqlOptions): NeonHttpSql {
   const poolFor = (connectionString: string): pg.Pool => {
     let pool = pools.get(connectionString);
     if (!pool) {
-      pool = new pg.Pool({ connectionString, max: 20, idleTimeoutMillis: 10_000 });
+      // Pipelined: a batch's BEGIN, statements and COMMIT go to PostgreSQL in one write, as Neon's proxy,
+      // next to its compute, pays next to nothing for them; here each statement in turn cost wake-ups of
+      // PgBouncer and PostgreSQL on a shared 2-core machine (~3 ms a write under the edge model).
+      pool = new pg.Pool({ connectionString, max: 20, idleTimeoutMillis: 10_000, pipeline: true } as pg.PoolConfig);
       pool.on("error", () => {});
       // A checked-out client whose server goes away (a test stops PostgreSQL) emits "error" too; an
       // unheard one would take down the process that hosts the whole local stack.
@@ -90,16 +99,21 @@ export function neonHttpSql(options: NeonHttpSqlOptions): NeonHttpSql {
       options.stats.statements += "queries" in body ? body.queries.length + 2 : 1;
     }
     if (!("queries" in body)) return toResult(await pool.query({ text: body.query, values: body.params ?? [], rowMode: "array", types: RAW_TEXT }));
+    const begin = beginStatement(req);
     const client = await pool.connect();
     let broken = false;
     try {
-      await client.query(beginStatement(req));
-      const results = [];
-      for (const query of body.queries) {
-        results.push(toResult(await client.query({ text: query.query, values: query.params ?? [], rowMode: "array", types: RAW_TEXT })));
-      }
-      await client.query("commit");
-      return { results };
+      // All sent at once; answers come in order, so the first rejection is the first statement that
+      // failed. After it PostgreSQL refuses the rest of the transaction and turns COMMIT into a rollback.
+      const sent = [
+        client.query(begin),
+        ...body.queries.map((query) => client.query({ text: query.query, values: query.params ?? [], rowMode: "array", types: RAW_TEXT })),
+        client.query("commit"),
+      ];
+      for (const answer of sent) answer.catch(() => {}); // awaited below, all of them, in order
+      const answers = await Promise.all(sent);
+      if (answers.at(-1)?.command !== "COMMIT") throw new Error("the batch's transaction did not commit");
+      return { results: answers.slice(1, -1).map((answer) => toResult(answer as pg.QueryResult<unknown[]>)) };
     } catch (error) {
       await client.query("rollback").catch(() => (broken = true));
       throw error;
@@ -110,12 +124,22 @@ export function neonHttpSql(options: NeonHttpSqlOptions): NeonHttpSql {
 
   return {
     handle(req, res) {
+      const receivedAt = performance.timeOrigin + performance.now();
+      let ranAt = receivedAt;
+      let answeredAt = receivedAt;
       const answer = async () => {
         if (isDelayed(options.delay)) await sleepMs(sampleMs(options.delay) + sampleMs(options.delay));
-        return run(req);
+        ranAt = performance.timeOrigin + performance.now();
+        const result = await run(req);
+        answeredAt = performance.timeOrigin + performance.now();
+        return result;
       };
       answer().then(
-        (result) => send(res, 200, JSON.stringify(result)),
+        (result) => {
+          send(res, 200, JSON.stringify(result));
+          const sentAt = performance.timeOrigin + performance.now();
+          options.trace?.({ receivedAt, delayMs: ranAt - receivedAt, runMs: answeredAt - ranAt, sendMs: sentAt - answeredAt });
+        },
         (error: unknown) => {
           if (error instanceof HttpError) return send(res, error.status, error.message, "text/plain");
           if (error instanceof SyntaxError) return send(res, 400, JSON.stringify({ message: `invalid JSON body: ${error.message}` }));

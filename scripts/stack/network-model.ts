@@ -66,7 +66,7 @@ export function sampleMs(delay: LinkDelay): number {
 
 /**
  * One direction of a link: everything sent arrives after the link's delay, in the order sent
- * (a later message never overtakes an earlier one, as on a TCP stream).
+ * (a later message never overtakes an earlier one, as on a TCP stream), and never sooner.
  */
 export function delayLine(delay: LinkDelay | undefined): (deliver: () => void) => void {
   if (!isDelayed(delay)) return (deliver) => deliver();
@@ -78,18 +78,32 @@ export function delayLine(delay: LinkDelay | undefined): (deliver: () => void) =
   const drain = (): void => {
     timer = undefined;
     const now = performance.now();
-    while (queue.length > 0 && queue[0]!.at <= now + 0.5) queue.shift()!.deliver();
-    if (queue.length > 0) timer = setTimeout(drain, queue[0]!.at - now);
+    while (queue.length > 0 && queue[0]!.at <= now) queue.shift()!.deliver();
+    if (queue.length > 0) timer = setTimeout(drain, timerMs(queue[0]!.at - now));
   };
   return (deliver) => {
     const now = performance.now();
     lastAt = Math.max(now + sampleMs(delay), lastAt);
     queue.push({ at: lastAt, deliver });
-    timer ??= setTimeout(drain, lastAt - now);
+    timer ??= setTimeout(drain, timerMs(lastAt - now));
   };
 }
 
-export const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * Node measures a timer from the event loop's cached clock, which lags the real one by however long
+ * the current turn has run: a plain `setTimeout(ms)` fires early by that much. Callers check the
+ * real clock and wait again for what is left (at least 1 ms, Node's shortest timer), so a delay
+ * errs late by under a millisecond, never early.
+ */
+const timerMs = (ms: number) => Math.max(1, ms);
+
+/** Resolves `ms` after the call by the real clock (performance.now()), never sooner. */
+export async function sleepMs(ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  for (let left = ms; left > 0; left = until - performance.now()) {
+    await new Promise<void>((resolve) => setTimeout(resolve, timerMs(left)));
+  }
+}
 
 /** The Worker variables that carry the runtime hop's delay (read by durable-objects/tenant-runtime/stub.ts). */
 export function runtimeDelayVars(model: NetworkModel): Record<string, string> {

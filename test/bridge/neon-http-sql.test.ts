@@ -63,6 +63,21 @@ describe("neon() over the bridge's HTTP SQL endpoint", () => {
     expect(await db`select id, note from http_things order by id`).toEqual([{ id: 1, note: "kept" }]);
   });
 
+  // The bridge sends a batch's statements pipelined: what follows a failed one must neither hide its
+  // error (PostgreSQL answers the rest with 25P02) nor commit, and the connection must stay usable.
+  it("answers a batch with its first failing statement's error when more statements follow it", async () => {
+    const db = neon(url());
+    const failed = db.transaction([
+      db`insert into http_things values (20, 'rolled back')`,
+      db`select 1 / ${0}::int as boom`,
+      db`insert into http_things values (21, 'never run')`,
+      db`select 2`,
+    ]);
+    await expect(failed).rejects.toMatchObject({ code: "22012" });
+    expect(await db`select id from http_things where id >= 20`).toEqual([]);
+    for (let i = 0; i < 25; i++) expect(await db.transaction([db`select ${i}::int as i`])).toEqual([[{ i }]]); // every pooled connection still works
+  });
+
   it("honours the batch's read-only and isolation headers", async () => {
     const db = neon(url());
     const readOnly = db.transaction([db`insert into http_things values (3, 'no')`], { readOnly: true });
@@ -99,7 +114,7 @@ describe("neon() over the bridge's HTTP SQL endpoint", () => {
       const started = performance.now();
       await db.transaction([db`select 1`, db`select 2`, db`select 3`]);
       const elapsed = performance.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(39); // one round trip of 2 × 20 ms, whatever the batch holds
+      expect(elapsed).toBeGreaterThanOrEqual(40); // one round trip of 2 × 20 ms (never less), whatever the batch holds
       expect(elapsed).toBeLessThan(200);
     } finally {
       neonConfig.fetchEndpoint = saved;
