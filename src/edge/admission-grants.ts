@@ -1,5 +1,5 @@
 import type { TenantContext } from "../core/tenant-context.ts";
-import { type GrantResult } from "../../durable-objects/tenant-runtime/admission.ts";
+import { GRANT_USE_MS, type GrantResult } from "../../durable-objects/tenant-runtime/admission.ts";
 import { runtimeFor, runtimeObjectName, type RuntimePlacement } from "../../durable-objects/tenant-runtime/stub.ts";
 import { edgeTally } from "./edge-tally.ts";
 import { log } from "../lib/log.ts";
@@ -41,10 +41,18 @@ interface Grant {
   /** Most slots in use at once, and requests that found the block full, since the last answer. */
   peak: number;
   overflow: number;
+  /** When this isolate last admitted a request of the tenant through its runtime object. */
+  seenAt: number;
 }
 
 /** Slots an isolate asks for at first; afterwards twice what it used at once. */
 const FIRST_WANT = 2;
+/**
+ * A block is asked for only for a tenant whose previous request in this isolate came within a
+ * block's life: one further apart could never use it, and a block would only add calls (grant,
+ * reports, end) to a sparse tenant's requests, which are admitted request by request instead.
+ */
+const BUSY_GAP_MS = GRANT_USE_MS;
 /** Entries kept for tenants that get no block (not active, migrating): pruned beyond this. */
 const MAX_IDLE_ENTRIES = 10_000;
 
@@ -81,6 +89,9 @@ class AdmissionGrants {
     let grant = this.byTenant.get(tenant.id);
     if (grant && runtimeObjectName(env, grant.placement) !== runtimeObjectName(env, tenant)) grant = undefined;
     grant ??= this.entry(tenant);
+    const busy = now - grant.seenAt <= BUSY_GAP_MS;
+    grant.seenAt = now;
+    if (!busy && !grant.held) return undefined;
     const newer = tenant.configVersion > grant.context.configVersion;
     if (grant.asking || (now < grant.askAfter && !newer)) return undefined;
     grant.asking = true;
@@ -121,6 +132,7 @@ class AdmissionGrants {
       held: false,
       peak: 0,
       overflow: 0,
+      seenAt: 0,
     };
     this.byTenant.set(tenant.id, grant);
     return grant;

@@ -1,5 +1,5 @@
 // Map reads go to the database beside the runtime object's admission, not after it: the runtime
-// object still decides, and a refused read's answer never reaches the caller. After the first request
+// object still decides, and a refused read's answer never reaches the caller. Once a tenant is busy
 // an isolate admits with its grant (src/edge/admission-grants.ts), and no runtime-object trip is made.
 import { describe, expect, it } from "vitest";
 import { admin, expectProblem, testHooks } from "../../support/api.ts";
@@ -20,10 +20,13 @@ describe("a map read overlaps its admission", () => {
     expect(roundTrips(written.headers.get("x-round-trips"))).toMatchObject({ runtime: 1, "runtime-overlapped": 0 });
   });
 
-  it("admits reads and writes with the isolate's grant after the first request: no runtime-object round trip at all", async () => {
+  it("admits a busy tenant's reads and writes with the isolate's grant: no runtime-object round trip at all", async () => {
     const t = await activeTenant({ plan: "pro", overrides: { maxConcurrentRequests: 100 } });
-    const first = await t.call("PUT", "/v1/maps/m/k", { body: 1 });
-    expect(roundTrips(first.headers.get("x-round-trips"))).toMatchObject({ runtime: 1 });
+    // The first request finds the tenant sparse (no block asked); the second, right after, asks for one.
+    for (let i = 0; i < 2; i++) {
+      const admitted = await t.call("PUT", "/v1/maps/m/k", { body: 1 });
+      expect(roundTrips(admitted.headers.get("x-round-trips"))).toMatchObject({ runtime: 1 });
+    }
     const read = await t.call("GET", "/v1/maps/m/k");
     expect(read.status).toBe(200);
     expect(JSON.parse(read.text)).toMatchObject({ value: 1 });
@@ -32,7 +35,19 @@ describe("a map read overlaps its admission", () => {
     expect(written.status).toBe(200);
     expect(roundTrips(written.headers.get("x-round-trips"))).toMatchObject({ db: 1, runtime: 0, "runtime-overlapped": 0 });
     // Every request still counts, exactly.
-    expect((await flushedUsageTotals(t)).requests).toBe(3);
+    expect((await flushedUsageTotals(t)).requests).toBe(4);
+  });
+
+  it("admits a sparse tenant request by request: requests far apart get no block", async () => {
+    const t = await activeTenant({ plan: "pro", overrides: { maxConcurrentRequests: 100 } });
+    expect((await t.call("PUT", "/v1/maps/m/k", { body: 1 })).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const read = await t.call("GET", "/v1/maps/m/k");
+      expect(read.status).toBe(200);
+      expect(roundTrips(read.headers.get("x-round-trips"))).toMatchObject({ db: 1, runtime: 0, "runtime-overlapped": 1 });
+    }
+    expect((await flushedUsageTotals(t)).requests).toBe(4);
   });
 
   it("answers the runtime object's refusal, not the read, when the tenant is at its concurrency limit", async () => {
