@@ -1,4 +1,5 @@
 // After the load: settle, flush, and check every promise against the ledger.
+import type { AllocatorStats } from "./workerd-malloc.ts";
 import type { WorkerdNative } from "./workerd-native.ts";
 import { mapLimit, request } from "./client.ts";
 import { checkKey, compareUsage, quantile, type KeyLedger, type UsageMismatch } from "./ledger.ts";
@@ -29,6 +30,8 @@ export interface MemorySample {
   heapTotal?: number;
   /** workerd's anonymous vs file-backed memory and open SQLite files and sockets, after that GC. */
   native?: WorkerdNative;
+  /** workerd's allocator after that GC (SOAK_MALLOC_STATS=1 only). */
+  allocator?: AllocatorStats;
   /** Distinct tenants called since the last Worker restart, when the sample was taken. */
   tenantsTouched?: number;
 }

@@ -124,7 +124,8 @@ async function main(): Promise<number> {
         await sleep(15_000);
         const m = memory.at(-1);
         const native = m?.native ? ` (anon ${(m.native.anon / 2 ** 20).toFixed(0)} of which huge pages ${(m.native.hugePages / 2 ** 20).toFixed(0)}, files ${(m.native.file / 2 ** 20).toFixed(0)}; ${m.native.sqliteFiles} SQLite files, ${m.native.sockets} sockets, ${m.native.threads} threads open)` : "";
-        const mem = m ? `; workerd ${(m.workerdRss / 2 ** 20).toFixed(0)} MiB, after GC ${(m.workerdRssAfterGc / 2 ** 20).toFixed(0)}${native}, live heap ${(m.liveHeap / 2 ** 20).toFixed(1)} of ${((m.heapTotal ?? 0) / 2 ** 20).toFixed(0)}, with host ${(m.treeRss / 2 ** 20).toFixed(0)}; ${m.tenantsTouched} tenants called since the restart` : "";
+        const allocator = m?.allocator ? `; tcmalloc: in use ${(m.allocator.inUse / 2 ** 20).toFixed(0)}, held ${(m.allocator.footprint / 2 ** 20).toFixed(0)}, released ${(m.allocator.released / 2 ** 20).toFixed(0)} MiB` : "";
+        const mem = m ? `; workerd ${(m.workerdRss / 2 ** 20).toFixed(0)} MiB, after GC ${(m.workerdRssAfterGc / 2 ** 20).toFixed(0)}${native}, live heap ${(m.liveHeap / 2 ** 20).toFixed(1)} of ${((m.heapTotal ?? 0) / 2 ** 20).toFixed(0)}, with host ${(m.treeRss / 2 ** 20).toFixed(0)}; ${m.tenantsTouched} tenants called since the restart${allocator}` : "";
         log(`  t=${seconds(loadStarted)} s  ${observer.requests} requests; ${[...observer.statuses].map(([s, n]) => `${s}: ${n}`).join(", ")}${mem}`);
       }
     };

@@ -8,6 +8,7 @@
 import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
 import { processRss, treeRss } from "../../test/support/process-memory.ts";
 import { WorkerdInspector } from "../stack/isolate-inspector.ts";
+import { workerdAllocatorStats, type AllocatorStats } from "./workerd-malloc.ts";
 import { workerdBelow, workerdNative, type WorkerdNative } from "./workerd-native.ts";
 
 export type HostCommand =
@@ -29,6 +30,8 @@ export interface WorkerMemory {
   heapTotal: number;
   /** What workerd's memory is made of and holds open, right after that GC (diagnostics). */
   native?: WorkerdNative;
+  /** workerd's allocator after that GC: what the program uses vs what tcmalloc keeps (SOAK_MALLOC_STATS=1 only). */
+  allocator?: AllocatorStats;
 }
 
 const send = (message: unknown) => {
@@ -107,7 +110,8 @@ async function workerMemory(running: LocalStack): Promise<WorkerMemory | 0> {
   const workerdRssAfterGc = (await treeRss(worker.pid)) - (await processRss(worker.pid));
   const workerd = await workerdBelow(worker.pid);
   const native = workerd === undefined ? undefined : await workerdNative(workerd);
-  return { treeRss: tree, workerdRss, workerdRssAfterGc, liveHeap: heap.usedBytes, heapTotal: heap.totalBytes, ...(native ? { native } : {}) };
+  const allocator = workerd !== undefined && process.env.SOAK_MALLOC_STATS === "1" ? await workerdAllocatorStats(workerd) : undefined;
+  return { treeRss: tree, workerdRss, workerdRssAfterGc, liveHeap: heap.usedBytes, heapTotal: heap.totalBytes, ...(native ? { native } : {}), ...(allocator ? { allocator } : {}) };
 }
 
 process.on("message", (message: { cmd: HostCommand; id: number }) => {
