@@ -1,4 +1,6 @@
 // After the load: settle, flush, and check every promise against the ledger.
+import type { AllocatorStats } from "./workerd-malloc.ts";
+import type { WorkerdNative } from "./workerd-native.ts";
 import { mapLimit, request } from "./client.ts";
 import { checkKey, compareUsage, quantile, type KeyLedger, type UsageMismatch } from "./ledger.ts";
 import { MAP } from "./load.ts";
@@ -24,6 +26,14 @@ export interface MemorySample {
   workerdRssAfterGc: number;
   /** JS heap the isolates still use after that GC. */
   liveHeap: number;
+  /** The isolates' JS heaps as V8 holds them after that GC (live and free pages). */
+  heapTotal?: number;
+  /** workerd's anonymous vs file-backed memory and open SQLite files and sockets, after that GC. */
+  native?: WorkerdNative;
+  /** workerd's allocator after that GC (SOAK_MALLOC_STATS=1 only). */
+  allocator?: AllocatorStats;
+  /** Distinct tenants called since the last Worker restart, when the sample was taken. */
+  tenantsTouched?: number;
 }
 
 const CONCURRENCY = 16;

@@ -48,12 +48,15 @@ export class Observer {
   readonly windows: FaultWindow[] = [];
   /** Each lane's latest calls (bounded), for the slow recoveries' traces. */
   private readonly traces = new Map<number, Call[]>();
+  /** When each tenant was last called (its runtime object is alive from its first call after a restart). */
+  readonly lastCalled = new Map<string, number>();
   requests = 0;
 
   /** `lane` < 0: not a load lane (bursts, admin work): counted, but no recovery sample. */
   record(lane: number, tenantId: string, kind: OpKind, reply: Reply, path: string, sentAt = Date.now()): void {
     const now = Date.now();
     this.requests++;
+    this.lastCalled.set(tenantId, now);
     const label = reply.status === null ? `no answer (${reply.error?.slice(0, 40)})` : String(reply.status);
     this.statuses.set(label, (this.statuses.get(label) ?? 0) + 1);
     this.usage.record(tenantId, kind, reply);
@@ -65,6 +68,13 @@ export class Observer {
       this.traces.set(lane, trace);
       this.noteRecovery(lane, reply, now);
     }
+  }
+
+  /** Distinct tenants called at or after `since`. */
+  tenantsCalledSince(since: number): number {
+    let count = 0;
+    for (const at of this.lastCalled.values()) if (at >= since) count++;
+    return count;
   }
 
   violation(promise: string, example: string): void {

@@ -2,6 +2,7 @@
 // against the local stack, then every promise of issue 21 checked against a client-side ledger.
 // Exits 1 when a promise is broken, 2 when the soak itself could not run. See docs/RELIABILITY.md.
 import { execFileSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { PROJECT_ROOT } from "../stack/local-stack.ts";
@@ -82,7 +83,7 @@ async function main(): Promise<number> {
     const sampleMemory = async () => {
       while (Date.now() < ctx.until) {
         const sample = await stack.control<WorkerMemory | 0>("worker/memory").catch(() => 0 as const);
-        if (sample !== 0) memory.push({ at: Date.now(), ...sample });
+        if (sample !== 0) memory.push({ at: Date.now(), ...sample, tenantsTouched: observer.tenantsCalledSince(workerStartedAt) });
         await sleep(MEMORY_EVERY_MS);
       }
     };
@@ -122,7 +123,9 @@ async function main(): Promise<number> {
       while (Date.now() < ctx.until) {
         await sleep(15_000);
         const m = memory.at(-1);
-        const mem = m ? `; workerd ${(m.workerdRss / 2 ** 20).toFixed(0)} MiB, after GC ${(m.workerdRssAfterGc / 2 ** 20).toFixed(0)}, live heap ${(m.liveHeap / 2 ** 20).toFixed(1)}, with host ${(m.treeRss / 2 ** 20).toFixed(0)}` : "";
+        const native = m?.native ? ` (anon ${(m.native.anon / 2 ** 20).toFixed(0)} of which huge pages ${(m.native.hugePages / 2 ** 20).toFixed(0)}, files ${(m.native.file / 2 ** 20).toFixed(0)}; ${m.native.sqliteFiles} SQLite files, ${m.native.sockets} sockets, ${m.native.threads} threads open)` : "";
+        const allocator = m?.allocator ? `; tcmalloc: in use ${(m.allocator.inUse / 2 ** 20).toFixed(0)}, held ${(m.allocator.footprint / 2 ** 20).toFixed(0)}, released ${(m.allocator.released / 2 ** 20).toFixed(0)} MiB` : "";
+        const mem = m ? `; workerd ${(m.workerdRss / 2 ** 20).toFixed(0)} MiB, after GC ${(m.workerdRssAfterGc / 2 ** 20).toFixed(0)}${native}, live heap ${(m.liveHeap / 2 ** 20).toFixed(1)} of ${((m.heapTotal ?? 0) / 2 ** 20).toFixed(0)}, with host ${(m.treeRss / 2 ** 20).toFixed(0)}; ${m.tenantsTouched} tenants called since the restart${allocator}` : "";
         log(`  t=${seconds(loadStarted)} s  ${observer.requests} requests; ${[...observer.statuses].map(([s, n]) => `${s}: ${n}`).join(", ")}${mem}`);
       }
     };
@@ -139,6 +142,8 @@ async function main(): Promise<number> {
     const loadEnded = Date.now();
     observer.closeWindows();
     log(`load done: ${observer.requests} requests in ${seconds(loadStarted)} s; realtime: ${subscriberStats.connects} connects, ${subscriberStats.events} change events`);
+    // SOAK_MEMORY_TRACE=<file>: every memory sample as JSON, for investigating what grows.
+    if (process.env.SOAK_MEMORY_TRACE) await writeFile(process.env.SOAK_MEMORY_TRACE, JSON.stringify({ workerStartedAt, loadStarted, memory }, null, 1));
 
     // Promises, in the order the issue lists them. Leases first: nothing may still hold one.
     await sleep(2000);

@@ -8,6 +8,8 @@
 import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
 import { processRss, treeRss } from "../../test/support/process-memory.ts";
 import { WorkerdInspector } from "../stack/isolate-inspector.ts";
+import { workerdAllocatorStats, type AllocatorStats } from "./workerd-malloc.ts";
+import { workerdBelow, workerdNative, type WorkerdNative } from "./workerd-native.ts";
 
 export type HostCommand =
   | "postgres/kill"
@@ -24,6 +26,12 @@ export interface WorkerMemory {
   workerdRss: number;
   workerdRssAfterGc: number;
   liveHeap: number;
+  /** The isolates' JS heaps as V8 holds them after that GC (live and free pages). */
+  heapTotal: number;
+  /** What workerd's memory is made of and holds open, right after that GC (diagnostics). */
+  native?: WorkerdNative;
+  /** workerd's allocator after that GC: what the program uses vs what tcmalloc keeps (SOAK_MALLOC_STATS=1 only). */
+  allocator?: AllocatorStats;
 }
 
 const send = (message: unknown) => {
@@ -95,12 +103,15 @@ async function workerMemory(running: LocalStack): Promise<WorkerMemory | 0> {
   if (worker.hasExited()) return 0;
   const tree = await treeRss(worker.pid);
   const workerdRss = tree - (await processRss(worker.pid));
-  if (!inspector) return { treeRss: tree, workerdRss, workerdRssAfterGc: 0, liveHeap: 0 };
+  if (!inspector) return { treeRss: tree, workerdRss, workerdRssAfterGc: 0, liveHeap: 0, heapTotal: 0 };
   const heap = await inspector.collectAll();
   // V8 hands freed pages back as the collection ends; give the allocator a moment.
   await new Promise((resolve) => setTimeout(resolve, 200));
   const workerdRssAfterGc = (await treeRss(worker.pid)) - (await processRss(worker.pid));
-  return { treeRss: tree, workerdRss, workerdRssAfterGc, liveHeap: heap.usedBytes };
+  const workerd = await workerdBelow(worker.pid);
+  const native = workerd === undefined ? undefined : await workerdNative(workerd);
+  const allocator = workerd !== undefined && process.env.SOAK_MALLOC_STATS === "1" ? await workerdAllocatorStats(workerd) : undefined;
+  return { treeRss: tree, workerdRss, workerdRssAfterGc, liveHeap: heap.usedBytes, heapTotal: heap.totalBytes, ...(native ? { native } : {}), ...(allocator ? { allocator } : {}) };
 }
 
 process.on("message", (message: { cmd: HostCommand; id: number }) => {

@@ -55,3 +55,26 @@ describe("soak observer: recovery after a fault", () => {
     expect(window.recoveries).toEqual([]);
   });
 });
+
+describe("soak observer: tenants called since a time (memory samples beside the runtime objects alive)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it("counts each tenant once, and only those called at or after the time", () => {
+    const observer = new Observer();
+    observer.record(0, "t1", "read", reply(200), "GET /v1/maps/soak/k0");
+    vi.setSystemTime(1_005_000);
+    observer.record(0, "t2", "read", reply(200), "GET /v1/maps/soak/k0");
+    observer.record(1, "t2", "write", reply(503, "unavailable"), "PUT /v1/maps/soak/k0");
+    observer.record(-1, "t3", "upgrade", reply(101), "GET /v1/realtime");
+    expect(observer.tenantsCalledSince(1_005_000)).toBe(2);
+    expect(observer.tenantsCalledSince(0)).toBe(3);
+    vi.setSystemTime(1_009_000);
+    observer.record(0, "t1", "read", reply(200), "GET /v1/maps/soak/k1");
+    expect(observer.tenantsCalledSince(1_005_000)).toBe(3);
+    expect(observer.tenantsCalledSince(1_009_001)).toBe(0);
+  });
+});
