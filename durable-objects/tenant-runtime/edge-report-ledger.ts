@@ -1,28 +1,46 @@
 /**
- * Ids of the tally batches edge isolates reported (src/edge/edge-tally.ts). An edge resends a
- * batch whose call failed, not knowing whether it arrived; the id makes the second arrival count
- * nothing. Kept in SQLite (an eviction between the two must not count twice) for ten minutes, far
- * longer than an edge keeps retrying.
+ * Which tally batches edge isolates reported (src/edge/edge-tally.ts), so that a resent batch
+ * counts once. An isolate numbers its batches and sends them to one runtime object strictly one
+ * after another (the next only once the last returned or was given up), so the object needs only
+ * the highest number it took from each isolate: a batch numbered at or below it is a resend. One
+ * small row per isolate, in SQLite (an eviction between the two arrivals must not count twice),
+ * kept ten minutes after the isolate's last report, far longer than an edge keeps retrying.
  */
+export interface EdgeBatchId {
+  /** The reporting isolate (random, made once per isolate). */
+  source: string;
+  /** Rises with every batch the isolate makes. */
+  seq: number;
+}
+
 const KEEP_MS = 10 * 60_000;
 
-/** Old ids are swept at most this often: a report per busy second must not scan the table each time. */
+/** Silent isolates are swept at most this often. */
 const SWEEP_EVERY_MS = 10_000;
 
 export class EdgeReportLedger {
   private sweptAt = 0;
 
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(`create table if not exists edge_reports (id text primary key, at integer not null)`);
-    sql.exec(`create index if not exists edge_reports_at on edge_reports (at)`);
+    sql.exec(`create table if not exists edge_sources (source text primary key, seq integer not null, at integer not null) without rowid`);
+    // Objects from before sequence numbers kept one row per batch id.
+    sql.exec(`drop table if exists edge_reports`);
   }
 
-  /** True the first time `id` is seen: the caller counts the batch then, and only then. */
-  accept(id: string, now = Date.now()): boolean {
+  /** True the first time the batch arrives: the caller counts it then, and only then. */
+  accept({ source, seq }: EdgeBatchId, now = Date.now()): boolean {
     if (now - this.sweptAt >= SWEEP_EVERY_MS) {
       this.sweptAt = now;
-      this.sql.exec(`delete from edge_reports where at < ?`, now - KEEP_MS);
+      this.sql.exec(`delete from edge_sources where at < ?`, now - KEEP_MS);
     }
-    return this.sql.exec(`insert into edge_reports (id, at) values (?, ?) on conflict (id) do nothing`, id, now).rowsWritten > 0;
+    return (
+      this.sql.exec(
+        `insert into edge_sources (source, seq, at) values (?, ?, ?)
+         on conflict (source) do update set seq = excluded.seq, at = excluded.at where excluded.seq > edge_sources.seq`,
+        source,
+        seq,
+        now,
+      ).rowsWritten > 0
+    );
   }
 }

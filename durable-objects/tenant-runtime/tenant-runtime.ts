@@ -21,7 +21,7 @@ import { type RequestUsage } from "../../src/core/usage.ts";
 import { BackstopBuckets } from "./backstop-bucket.ts";
 import { ContextStore } from "./context-store.ts";
 import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "./lease-table.ts";
-import { EdgeReportLedger } from "./edge-report-ledger.ts";
+import { EdgeReportLedger, type EdgeBatchId } from "./edge-report-ledger.ts";
 import { DEFAULT_SHARD_SEATS, ShardAdmission, type SeatResult } from "./shard-admission.ts";
 import { UsageCounters } from "./usage-counters.ts";
 import { type UsageDelta } from "../../src/core/usage.ts";
@@ -239,7 +239,7 @@ export class TenantRuntime extends DurableObject<Env> {
    * What edge isolates counted alone: refusals, and the usage of requests admitted with a grant,
    * gathered for a moment (src/edge/edge-tally.ts). A resent batch (same id) counts nothing.
    */
-  async recordEdgeCounts(batchId: string, reports: EdgeCounts[]): Promise<void> {
+  async recordEdgeCounts(batchId: EdgeBatchId, reports: EdgeCounts[]): Promise<void> {
     if (!this.edgeReports.accept(batchId)) return;
     for (const { tenantId, minute, ...delta } of reports) this.count(tenantId, delta, minute);
   }

@@ -4,6 +4,21 @@ import type { UsageDelta } from "../../src/core/usage.ts";
 
 const OUTCOME_COLUMNS = REQUEST_OUTCOMES.map((outcome) => `outcome_${outcome}`);
 
+/** Built once: `add` runs on every report, and the statement's text is the same each time. */
+const ADD_USAGE_SQL = `insert into usage (tenant_id, minute, requests, rejected, read_ops, write_ops, bytes_in, bytes_out, connection_seconds, peak_connections, messages, ${OUTCOME_COLUMNS.join(", ")})
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${OUTCOME_COLUMNS.map(() => "?").join(", ")})
+   on conflict (tenant_id, minute) do update set
+     requests = requests + excluded.requests,
+     rejected = rejected + excluded.rejected,
+     read_ops = read_ops + excluded.read_ops,
+     write_ops = write_ops + excluded.write_ops,
+     bytes_in = bytes_in + excluded.bytes_in,
+     bytes_out = bytes_out + excluded.bytes_out,
+     connection_seconds = connection_seconds + excluded.connection_seconds,
+     peak_connections = max(peak_connections, excluded.peak_connections),
+     messages = messages + excluded.messages,
+     ${OUTCOME_COLUMNS.map((column) => `${column} = ${column} + excluded.${column}`).join(",\n     ")}`;
+
 export const minuteOf = (epochMs: number) => Math.floor(epochMs / 60_000) * 60_000;
 
 /**
@@ -35,19 +50,7 @@ export class UsageCounters {
 
   add(tenantId: string, delta: UsageDelta, now = Date.now()): void {
     this.sql.exec(
-      `insert into usage (tenant_id, minute, requests, rejected, read_ops, write_ops, bytes_in, bytes_out, connection_seconds, peak_connections, messages, ${OUTCOME_COLUMNS.join(", ")})
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${OUTCOME_COLUMNS.map(() => "?").join(", ")})
-       on conflict (tenant_id, minute) do update set
-         requests = requests + excluded.requests,
-         rejected = rejected + excluded.rejected,
-         read_ops = read_ops + excluded.read_ops,
-         write_ops = write_ops + excluded.write_ops,
-         bytes_in = bytes_in + excluded.bytes_in,
-         bytes_out = bytes_out + excluded.bytes_out,
-         connection_seconds = connection_seconds + excluded.connection_seconds,
-         peak_connections = max(peak_connections, excluded.peak_connections),
-         messages = messages + excluded.messages,
-         ${OUTCOME_COLUMNS.map((column) => `${column} = ${column} + excluded.${column}`).join(",\n         ")}`,
+      ADD_USAGE_SQL,
       tenantId,
       minuteOf(now),
       delta.requests ?? 0,

@@ -2,6 +2,7 @@ import type { RequestOutcome } from "../core/outcomes.ts";
 import type { TenantContext } from "../core/tenant-context.ts";
 import type { RequestUsage } from "../core/usage.ts";
 import type { EdgeCounts } from "../../durable-objects/tenant-runtime/admission.ts";
+import type { EdgeBatchId } from "../../durable-objects/tenant-runtime/edge-report-ledger.ts";
 import { runtimeFor, runtimeObjectName, type RuntimePlacement } from "../../durable-objects/tenant-runtime/stub.ts";
 import { log } from "../lib/log.ts";
 
@@ -19,7 +20,7 @@ const SETTLE_MS = 2000;
 
 interface Batch {
   /** Lets the runtime object count a resent batch once (durable-objects/tenant-runtime/edge-report-ledger.ts). */
-  id: string;
+  id: EdgeBatchId;
   /** Any tenant the runtime object serves: enough to reach the object. */
   placement: RuntimePlacement;
   /** By tenant and minute. */
@@ -45,6 +46,9 @@ export class EdgeTally {
   private readonly sending = new Map<string, Promise<void>>();
   /** Per runtime object, the report waiting for the one under way; it takes what is gathered when it leaves. */
   private readonly next = new Map<string, Promise<void>>();
+  /** Names this isolate to the runtime objects; made on first use (no random values at global scope). */
+  private source: string | undefined;
+  private lastSeq = 0;
 
   /** A refusal decided here; `rejected`: by a limit (usage counts it). */
   refused(env: Env, tenant: TenantContext, outcome: RequestOutcome, rejected: boolean, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
@@ -77,7 +81,7 @@ export class EdgeTally {
     const name = runtimeObjectName(env, tenant);
     let batch = this.gathering.get(name);
     if (!batch) {
-      batch = { id: crypto.randomUUID(), placement: { id: tenant.id, isolation: tenant.isolation, region: tenant.region }, counts: new Map(), attempts: 0 };
+      batch = { id: { source: (this.source ??= crypto.randomUUID()), seq: ++this.lastSeq }, placement: { id: tenant.id, isolation: tenant.isolation, region: tenant.region }, counts: new Map(), attempts: 0 };
       this.gathering.set(name, batch);
     }
     const minute = minuteOf(now);

@@ -7,7 +7,7 @@ import { EdgeTally } from "../../src/edge/edge-tally.ts";
 
 interface Call {
   object: string;
-  batchId: string;
+  batchId: { source: string; seq: number };
   requests: number;
   answer(): void;
 }
@@ -19,7 +19,7 @@ function fakeRuntimes() {
     TENANT_RUNTIME: {
       idFromName: (name: string) => name,
       get: (object: string) => ({
-        recordEdgeCounts: (batchId: string, reports: Array<{ requests: number }>) =>
+        recordEdgeCounts: (batchId: { source: string; seq: number }, reports: Array<{ requests: number }>) =>
           new Promise<void>((answer) => calls.push({ object, batchId, requests: reports.reduce((sum, r) => sum + r.requests, 0), answer })),
       }),
     },
@@ -59,7 +59,9 @@ describe("edge tally", () => {
     calls[0]!.answer();
     await tick();
     expect(calls.map((c) => c.requests)).toEqual([1, 10]);
-    expect(new Set(calls.map((c) => c.batchId)).size).toBe(2);
+    // Numbered in the order they go: the object takes each once, and a resend never.
+    expect(calls.map((c) => c.batchId.seq)).toEqual([1, 2]);
+    expect(new Set(calls.map((c) => c.batchId.source)).size).toBe(1);
   });
 
   it("resolves a report for an object only after the one under way has returned", async () => {
