@@ -16,6 +16,13 @@ export interface PacedSpec {
   durationS: number;
   /** Requests allowed in flight at once; a send beyond it is counted as an error, not queued. */
   maxInFlight?: number;
+  /** Keeps each 2xx response's latency with its Server-Timing header (diagnostics: which phase made the tail). */
+  keepServerTiming?: boolean;
+}
+
+export interface TimedResponse {
+  ms: number;
+  serverTiming: string;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -25,7 +32,7 @@ export function stopAllPaced(): void {
   for (const stop of running) stop();
 }
 
-export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult> {
+export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult & { timed?: TimedResponse[] }> {
   const url = new URL(spec.path, baseUrl);
   if (url.hostname !== "127.0.0.1") throw new Error(`benchmarks talk to 127.0.0.1 only, not ${url.hostname}`);
   const maxInFlight = spec.maxInFlight ?? 256;
@@ -34,6 +41,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult> 
   const interval = 1000 / spec.rate;
   const all: number[] = [];
   const ok: number[] = [];
+  const timed: TimedResponse[] = [];
   const statusCodes: Record<string, number> = {};
   let errors = 0;
   let timeouts = 0;
@@ -44,7 +52,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult> 
   const cpuBefore = cpuSnapshot();
   const start = performance.now() + 10;
 
-  return new Promise<LoadResult>((resolve) => {
+  return new Promise<LoadResult & { timed?: TimedResponse[] }>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const finish = () => {
       if (stopped) return;
@@ -54,7 +62,8 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult> 
       running.delete(finish);
       agent.destroy();
       const durationS = (performance.now() - start) / 1000;
-      resolve(loadResult({ label: spec.label, durationS, all, ok, errors, timeouts, statusCodes, cpu: cpuDelta(cpuBefore, cpuSnapshot()) }));
+      const result = loadResult({ label: spec.label, durationS, all, ok, errors, timeouts, statusCodes, cpu: cpuDelta(cpuBefore, cpuSnapshot()) });
+      resolve(spec.keepServerTiming ? { ...result, timed } : result);
     };
     running.add(finish);
     const hardStop = setTimeout(finish, (spec.durationS + REQUEST_TIMEOUT_MS / 1000 + 5) * 1000);
@@ -70,7 +79,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult> 
       }
       inFlight++;
       let done = false;
-      const end = (status: number | null, timedOut = false) => {
+      const end = (status: number | null, timedOut = false, serverTiming = "") => {
         if (done) return;
         done = true;
         inFlight--;
@@ -80,7 +89,10 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult> 
         } else {
           const ms = performance.now() - scheduled;
           all.push(ms);
-          if (status >= 200 && status < 300) ok.push(ms);
+          if (status >= 200 && status < 300) {
+            ok.push(ms);
+            if (spec.keepServerTiming) timed.push({ ms, serverTiming });
+          }
           statusCodes[status] = (statusCodes[status] ?? 0) + 1;
         }
         settle();
@@ -89,7 +101,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult> 
         { agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: "GET", headers: spec.headers ?? {}, timeout: REQUEST_TIMEOUT_MS },
         (response) => {
           response.resume();
-          response.on("end", () => end(response.statusCode ?? 0));
+          response.on("end", () => end(response.statusCode ?? 0, false, String(response.headers["server-timing"] ?? "")));
           response.on("error", () => end(null));
         },
       );

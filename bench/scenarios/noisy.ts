@@ -21,6 +21,8 @@ import { runPaced } from "../lib/paced.ts";
 import { figure, memo, row, type Scenario } from "../lib/scenario.ts";
 import { round } from "../lib/stats.ts";
 import { readPathFor } from "../lib/targets.ts";
+import type { TimedResponse } from "../lib/paced.ts";
+import { describeBreakdown, tailBreakdown } from "../lib/server-timing.ts";
 
 const FLOOD_FACTOR = 10;
 
@@ -159,8 +161,17 @@ export const noisyScenario: Scenario = {
     const { noisy } = ctx.profile;
     const { flooders, quiet, sharing } = await memo(ctx, "noisy-tenants", () => makeTenants(ctx.api, ctx.log));
     const base = ctx.stack.baseUrl;
-    const quietLoads = (durationS: number) =>
-      Promise.all(quiet.map((q) => runPaced(base, { label: `quiet ${q.plan}`, path: q.path, headers: { authorization: `Bearer ${q.tenant.key}` }, rate: q.rate, durationS })));
+    // Each quiet answer's Server-Timing is kept: the tail's phases, alone and during, say what made it.
+    const timedAlone: TimedResponse[] = [];
+    const timedDuring: TimedResponse[] = [];
+    const quietLoads = (durationS: number, timed?: TimedResponse[]) =>
+      Promise.all(
+        quiet.map(async (q) => {
+          const run = await runPaced(base, { label: `quiet ${q.plan}`, path: q.path, headers: { authorization: `Bearer ${q.tenant.key}` }, rate: q.rate, durationS, keepServerTiming: timed !== undefined });
+          timed?.push(...(run.timed ?? []));
+          return run;
+        }),
+      );
     const floodLoads = (durationS: number) =>
       Promise.all(
         flooders.map((f) => runPaced(base, { label: `flood ${f.plan}`, path: f.path, headers: { authorization: `Bearer ${f.tenant.key}` }, rate: f.rate * FLOOD_FACTOR, durationS, maxInFlight: FLOOD_MAX_IN_FLIGHT })),
@@ -186,7 +197,7 @@ export const noisyScenario: Scenario = {
     const floodRuns: LoadResult[] = [];
     const waitsBefore = await admissionWaits(ctx.api);
     const measureAlone = async () => {
-      const result = together("quiet alone", await quietLoads(noisy.runS));
+      const result = together("quiet alone", await quietLoads(noisy.runS, timedAlone));
       alone.push(result);
       ctx.log(`  quiet alone: p50 ${result.okLatency.p50.toFixed(1)} ms, p99 ${result.okLatency.p99.toFixed(1)} ms, ${result.ok} ok, non-2xx ${result.non2xx}, errors ${result.errors}`);
     };
@@ -194,7 +205,7 @@ export const noisyScenario: Scenario = {
       // The flood starts first and ends last, so the quiet runs sit wholly inside it.
       const flood = floodLoads(noisy.runS + 2);
       await sleep(1000);
-      const result = together("quiet during", await quietLoads(noisy.runS));
+      const result = together("quiet during", await quietLoads(noisy.runS, timedDuring));
       during.push(result);
       const floods = await flood;
       floodRuns.push(...floods);
@@ -221,6 +232,11 @@ export const noisyScenario: Scenario = {
     }
     const waits = waitsBetween(waitsBefore, await admissionWaits(ctx.api));
     ctx.log(`  admission waits per plan: ${JSON.stringify(waits)}`);
+    const tails = { alone: tailBreakdown(timedAlone), during: tailBreakdown(timedDuring) };
+    for (const [when, tail] of Object.entries(tails)) {
+      ctx.log(`  quiet ${when}, median fifth: ${describeBreakdown(tail.median)}`);
+      ctx.log(`  quiet ${when}, slowest 1 %:  ${describeBreakdown(tail.slowest1pct)}`);
+    }
 
     const quietAlone = mergeLoad("quiet tenants alone", alone);
     // CPU of the concurrent runs cannot be split between the tenants: left out of their rows.
@@ -253,6 +269,7 @@ export const noisyScenario: Scenario = {
         floodAdmittedVsBound: admittedOverBound,
         floodOverBound: over,
         admissionWaitsPerPlan: waits,
+        quietServerTiming: tails,
         floodAlone: { answeredRps: floodAlone.requests / floodAloneRuns[0]!.durationS, statusCodes: floodAlone.statusCodes, cpu: floodCpu ?? null },
         flooders: flooders.map((f) => ({ plan: f.plan, rate: f.rate, burst: f.burst, offeredRps: f.rate * FLOOD_FACTOR })),
         quiet: quiet.map((q) => ({ plan: q.plan, rate: q.rate })),
