@@ -19,9 +19,39 @@ function fnv1a(text: string): number {
 
 const shardCount = (env: Pick<Env, "RUNTIME_SHARDS">) => Math.max(1, Number(env.RUNTIME_SHARDS) || 16);
 
+/** Per isolate, by shard count and tenant id: a request asks for its object's name several times. */
+const shardNames = new Map<string, string>();
+const MAX_CACHED_NAMES = 10_000;
+
 export function runtimeObjectName(env: Pick<Env, "RUNTIME_SHARDS">, tenant: RuntimePlacement): string {
   if (tenant.isolation === "dedicated") return `tenant:${tenant.id}`;
-  return `shard:${fnv1a(tenant.id) % shardCount(env)}`;
+  const shards = shardCount(env);
+  const key = `${shards}:${tenant.id}`;
+  let name = shardNames.get(key);
+  if (name === undefined) {
+    name = `shard:${fnv1a(tenant.id) % shards}`;
+    if (shardNames.size >= MAX_CACHED_NAMES) shardNames.clear();
+    shardNames.set(key, name);
+  }
+  return name;
+}
+
+/**
+ * Object ids by name, per isolate and namespace: `idFromName` hashes the name (HMAC-SHA-256) on
+ * every call, and an id is a plain value, safe to keep across requests (a stub is not).
+ */
+const objectIds = new WeakMap<Env["TENANT_RUNTIME"], Map<string, DurableObjectId>>();
+
+function objectId(namespace: Env["TENANT_RUNTIME"], name: string): DurableObjectId {
+  let ids = objectIds.get(namespace);
+  if (!ids) objectIds.set(namespace, (ids = new Map()));
+  let id = ids.get(name);
+  if (!id) {
+    id = namespace.idFromName(name);
+    if (ids.size >= MAX_CACHED_NAMES) ids.clear();
+    ids.set(name, id);
+  }
+  return id;
 }
 
 /** Every shared-tier shard object (the metrics visit each). */
@@ -31,7 +61,7 @@ export function shardObjectNames(env: Pick<Env, "RUNTIME_SHARDS">): string[] {
 
 /** A runtime object by its name, for visits that concern no one tenant. */
 export function runtimeByName(env: Env, name: string) {
-  return env.TENANT_RUNTIME.get(env.TENANT_RUNTIME.idFromName(name));
+  return env.TENANT_RUNTIME.get(objectId(env.TENANT_RUNTIME, name));
 }
 
 /**
@@ -39,7 +69,7 @@ export function runtimeByName(env: Env, name: string) {
  * object for the dedicated tier, placed near the tenant's region.
  */
 export function runtimeFor(env: Env, tenant: RuntimePlacement) {
-  const id = env.TENANT_RUNTIME.idFromName(runtimeObjectName(env, tenant));
+  const id = objectId(env.TENANT_RUNTIME, runtimeObjectName(env, tenant));
   const placed = tenant.isolation === "dedicated" && tenant.region && (REGIONS as readonly string[]).includes(tenant.region);
   const stub = placed ? env.TENANT_RUNTIME.get(id, { locationHint: tenant.region as DurableObjectLocationHint }) : env.TENANT_RUNTIME.get(id);
   return env.LOCAL_RUNTIME_DELAY_MS ? delayedStub(stub, Number(env.LOCAL_RUNTIME_DELAY_MS) || 0, Number(env.LOCAL_RUNTIME_JITTER_MS) || 0) : stub;
