@@ -38,13 +38,18 @@ const DAILY_HEADROOM = 50;
 /** Bounds the isolate's memory: past this many tenants, the oldest reservations are dropped. */
 const MAX_TRACKED_TENANTS = 10_000;
 
+/** A tenant whose burst holds this many takes at least two tokens: one for the request, one ahead. */
+const TWO_AHEAD_BURST = 20;
+
 /**
  * The most tokens one round trip takes for this tenant: a tenth of a second of its refill and a
- * twentieth of its burst, at most 10. Free-plan tenants (10 req/s, burst 20) take one at a time.
+ * twentieth of its burst, at most 10, and two once the burst holds twenty. Blocks of one are never
+ * refilled ahead, so with them a steady free-plan tenant (10 req/s, burst 20) waited for Upstash on
+ * every request; with two, one is held for its next request and refilled off the request's path.
  */
 export function reservationSize(limits: Limits): number {
   const size = Math.min(Math.floor(limits.requestsPerSecond / 10), Math.floor(limits.burst / 20), MAX_RESERVATION);
-  return Math.max(1, size);
+  return Math.max(limits.burst >= TWO_AHEAD_BURST ? 2 : 1, size);
 }
 
 /** The per-isolate reservations, by tenant. Also remembers the last remainders Upstash reported. */

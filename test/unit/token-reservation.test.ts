@@ -31,12 +31,15 @@ const spendAll = (book: ReservationBook, at: number) => {
 };
 
 describe("reservationSize", () => {
-  it("takes one token at a time for small plans and at most ten for large ones", () => {
-    expect(reservationSize(limits(10, 20))).toBe(1); // free
+  it("takes two tokens (one ahead) for small plans, one for a burst under twenty, and at most ten", () => {
+    expect(reservationSize(limits(10, 20))).toBe(2); // free
     expect(reservationSize(limits(20, 40))).toBe(2);
+    expect(reservationSize(limits(60, 120))).toBe(6);
     expect(reservationSize(limits(100, 200))).toBe(10); // pro
     expect(reservationSize(limits(1000, 2000))).toBe(10); // enterprise
-    expect(reservationSize(limits(1000, 20))).toBe(1); // a small burst bounds it
+    expect(reservationSize(limits(1000, 20))).toBe(2); // a small burst bounds it
+    expect(reservationSize(limits(5, 10))).toBe(1);
+    expect(reservationSize(limits(1, 2))).toBe(1);
   });
 });
 

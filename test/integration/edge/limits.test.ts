@@ -182,6 +182,26 @@ describe("tokens taken ahead", () => {
     expect((await scriptRuns()) - scriptsBefore).toBeLessThanOrEqual(2 * 10);
   });
 
+  it("keeps Upstash off a steady free-plan tenant's path too: one token is held ahead", async () => {
+    const t = await activeTenant({ plan: "free" }); // 10 req/s, burst 20: blocks of two
+    expect((await t.call("PUT", "/v1/maps/steady/k", { body: { v: 1 } })).status).toBe(200);
+    const waited = (response: ApiResponse) => Number(/(?:^|, )upstash=(\d+)/.exec(response.headers.get("x-round-trips") ?? "")?.[1] ?? NaN);
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+    for (let i = 0; i < 3; i++) {
+      expect((await t.call("GET", "/v1/maps/steady/k")).status).toBe(200); // the first blocks
+      await pause();
+    }
+    let inSeries = 0;
+    for (let i = 0; i < 20; i++) {
+      const response = await t.call("GET", "/v1/maps/steady/k");
+      expect(response.status).toBe(200);
+      inSeries += waited(response);
+      await pause();
+    }
+    // Request by request (blocks of one, as before) it would be 20.
+    expect(inSeries, `${inSeries} of 20 reads three a second waited for Upstash`).toBeLessThanOrEqual(3);
+  });
+
   it("admits most of burst + rate × seconds when 50 clients start at once, and never more", async () => {
     // 50 req/s, burst 100: up to five tokens a round trip.
     const t = await activeTenant({ plan: "pro", overrides: { requestsPerSecond: 50, burst: 100, maxConcurrentRequests: 100 } });
