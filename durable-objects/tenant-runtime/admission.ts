@@ -40,6 +40,14 @@ export type AdmitResult =
  * src/edge/edge-tally.ts): refusals it decided without the runtime object (token bucket, quota,
  * scope, status gate), and the usage of requests it admitted with a grant.
  */
+/** Names a tally batch an edge isolate reports (see edge-report-ledger.ts). */
+export interface EdgeBatchId {
+  /** The reporting isolate (random, made once per isolate). */
+  source: string;
+  /** Rises with every batch the isolate makes. */
+  seq: number;
+}
+
 export interface EdgeCounts {
   tenantId: string;
   /** Start of the UTC minute the requests happened in: usage is counted per minute. */

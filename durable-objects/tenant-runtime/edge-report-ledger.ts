@@ -6,12 +6,7 @@
  * small row per isolate, in SQLite (an eviction between the two arrivals must not count twice),
  * kept ten minutes after the isolate's last report, far longer than an edge keeps retrying.
  */
-export interface EdgeBatchId {
-  /** The reporting isolate (random, made once per isolate). */
-  source: string;
-  /** Rises with every batch the isolate makes. */
-  seq: number;
-}
+import type { EdgeBatchId } from "./admission.ts";
 
 const KEEP_MS = 10 * 60_000;
 

@@ -12,6 +12,7 @@ import {
   type AdmitRefusal,
   type AdmitRequest,
   type AdmitResult,
+  type EdgeBatchId,
   type EdgeCounts,
   type GrantRequest,
   type GrantResult,
@@ -21,7 +22,7 @@ import { type RequestUsage } from "../../src/core/usage.ts";
 import { BackstopBuckets } from "./backstop-bucket.ts";
 import { ContextStore } from "./context-store.ts";
 import { DEFAULT_LEASE_TTL_MS, LeaseTable } from "./lease-table.ts";
-import { EdgeReportLedger, type EdgeBatchId } from "./edge-report-ledger.ts";
+import { EdgeReportLedger } from "./edge-report-ledger.ts";
 import { DEFAULT_SHARD_SEATS, ShardAdmission, type SeatResult } from "./shard-admission.ts";
 import { UsageCounters } from "./usage-counters.ts";
 import { type UsageDelta } from "../../src/core/usage.ts";

@@ -1,4 +1,4 @@
-import { Pool, neon, neonConfig, type PoolClient } from "@neondatabase/serverless";
+import { Pool, neon, neonConfig, type NeonQueryFunction, type PoolClient } from "@neondatabase/serverless";
 import { drizzle as drizzleOverHttp, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import { countedHttpClient, countingClient, type DbTripSink } from "./round-trips.ts";
@@ -68,7 +68,7 @@ export function openDatabase(config: DatabaseConfig, trips?: DbTripSink): Databa
  * (`db.batch([...])`: one transaction), is exactly one round trip. For work that needs no
  * interactive transaction; anything that reads, then decides what to write, uses `openDatabase`.
  */
-export type HttpDatabase = NeonHttpDatabase;
+export type HttpDatabase = NeonHttpDatabase & { $client: NeonQueryFunction<false, false> };
 
 export function openHttpDatabase(config: DatabaseConfig, trips?: DbTripSink): HttpDatabase {
   configureTransport(config);

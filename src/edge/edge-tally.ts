@@ -1,8 +1,7 @@
 import type { RequestOutcome } from "../core/outcomes.ts";
 import type { TenantContext } from "../core/tenant-context.ts";
 import type { RequestUsage } from "../core/usage.ts";
-import type { EdgeCounts } from "../../durable-objects/tenant-runtime/admission.ts";
-import type { EdgeBatchId } from "../../durable-objects/tenant-runtime/edge-report-ledger.ts";
+import type { EdgeBatchId, EdgeCounts } from "../../durable-objects/tenant-runtime/admission.ts";
 import { runtimeFor, runtimeObjectName, type RuntimePlacement } from "../../durable-objects/tenant-runtime/stub.ts";
 import { log } from "../lib/log.ts";
 

@@ -20,6 +20,12 @@ const recordAt = (tenantId: string, map: string, key: string) =>
 // Read as text and parsed here: drizzle's jsonb decoder would turn the JSON string "123" into 123.
 const valueText = sql<string>`${mapRecords.value}::text`;
 
+/**
+ * `selectRecord` as text, for the hot read path (`readTenantRows`): the same columns and condition.
+ * Unqualified, so on the dedicated tier the tenant's `search_path` picks its own schema's table.
+ */
+export const SELECT_RECORD_TEXT = 'select "value"::text as "json", "version", "updated_at" as "updatedAt" from "map_records" where "tenant_id" = $1 and "map" = $2 and "key" = $3';
+
 /** The query of `readRecord`, unsent (to go into a batch); its rows become a record with `toStoredRecord`. */
 export function selectRecord(tx: MapsTx, tenantId: string, map: string, key: string) {
   return tx
@@ -28,9 +34,11 @@ export function selectRecord(tx: MapsTx, tenantId: string, map: string, key: str
     .where(recordAt(tenantId, map, key));
 }
 
-export function toStoredRecord(key: string, rows: Array<{ json: string; version: number; updatedAt: Date }>): StoredRecord | undefined {
+export function toStoredRecord(key: string, rows: Array<{ json: string; version: number | string; updatedAt: Date | string }>): StoredRecord | undefined {
   const [row] = rows;
-  return row && { key, value: JSON.parse(row.json), version: row.version, updatedAt: row.updatedAt };
+  // From drizzle a Date and a number; from `SELECT_RECORD_TEXT`, as the driver reads them (in
+  // workerd, Postgres's own text for the timestamp, which is how drizzle itself parses it).
+  return row && { key, value: JSON.parse(row.json), version: Number(row.version), updatedAt: new Date(row.updatedAt) };
 }
 
 export async function readRecord(tx: MapsTx, tenantId: string, map: string, key: string): Promise<StoredRecord | undefined> {

@@ -1,11 +1,11 @@
 import type { Database } from "../../db/client.ts";
 import type { HttpDatabase } from "../../db/client.ts";
 import type { TenantContext } from "../../core/tenant-context.ts";
-import { readTenantData, withTenantData, writeTenantData } from "../tenant-data.ts";
+import { readTenantData, readTenantRows, withTenantData, writeTenantData } from "../tenant-data.ts";
 import type { IfMatch } from "./etag.ts";
 import { selectMapHeaders, tenantStorage, toMapSummaries, type MapSummary, type TenantStorage } from "./headers.ts";
 import { deleteEntry, entryPutStatement, getEntry, listEntries, listMaps, listRange, putEntry, type EntryAddress, type EntryWrite, type ListOptions } from "./operations.ts";
-import { selectRecord, selectRecordPage, toRecordPage, toStoredRecord, type RecordPage, type StoredRecord } from "./records.ts";
+import { SELECT_RECORD_TEXT, selectRecordPage, toRecordPage, toStoredRecord, type RecordPage, type StoredRecord } from "./records.ts";
 import type { PreparedValue } from "./value.ts";
 import { deleteStatement, toPutOutcome, toRemovedVersion, writeError } from "./write-statements.ts";
 
@@ -41,7 +41,7 @@ export function mapStore(db: () => Database, tenant: Pick<TenantContext, "id" | 
     },
     get: async (address) =>
       http
-        ? toStoredRecord(address.key, await readTenantData(http, scope, selectRecord(http, tenant.id, address.map, address.key)))
+        ? toStoredRecord(address.key, await readTenantRows(http, scope, SELECT_RECORD_TEXT, [tenant.id, address.map, address.key]))
         : withTenantData(db(), scope, (tx) => getEntry(tx, tenant.id, address)),
     delete: async (address, ifMatch) => {
       if (!http) return withTenantData(db(), scope, (tx) => deleteEntry(tx, owner, address, ifMatch));
