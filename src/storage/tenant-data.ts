@@ -1,6 +1,7 @@
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database, Transaction } from "../db/client.ts";
+import { textToSql, type TextQuery } from "../db/text-query.ts";
 import type { HttpDatabase } from "../db/client.ts";
 import type { Isolation } from "../core/plans.ts";
 import { dedicatedNames } from "./dedicated-names.ts";
@@ -26,24 +27,20 @@ export function withTenantData<T>(db: Database, tenant: TenantDataScope, work: (
   });
 }
 
-/**
- * The one statement that scopes a transaction to `tenant`, as text and parameters: the same for
- * every request of a tier, so it is written once rather than built per request.
- */
+/** The one statement that scopes a transaction to `tenant`: the same text for every request of a tier. */
 export const TENANT_SCOPE_TEXT = "select set_config('role', $1, true), set_config('search_path', $2, true), set_config('app.tenant_id', $3, true)";
 
-function scopeParams(tenant: TenantDataScope): [role: string, searchPath: string, tenantId: string] {
+export function tenantScopeQuery(tenant: TenantDataScope): TextQuery {
   if (tenant.isolation === "dedicated") {
     const names = dedicatedNames(tenant.id);
-    return [names.role, names.schema, tenant.id];
+    return { text: TENANT_SCOPE_TEXT, params: [names.role, names.schema, tenant.id] };
   }
-  return [SHARED_ROLE, "public", tenant.id];
+  return { text: TENANT_SCOPE_TEXT, params: [SHARED_ROLE, "public", tenant.id] };
 }
 
 /** The scoping statement for drizzle (exported for the pooling attack tests). */
 export function tenantScopeStatement(tenant: TenantDataScope): SQL {
-  const [role, searchPath, tenantId] = scopeParams(tenant);
-  return sql`select set_config('role', ${role}, true), set_config('search_path', ${searchPath}, true), set_config('app.tenant_id', ${tenantId}, true)`;
+  return textToSql(tenantScopeQuery(tenant));
 }
 
 /**
@@ -56,22 +53,15 @@ export async function readTenantData<Q extends BatchItem<"pg">>(http: HttpDataba
 }
 
 /**
- * `readTenantData` for a query written as text (`$1`… and its parameters), without drizzle: for the
- * hottest reads, where building the query with drizzle cost more CPU than the rest of the request's
- * tenancy work (session 9 profile: a fifth of a cached map read). Rows come as objects named by the
- * query's columns; the Neon driver parses integers and timestamps.
+ * One statement confined to `tenant` exactly as `withTenantData` confines it, in one round trip
+ * (scoping and statement in one HTTP batch, one transaction: an error rolls both back), written as
+ * text and sent by the Neon driver itself: for the hot paths (a record's GET, PUT and DELETE), where
+ * building the statements with drizzle on every request was a fifth of a cached read's CPU (session 9
+ * profile). Rows come as objects named by the statement's columns, as the driver reads them.
  */
-export async function readTenantRows<Row>(http: HttpDatabase, tenant: TenantDataScope, text: string, params: unknown[]): Promise<Row[]> {
+export async function queryTenantData<Row = Record<string, unknown>>(http: HttpDatabase, tenant: TenantDataScope, query: TextQuery): Promise<Row[]> {
   const client = http.$client;
-  const [, rows] = await client.transaction([client.query(TENANT_SCOPE_TEXT, scopeParams(tenant)), client.query(text, params)]);
+  const scope = tenantScopeQuery(tenant);
+  const [, rows] = await client.transaction([client.query(scope.text, scope.params), client.query(query.text, query.params)]);
   return rows as Row[];
-}
-
-/**
- * One write statement confined to `tenant` exactly as `withTenantData` confines it, in one round
- * trip (scoping and statement in one HTTP batch, one transaction: an error rolls both back).
- */
-export async function writeTenantData(http: HttpDatabase, tenant: TenantDataScope, statement: SQL): Promise<Record<string, unknown>[]> {
-  const [, result] = await http.batch([http.execute(tenantScopeStatement(tenant)), http.execute(statement)] as const);
-  return result.rows;
 }

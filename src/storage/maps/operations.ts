@@ -5,7 +5,8 @@ import { prefixEnd } from "./key-range.ts";
 import { listRecords, readRecord, type RecordPage, type RecordRange, type StoredRecord } from "./records.ts";
 import type { MapsTx } from "./tx.ts";
 import { utf8Length, type PreparedValue } from "./value.ts";
-import { deleteStatement, putStatement, rowsOf, toPutOutcome, toRemovedVersion, writeError } from "./write-statements.ts";
+import { textToSql } from "../../db/text-query.ts";
+import { deleteQuery, putQuery, rowsOf, toPutOutcome, toRemovedVersion, writeError } from "./write-statements.ts";
 
 /**
  * The Maps operations, each run inside one transaction the caller opened (in the Worker: one
@@ -34,23 +35,23 @@ export function recordBytes(key: string, value: PreparedValue): number {
 }
 
 /** The one statement that stores `value` under the address (version 1, then +1 per write). */
-export function entryPutStatement(tenant: MapsTenant, address: EntryAddress, value: PreparedValue, ifMatch?: IfMatch) {
-  return putStatement({ tenantId: tenant.id, ...address }, { json: value.json, bytes: recordBytes(address.key, value) }, tenant.limits, ifMatch);
+export function entryPutQuery(tenant: MapsTenant, address: EntryAddress, value: PreparedValue, ifMatch?: IfMatch) {
+  return putQuery({ tenantId: tenant.id, ...address }, { json: value.json, bytes: recordBytes(address.key, value) }, tenant.limits, ifMatch);
 }
 
-/** Stores `value` under the address in the caller's transaction (`entryPutStatement`). */
+/** Stores `value` under the address in the caller's transaction (`entryPutQuery`). */
 export async function putEntry(tx: MapsTx, tenant: MapsTenant, address: EntryAddress, value: PreparedValue, ifMatch?: IfMatch): Promise<EntryWrite> {
   try {
-    return toPutOutcome(rowsOf(await tx.execute(entryPutStatement(tenant, address, value, ifMatch))));
+    return toPutOutcome(rowsOf(await tx.execute(textToSql(entryPutQuery(tenant, address, value, ifMatch)))));
   } catch (error) {
     throw writeError(error, tenant.limits);
   }
 }
 
-/** Deletes the record; its version before the deletion. One statement (`deleteStatement`). */
+/** Deletes the record; its version before the deletion. One statement (`deleteQuery`). */
 export async function deleteEntry(tx: MapsTx, tenant: MapsTenant, address: EntryAddress, ifMatch?: IfMatch): Promise<{ version: number }> {
   try {
-    return { version: toRemovedVersion(rowsOf(await tx.execute(deleteStatement({ tenantId: tenant.id, ...address }, ifMatch)))) };
+    return { version: toRemovedVersion(rowsOf(await tx.execute(textToSql(deleteQuery({ tenantId: tenant.id, ...address }, ifMatch))))) };
   } catch (error) {
     throw writeError(error, tenant.limits);
   }

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, gte, lt, sql } from "drizzle-orm";
+import type { TextQuery } from "../../db/text-query.ts";
 import { mapRecords } from "../schema.ts";
 import { HEADER_KEY } from "./headers.ts";
 import type { MapsTx } from "./tx.ts";
@@ -21,10 +22,16 @@ const recordAt = (tenantId: string, map: string, key: string) =>
 const valueText = sql<string>`${mapRecords.value}::text`;
 
 /**
- * `selectRecord` as text, for the hot read path (`readTenantRows`): the same columns and condition.
- * Unqualified, so on the dedicated tier the tenant's `search_path` picks its own schema's table.
+ * A record's GET as text, for the hot read path (`queryTenantData`): the same columns and condition
+ * as `selectRecord`. Unqualified, so on the dedicated tier the tenant's `search_path` picks its own
+ * schema's table.
  */
-export const SELECT_RECORD_TEXT = 'select "value"::text as "json", "version", "updated_at" as "updatedAt" from "map_records" where "tenant_id" = $1 and "map" = $2 and "key" = $3';
+export function selectRecordQuery(tenantId: string, map: string, key: string): TextQuery {
+  return {
+    text: 'select "value"::text as "json", "version", "updated_at" as "updatedAt" from "map_records" where "tenant_id" = $1 and "map" = $2 and "key" = $3',
+    params: [tenantId, map, key],
+  };
+}
 
 /** The query of `readRecord`, unsent (to go into a batch); its rows become a record with `toStoredRecord`. */
 export function selectRecord(tx: MapsTx, tenantId: string, map: string, key: string) {
@@ -36,7 +43,7 @@ export function selectRecord(tx: MapsTx, tenantId: string, map: string, key: str
 
 export function toStoredRecord(key: string, rows: Array<{ json: string; version: number | string; updatedAt: Date | string }>): StoredRecord | undefined {
   const [row] = rows;
-  // From drizzle a Date and a number; from `SELECT_RECORD_TEXT`, as the driver reads them (in
+  // From drizzle a Date and a number; from `selectRecordQuery`, as the driver reads them (in
   // workerd, Postgres's own text for the timestamp, which is how drizzle itself parses it).
   return row && { key, value: JSON.parse(row.json), version: Number(row.version), updatedAt: new Date(row.updatedAt) };
 }

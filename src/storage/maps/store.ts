@@ -1,13 +1,13 @@
 import type { Database } from "../../db/client.ts";
 import type { HttpDatabase } from "../../db/client.ts";
 import type { TenantContext } from "../../core/tenant-context.ts";
-import { readTenantData, readTenantRows, withTenantData, writeTenantData } from "../tenant-data.ts";
+import { queryTenantData, readTenantData, withTenantData } from "../tenant-data.ts";
 import type { IfMatch } from "./etag.ts";
 import { selectMapHeaders, tenantStorage, toMapSummaries, type MapSummary, type TenantStorage } from "./headers.ts";
-import { deleteEntry, entryPutStatement, getEntry, listEntries, listMaps, listRange, putEntry, type EntryAddress, type EntryWrite, type ListOptions } from "./operations.ts";
-import { SELECT_RECORD_TEXT, selectRecordPage, toRecordPage, toStoredRecord, type RecordPage, type StoredRecord } from "./records.ts";
+import { deleteEntry, entryPutQuery, getEntry, listEntries, listMaps, listRange, putEntry, type EntryAddress, type EntryWrite, type ListOptions } from "./operations.ts";
+import { selectRecordPage, selectRecordQuery, toRecordPage, toStoredRecord, type RecordPage, type StoredRecord } from "./records.ts";
 import type { PreparedValue } from "./value.ts";
-import { deleteStatement, toPutOutcome, toRemovedVersion, writeError } from "./write-statements.ts";
+import { deleteQuery, toPutOutcome, toRemovedVersion, writeError } from "./write-statements.ts";
 
 /**
  * The Maps store for one tenant: each call is one transaction confined to the tenant by Postgres
@@ -36,17 +36,17 @@ export function mapStore(db: () => Database, tenant: Pick<TenantContext, "id" | 
   return {
     put: async (address, value, ifMatch) => {
       if (!http) return withTenantData(db(), scope, (tx) => putEntry(tx, owner, address, value, ifMatch));
-      const statement = entryPutStatement(owner, address, value, ifMatch);
-      return toPutOutcome(await writeTenantData(http, scope, statement).catch((error: unknown) => Promise.reject(writeError(error, tenant.limits))));
+      const query = entryPutQuery(owner, address, value, ifMatch);
+      return toPutOutcome(await queryTenantData(http, scope, query).catch((error: unknown) => Promise.reject(writeError(error, tenant.limits))));
     },
     get: async (address) =>
       http
-        ? toStoredRecord(address.key, await readTenantRows(http, scope, SELECT_RECORD_TEXT, [tenant.id, address.map, address.key]))
+        ? toStoredRecord(address.key, await queryTenantData(http, scope, selectRecordQuery(tenant.id, address.map, address.key)))
         : withTenantData(db(), scope, (tx) => getEntry(tx, tenant.id, address)),
     delete: async (address, ifMatch) => {
       if (!http) return withTenantData(db(), scope, (tx) => deleteEntry(tx, owner, address, ifMatch));
-      const statement = deleteStatement({ tenantId: tenant.id, ...address }, ifMatch);
-      return { version: toRemovedVersion(await writeTenantData(http, scope, statement).catch((error: unknown) => Promise.reject(writeError(error, tenant.limits)))) };
+      const query = deleteQuery({ tenantId: tenant.id, ...address }, ifMatch);
+      return { version: toRemovedVersion(await queryTenantData(http, scope, query).catch((error: unknown) => Promise.reject(writeError(error, tenant.limits)))) };
     },
     list: async (map, options) => {
       if (!http) return withTenantData(db(), scope, (tx) => listEntries(tx, tenant.id, map, options));

@@ -1,4 +1,4 @@
-import { sql, type SQL } from "drizzle-orm";
+import type { TextQuery } from "../../db/text-query.ts";
 import { sqlState } from "../../db/errors.ts";
 import { ApiError } from "../../http/problem.ts";
 import type { CapacityLimits } from "./capacity.ts";
@@ -32,17 +32,24 @@ export interface PutOutcome {
   created: boolean;
 }
 
-export function putStatement(target: WriteTarget, content: RecordContent, limits: CapacityLimits, ifMatch?: IfMatch): SQL {
+/** Written once as text: sent as it is over HTTP (`queryTenantData`), through `textToSql` in interactive transactions. */
+export function putQuery(target: WriteTarget, content: RecordContent, limits: CapacityLimits, ifMatch?: IfMatch): TextQuery {
   const { condition, versions } = conditionOf(ifMatch);
-  return sql`select written_version, written_at_ms, created from tenantry_maps.put(${target.tenantId}, ${target.map}, ${target.key}, ${content.json}, ${content.bytes}::int, ${condition}, ${versions}::int[], ${limits.maxMaps}::int, ${limits.maxStorageBytes}::bigint)`;
+  return {
+    text: "select written_version, written_at_ms, created from tenantry_maps.put($1, $2, $3, $4, $5::int, $6, $7::int[], $8::int, $9::bigint)",
+    params: [target.tenantId, target.map, target.key, content.json, content.bytes, condition, versions, limits.maxMaps, limits.maxStorageBytes],
+  };
 }
 
-export function deleteStatement(target: WriteTarget, ifMatch?: IfMatch): SQL {
+export function deleteQuery(target: WriteTarget, ifMatch?: IfMatch): TextQuery {
   const { condition, versions } = conditionOf(ifMatch);
-  return sql`select tenantry_maps.delete(${target.tenantId}, ${target.map}, ${target.key}, ${condition}, ${versions}::int[]) as removed_version`;
+  return {
+    text: "select tenantry_maps.delete($1, $2, $3, $4, $5::int[]) as removed_version",
+    params: [target.tenantId, target.map, target.key, condition, versions],
+  };
 }
 
-/** The rows of `putStatement` (drivers differ in how they hand back bigints and booleans). */
+/** The rows of `putQuery` (drivers differ in how they hand back bigints and booleans). */
 export function toPutOutcome(rows: readonly Record<string, unknown>[]): PutOutcome {
   const row = rows[0];
   if (!row) throw new Error("tenantry_maps.put returned no row");
