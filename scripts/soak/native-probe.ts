@@ -8,6 +8,7 @@
 // --inspector off: no inspector port; port: workerd's inspector port open, no session attached;
 // session: sessions attached for the whole run and a full GC through them before every sample (what the
 // soak did until session 9); sample: sessions opened for each sample's GC and closed after it.
+import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { processRss, treeRss } from "../../test/support/process-memory.ts";
@@ -33,6 +34,10 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "8" },
     inspector: { type: "string", default: "off" },
     vars: { type: "string", default: "" },
+    // A dependency down for the whole measurement (after the warm-up): the error paths' cost.
+    down: { type: "string", default: "" },
+    // Core files of workerd after the warm-up and at the end (<prefix>.first.<pid>, <prefix>.last.<pid>), to compare what they hold.
+    core: { type: "string", default: "" },
   },
 });
 const kind = args.kind!;
@@ -72,8 +77,11 @@ async function sample(label: string, done: number) {
   const pid = await workerdBelow(stack.worker.pid);
   const rss = pid ? await processRss(pid) : (await treeRss(stack.worker.pid)) - (await processRss(stack.worker.pid));
   const malloc = pid ? await workerdAllocatorStats(pid) : undefined;
-  const line = { label, done, rssMiB: +(rss / MiB).toFixed(1), inUseMiB: malloc ? +(malloc.inUse / MiB).toFixed(2) : null, heldMiB: malloc ? +(malloc.footprint / MiB).toFixed(1) : null, liveHeapMiB: gc ? +(gc.usedBytes / MiB).toFixed(1) : null };
+  const line = { label, done, rssMiB: +(rss / MiB).toFixed(1), inUseMiB: malloc ? +(malloc.inUse / MiB).toFixed(2) : null, heldMiB: malloc ? +(malloc.footprint / MiB).toFixed(1) : null, liveHeapMiB: gc ? +(gc.usedBytes / MiB).toFixed(1) : null, collected: gc?.collected ?? null };
   console.log(JSON.stringify(line));
+  if (args.core && pid && (done === 0 || done === rounds * perRound)) {
+    await new Promise((resolve) => execFile("gcore", ["-o", `${args.core}.${done === 0 ? "first" : "last"}`, String(pid)], { timeout: 120_000 }, resolve));
+  }
   return line;
 }
 
@@ -108,6 +116,9 @@ try {
       case "malformed":
         status = (await request(stack.baseUrl, "PUT", "/v1/maps/soak/k0", { ...opts, rawBody: "{not json", headers: { "Content-Type": "text/plain" } })).status;
         break;
+      case "plan":
+        status = (await request(stack.baseUrl, "PATCH", `/v1/tenants/${tenant.id}`, { token: stack.adminToken, body: { plan: i % 2 ? "enterprise" : "pro" } })).status;
+        break;
       case "notfound":
         status = (await request(stack.baseUrl, "GET", "/nope", opts)).status;
         break;
@@ -129,7 +140,12 @@ try {
   const run = (n: number, offset: number) => mapLimit(Array.from({ length: n }, (_, i) => offset + i), Number(args.concurrency), one);
   const started = Date.now();
   await run(Number(args.warmup), 0);
-  const first = await sample("after warm-up", 0);
+  if (args.down === "redis" && stack.redis) {
+    process.kill(stack.redis.pid, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } else if (args.down === "postgres") await stack.postgres?.kill();
+  else if (args.down === "origin") await origin.down();
+  const first = await sample(`after warm-up${args.down ? `, ${args.down} down` : ""}`, 0);
   let last = first;
   for (let round = 1; round <= rounds; round++) {
     const t = Date.now();
@@ -138,7 +154,7 @@ try {
   }
   const per10k = (a: number | null, b: number | null) => (a === null || b === null ? "?" : (((b - a) * 10_000) / (rounds * perRound)).toFixed(2));
   console.log(
-    `RESULT kind=${kind} inspector=${mode} requests=${rounds * perRound} statuses=${JSON.stringify(Object.fromEntries(statuses))} ` +
+    `RESULT kind=${kind} inspector=${mode} down=${args.down || "-"} tenants=${args.tenants} requests=${rounds * perRound} statuses=${JSON.stringify(Object.fromEntries(statuses))} ` +
       `rss ${first.rssMiB}→${last.rssMiB} MiB (${per10k(first.rssMiB, last.rssMiB)} MiB/10k), in use ${first.inUseMiB}→${last.inUseMiB} MiB (${per10k(first.inUseMiB, last.inUseMiB)} MiB/10k), ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
 } finally {
