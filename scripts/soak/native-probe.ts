@@ -61,6 +61,16 @@ const inspector = mode === "session" ? new WorkerdInspector(Number(process.env.W
 
 /** A full GC of every isolate: through the kept sessions (session), or sessions opened for it and closed (sample). */
 async function collect() {
+  // workerd serves an inspector command only while the isolate runs: a few requests wake it.
+  const wake = setInterval(() => void request(stack.baseUrl, "GET", "/probe-wake").catch(() => {}), 200);
+  try {
+    return await collectOnce();
+  } finally {
+    clearInterval(wake);
+  }
+}
+
+async function collectOnce() {
   if (inspector) return inspector.collectAll();
   if (mode !== "sample") return undefined;
   const once = new WorkerdInspector(Number(process.env.WORKER_INSPECTOR_PORT));
