@@ -3,12 +3,14 @@
 // of a fixed number of requests of one kind, and after each round reads workerd's RSS and tcmalloc's
 // "in use" (scripts/soak/workerd-malloc.ts, through gdb). Prints the growth per 10 000 requests.
 //
-//   npx tsx scripts/soak/native-probe.ts --kind read --requests 5000 --rounds 4 --inspector off
+//   npx tsx scripts/soak/native-probe.ts --kind write --requests 4000 --rounds 5 --tenants 300 --inspector session
+//
+// Kinds: notfound, health, read, list, write, gateway, refused, malformed, realtime, plan. Findings:
+// docs/RELIABILITY.md, "Session 9".
 //
 // --inspector off: no inspector port; port: workerd's inspector port open, no session attached;
 // session: sessions attached for the whole run and a full GC through them before every sample (what the
-// soak did until session 9); sample: sessions opened for each sample's GC and closed after it.
-import { execFile } from "node:child_process";
+// soak does); sample: sessions opened for each sample's GC and closed after it.
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { processRss, treeRss } from "../../test/support/process-memory.ts";
@@ -36,8 +38,6 @@ const { values: args } = parseArgs({
     vars: { type: "string", default: "" },
     // A dependency down for the whole measurement (after the warm-up): the error paths' cost.
     down: { type: "string", default: "" },
-    // Core files of workerd after the warm-up and at the end (<prefix>.first.<pid>, <prefix>.last.<pid>), to compare what they hold.
-    core: { type: "string", default: "" },
   },
 });
 const kind = args.kind!;
@@ -89,9 +89,6 @@ async function sample(label: string, done: number) {
   const malloc = pid ? await workerdAllocatorStats(pid) : undefined;
   const line = { label, done, rssMiB: +(rss / MiB).toFixed(1), inUseMiB: malloc ? +(malloc.inUse / MiB).toFixed(2) : null, heldMiB: malloc ? +(malloc.footprint / MiB).toFixed(1) : null, liveHeapMiB: gc ? +(gc.usedBytes / MiB).toFixed(1) : null, collected: gc?.collected ?? null };
   console.log(JSON.stringify(line));
-  if (args.core && pid && (done === 0 || done === rounds * perRound)) {
-    await new Promise((resolve) => execFile("gcore", ["-o", `${args.core}.${done === 0 ? "first" : "last"}`, String(pid)], { timeout: 120_000 }, resolve));
-  }
   return line;
 }
 
