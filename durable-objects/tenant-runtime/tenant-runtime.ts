@@ -70,8 +70,6 @@ export class TenantRuntime extends DurableObject<Env> {
   private readonly realtimeWrites = new Map<string, number>();
   /** Reused across realtime messages: a runtime object may keep sockets open across requests. */
   private database: DatabaseHandle | undefined;
-  /** The usage flushes' pool, kept between alarms (see sendBatches). */
-  private flushDatabase: DatabaseHandle | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -379,19 +377,14 @@ export class TenantRuntime extends DurableObject<Env> {
   private async sendBatches(tenantId?: string): Promise<void> {
     const batches = this.outbox.batches(tenantId);
     if (batches.length === 0) return;
-    // One pool for the object's flushes, kept between alarms, rather than one opened and ended per
-    // flush (every 2 s per busy object): see docs/RELIABILITY.md, "Session 9". A failed flush drops
-    // it, so the next one connects afresh after an outage.
-    const database = (this.flushDatabase ??= openDatabase(this.env));
+    const database = openDatabase(this.env);
     try {
       for (const batch of batches) {
         await applyUsageBatch(database.db, batch);
         this.outbox.remove(batch.id);
       }
-    } catch (error) {
-      if (this.flushDatabase === database) this.flushDatabase = undefined;
+    } finally {
       await database.close();
-      throw error;
     }
     // Postgres answers again (also when an admin flush found it back first): end the outage backoff.
     if (this.flushFailures > 0) {
