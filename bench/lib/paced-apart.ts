@@ -1,0 +1,37 @@
+// Open-loop loads (bench/lib/paced.ts) run by a process of their own: the noisy scenario's flood is
+// other clients than the quiet tenants it is measured against, and sharing the quiet tenants' event
+// loop and garbage collector would charge the flood's client-side work to their latency (measured:
+// the load generator's loop stopped for ~30 ms at the flood's worst moments; docs/BENCHMARKS.md).
+import { fork } from "node:child_process";
+import path from "node:path";
+import { PROJECT_ROOT } from "../../scripts/stack/local-stack.ts";
+import type { LoadResult } from "./load.ts";
+import type { PacedSpec } from "./paced.ts";
+
+const GRACE_MS = 30_000;
+
+export async function runPacedApart(baseUrl: string, specs: PacedSpec[]): Promise<LoadResult[]> {
+  const child = fork(path.join(PROJECT_ROOT, "bench/lib/paced-child.ts"), [], {
+    cwd: PROJECT_ROOT,
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const longest = Math.max(...specs.map((spec) => spec.durationS));
+  try {
+    return await new Promise<LoadResult[]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("paced load process did not answer")), longest * 1000 + GRACE_MS);
+      child.once("message", (message: { results?: LoadResult[]; error?: string }) => {
+        clearTimeout(timer);
+        if (message.results) resolve(message.results);
+        else reject(new Error(message.error ?? "paced load process failed"));
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`paced load process exited (${code}) before answering`));
+      });
+      child.send({ baseUrl, specs });
+    });
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+}
