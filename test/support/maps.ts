@@ -45,7 +45,9 @@ export function rawCall(
   const headers: Record<string, string> = { Authorization: `Bearer ${token}`, ...options.headers };
   if (options.body !== undefined) headers["Content-Type"] ??= "application/json";
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: url.hostname, port: url.port, method, path, headers }, (response) => {
+    // A connection of its own: a kept-alive socket left idle since an earlier call may be closed by
+    // the server just as it is reused ("socket hang up"), which is the client's race, not the answer.
+    const request = http.request({ host: url.hostname, port: url.port, method, path, headers, agent: false }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => {
