@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { openRedis } from "../../src/cache/redis.ts";
-import { openDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import { openDatabase, openHttpDatabase, type DatabaseHandle } from "../../src/db/client.ts";
 import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
 import { applyUsageBatch } from "../../src/metering/usage-sink.ts";
 import { outcomeOfRefusal } from "../../src/metering/outcomes.ts";
@@ -378,14 +378,11 @@ export class TenantRuntime extends DurableObject<Env> {
   private async sendBatches(tenantId?: string): Promise<void> {
     const batches = this.outbox.batches(tenantId);
     if (batches.length === 0) return;
-    const database = openDatabase(this.env);
-    try {
-      for (const batch of batches) {
-        await applyUsageBatch(database.db, batch);
-        this.outbox.remove(batch.id);
-      }
-    } finally {
-      await database.close();
+    // Over Neon's HTTP endpoint: a batch is one statement, one round trip, and no connection to open.
+    const postgres = openHttpDatabase(this.env).$client;
+    for (const batch of batches) {
+      await applyUsageBatch(postgres, batch);
+      this.outbox.remove(batch.id);
     }
     // Postgres answers again (also when an admin flush found it back first): end the outage backoff.
     if (this.flushFailures > 0) {
