@@ -21,6 +21,11 @@ export interface LoadContext {
   /** The load runs until this time (ms since the epoch). */
   until: number;
   random: () => number;
+  /**
+   * Set when the Worker restarts: the lanes call every tenant once, in order, before picking at
+   * random again, so the working set the restart emptied is whole again early (`sweptAt`).
+   */
+  sweep?: { next: number; sweptAt?: number };
 }
 
 /** Weighted op mix of a lane (per hundred). */
@@ -84,8 +89,18 @@ async function write(ctx: LoadContext, lane: number, tenant: SoakTenant, ifMatch
   }
 }
 
+function pickTenant(ctx: LoadContext): SoakTenant {
+  const sweep = ctx.sweep;
+  if (sweep && sweep.next < ctx.tenants.length) {
+    const tenant = ctx.tenants[sweep.next++]!;
+    if (sweep.next >= ctx.tenants.length) sweep.sweptAt = Date.now();
+    return tenant;
+  }
+  return ctx.tenants[Math.floor(ctx.random() * ctx.tenants.length)]!;
+}
+
 async function laneStep(ctx: LoadContext, lane: number): Promise<void> {
-  const tenant = ctx.tenants[Math.floor(ctx.random() * ctx.tenants.length)]!;
+  const tenant = pickTenant(ctx);
   const op = pickOp(ctx.random);
   switch (op) {
     case "read":
