@@ -25,7 +25,7 @@ export interface LoadContext {
    * Set when the Worker restarts: the lanes call every tenant once, in order, before picking at
    * random again, so the working set the restart emptied is whole again early (`sweptAt`).
    */
-  sweep?: { next: number; sweptAt?: number };
+  sweep?: { next: number; end: number; sweptAt?: number };
 }
 
 /** Weighted op mix of a lane (per hundred). */
@@ -91,9 +91,10 @@ async function write(ctx: LoadContext, lane: number, tenant: SoakTenant, ifMatch
 
 function pickTenant(ctx: LoadContext): SoakTenant {
   const sweep = ctx.sweep;
-  if (sweep && sweep.next < ctx.tenants.length) {
+  // Tenants created under load join the list: the sweep covers those there when it began.
+  if (sweep && sweep.next < sweep.end) {
     const tenant = ctx.tenants[sweep.next++]!;
-    if (sweep.next >= ctx.tenants.length) sweep.sweptAt = Date.now();
+    if (sweep.next === sweep.end) sweep.sweptAt = Date.now();
     return tenant;
   }
   return ctx.tenants[Math.floor(ctx.random() * ctx.tenants.length)]!;

@@ -107,7 +107,7 @@ async function main(): Promise<number> {
           const downMs = await runFault(name, { stack, origin, ctx });
           if (name === "worker-restart") {
             workerStartedAt = Date.now();
-            ctx.sweep = { next: 0 };
+            ctx.sweep = { next: 0, end: ctx.tenants.length };
             workerRestarted();
           }
           faults.push({ name, atS, downMs });
