@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
 });
 
 /** --quick: the whole run (stack, 1000 tenants, load, checks) within 3 minutes. */
-const loadS = args.quick ? 80 : Math.max(2, Number(args.minutes ?? 10)) * 60;
+const loadS = args.quick ? 72 : Math.max(2, Number(args.minutes ?? 10)) * 60;
 const tenantCount = Math.max(1, Number(args.tenants ?? 1000));
 const LANES = 12;
 const SUBSCRIBERS = 20;
@@ -84,7 +84,7 @@ async function main(): Promise<number> {
       while (Date.now() < ctx.until) {
         const sample = await stack.control<WorkerMemory | 0>("worker/memory").catch(() => 0 as const);
         if (sample !== 0) memory.push({ at: Date.now(), ...sample, tenantsTouched: observer.tenantsCalledSince(workerStartedAt) });
-        await sleep(MEMORY_EVERY_MS);
+        await sleep(Math.min(MEMORY_EVERY_MS, ctx.until - Date.now()));
       }
     };
 
@@ -122,7 +122,8 @@ async function main(): Promise<number> {
     };
     const progress = async () => {
       while (Date.now() < ctx.until) {
-        await sleep(15_000);
+        await sleep(Math.min(15_000, ctx.until - Date.now()));
+        if (Date.now() >= ctx.until) break;
         const m = memory.at(-1);
         const native = m?.native ? ` (anon ${(m.native.anon / 2 ** 20).toFixed(0)} of which huge pages ${(m.native.hugePages / 2 ** 20).toFixed(0)}, files ${(m.native.file / 2 ** 20).toFixed(0)}; ${m.native.sqliteFiles} SQLite files, ${m.native.sockets} sockets, ${m.native.threads} threads open)` : "";
         const allocator = m?.allocator ? `; tcmalloc: in use ${(m.allocator.inUse / 2 ** 20).toFixed(0)}, held ${(m.allocator.footprint / 2 ** 20).toFixed(0)}, released ${(m.allocator.released / 2 ** 20).toFixed(0)} MiB` : "";
