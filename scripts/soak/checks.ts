@@ -22,7 +22,7 @@ export interface MemorySample {
   treeRss: number;
   /** RSS of workerd alone, as V8 left it (garbage not collected yet included). */
   workerdRss: number;
-  /** RSS of workerd right after a full GC of each of its isolates and tcmalloc's release of its free pages: what it retains. */
+  /** RSS of workerd right after a full GC of each of its isolates: what it retains. */
   workerdRssAfterGc: number;
   /** JS heap the isolates still use after that GC. */
   liveHeap: number;
@@ -30,7 +30,7 @@ export interface MemorySample {
   heapTotal?: number;
   /** workerd's anonymous vs file-backed memory and open SQLite files and sockets, after that GC. */
   native?: WorkerdNative;
-  /** workerd's allocator after that GC and release (absent with SOAK_MALLOC_STATS=0). */
+  /** workerd's allocator after that GC (SOAK_MALLOC_STATS=1 only). */
   allocator?: AllocatorStats;
   /** Distinct tenants called since the last Worker restart, when the sample was taken. */
   tenantsTouched?: number;

@@ -6,7 +6,6 @@
 // ← { cmd, id } runs one fault action and answers { type: "reply", id, ok, value?, error? };
 // the stack is stopped on SIGTERM, SIGINT and when the parent goes away (IPC disconnect).
 import { startLocalStack, type LocalStack } from "../stack/local-stack.ts";
-import { ensureBinary } from "../stack/system-packages.ts";
 import { processRss, treeRss } from "../../test/support/process-memory.ts";
 import { WorkerdInspector } from "../stack/isolate-inspector.ts";
 import { workerdAllocatorStats, type AllocatorStats } from "./workerd-malloc.ts";
@@ -31,7 +30,7 @@ export interface WorkerMemory {
   heapTotal: number;
   /** What workerd's memory is made of and holds open, right after that GC (diagnostics). */
   native?: WorkerdNative;
-  /** workerd's allocator after that GC and its release of free pages (SOAK_MALLOC_STATS=0: not read, nothing released). */
+  /** workerd's allocator after that GC: what the program uses vs what tcmalloc keeps (SOAK_MALLOC_STATS=1 only). */
   allocator?: AllocatorStats;
 }
 
@@ -108,12 +107,10 @@ async function workerMemory(running: LocalStack): Promise<WorkerMemory | 0> {
   const heap = await inspector.collectAll();
   // V8 hands freed pages back as the collection ends; give the allocator a moment.
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const workerd = await workerdBelow(worker.pid);
-  // Then tcmalloc hands back the pages it holds free (it never does on its own in workerd), so RSS
-  // tells what workerd uses rather than the high-water mark of every burst so far.
-  const allocator = workerd !== undefined && process.env.SOAK_MALLOC_STATS !== "0" ? await workerdAllocatorStats(workerd, { release: true }) : undefined;
   const workerdRssAfterGc = (await treeRss(worker.pid)) - (await processRss(worker.pid));
+  const workerd = await workerdBelow(worker.pid);
   const native = workerd === undefined ? undefined : await workerdNative(workerd);
+  const allocator = workerd !== undefined && process.env.SOAK_MALLOC_STATS === "1" ? await workerdAllocatorStats(workerd) : undefined;
   return { treeRss: tree, workerdRss, workerdRssAfterGc, liveHeap: heap.usedBytes, heapTotal: heap.totalBytes, ...(native ? { native } : {}), ...(allocator ? { allocator } : {}) };
 }
 
@@ -126,8 +123,6 @@ process.on("message", (message: { cmd: HostCommand; id: number }) => {
 });
 
 try {
-  // The memory samples read and release workerd's allocator through gdb (scripts/soak/workerd-malloc.ts).
-  if (process.env.SOAK_MALLOC_STATS !== "0") await ensureBinary({ name: "gdb", candidates: ["/usr/bin/gdb"], aptPackage: "gdb" });
   stack = await startLocalStack({
     port,
     stateDir,

@@ -1,10 +1,9 @@
-// workerd's own allocator, read (and emptied of free pages) through gdb. workerd is built with
-// Google's tcmalloc, which keeps memory the program has freed in its caches and, as built into
-// workerd, never hands it back to the system on its own ("Bytes released to OS" stays 0): RSS then
-// only ever rises, to the high-water mark of the busiest moment. `malloc_stats()` tells what the
-// program uses from what the allocator merely keeps. No API reaches it from outside, so this attaches
-// gdb for a moment (it pauses workerd ~0.5 s per sample) and redirects workerd's stderr to a file
-// meanwhile.
+// Diagnostics only (SOAK_MALLOC_STATS=1): the statistics of workerd's own allocator. workerd is
+// built with Google's tcmalloc, which keeps memory the program has freed in its caches and, as
+// built into workerd, never hands it back to the system ("Bytes released to OS" stays 0). Its
+// `malloc_stats()` tells what the program uses from what the allocator merely keeps. No API
+// reaches it from outside, so this attaches gdb for a moment (it pauses workerd ~0.5 s, which is
+// why the soak does not do it unless asked) and redirects workerd's stderr to a file meanwhile.
 import { execFile } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -19,15 +18,9 @@ export interface AllocatorStats {
   released: number;
 }
 
-/**
- * With `release`, first asks tcmalloc to hand every free page it holds back to the system
- * (`MallocExtension::ReleaseMemoryToSystem`), so workerd's RSS read right after tells what it uses,
- * not the high-water mark of what it once used.
- */
-export async function workerdAllocatorStats(pid: number, { release = false } = {}): Promise<AllocatorStats | undefined> {
+export async function workerdAllocatorStats(pid: number): Promise<AllocatorStats | undefined> {
   const out = path.join(os.tmpdir(), `workerd-malloc-${pid}-${Date.now()}.txt`);
   const commands = [
-    ...(release ? ["call ((void(*)(unsigned long))MallocExtension_Internal_ReleaseMemoryToSystem)(~0UL)"] : []),
     "set $saved = ((int(*)(int))dup)(2)",
     `set $f = ((int(*)(const char*,int,int))open)("${out}", 01101, 0644)`,
     "call ((int(*)(int,int))dup2)($f, 2)",
