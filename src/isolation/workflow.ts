@@ -34,7 +34,7 @@ class Run {
   /** Ms from `pausedAt` to the end of each phase of the pause (kept on the record: pausePhasesMs). */
   readonly pausePhases: Record<string, number> = {};
 
-  /** The target's row count, taken as the pause began (lost on a resumption: the final sync then counts). */
+  /** The target's row count, taken after the last catch-up before the pause (lost on a resumption: the final sync then counts). */
   targetRecords: number | undefined;
 
   markPause(phase: string): void {
@@ -172,21 +172,20 @@ async function forward(run: Run): Promise<void> {
     const verifiedSince = (await copyWatermark(db)).toISOString();
     const verified = await syncAndVerify(db, source, target, new Date(run.record.copiedUpTo!));
     // The full verification took O(records) while writes went on: catch up with them before pausing.
-    return { verifiedSince, verified, copiedUpTo: await catchUp(db, source, target, verifiedSince) };
+    const copiedUpTo = await catchUp(db, source, target, verifiedSince);
+    // The target's count (O(records)) before the pause rather than inside it: only this migration
+    // writes the target, and it does not again until the final sync.
+    run.targetRecords = await countRecords(run.services.dbHttp, target);
+    return { verifiedSince, verified, copiedUpTo };
   });
   // Writes wait from here to the switch's update: no bookkeeping round trip of its own in between.
   await run.step(
     "pause",
     async () => {
-      // The target's count (O(records)) while the pause begins rather than in the final sync: only
-      // this migration writes the target, and it does not until then.
-      const counting = countRecords(run.services.dbHttp, target).catch(() => undefined);
       await run.save({ state: "switching", pausedAt: run.record.pausedAt ?? new Date().toISOString() }, { publish: true });
       run.markPause("refusing");
       await drain(run);
       run.markPause("drained");
-      run.targetRecords = await counting;
-      run.markPause("counted");
     },
     { end: true },
   );
