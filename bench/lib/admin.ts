@@ -20,6 +20,8 @@ export const UNLIMITED: Overrides = { requestsPerSecond: 1_000_000, burst: 1_000
 export interface ApiResult<T = any> {
   status: number;
   body: T;
+  /** The response's Server-Timing header, if any. */
+  serverTiming?: string;
 }
 
 export class Api {
@@ -42,7 +44,8 @@ export class Api {
     } catch {
       parsed = text;
     }
-    return { status: response.status, body: parsed as T };
+    const serverTiming = response.headers.get("Server-Timing") ?? undefined;
+    return { status: response.status, body: parsed as T, ...(serverTiming ? { serverTiming } : {}) };
   }
 
   /** POST /v1/tenants; returns as soon as it is accepted (202), not when it is active. */

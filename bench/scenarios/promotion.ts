@@ -22,6 +22,8 @@ interface WriterResult {
   refused: number;
   /** First refusal → acknowledgment of the same write, per refused write (ms). */
   pauses: number[];
+  /** Per pause: its refusals, the last refusal → acknowledgment (ms), and the acknowledgment's Server-Timing. */
+  pauseDetails: Array<{ ms: number; refusals: number; afterLastRefusalMs: number; ackTiming?: string }>;
   /** Request → acknowledgment of the writes never refused (ms): what one write costs on this machine now. */
   writeMs: number[];
   longestGapMs: number;
@@ -32,19 +34,24 @@ interface WriterResult {
 /** One write at a time to this writer's 25 keys; remembers the last acknowledged value of each. */
 function startWriter(ctx: Ctx, key: string, id: number) {
   let running = true;
-  const result: WriterResult = { acknowledged: 0, refused: 0, pauses: [], writeMs: [], longestGapMs: 0, maxRetryHintMs: 0, lost: 0 };
+  const result: WriterResult = { acknowledged: 0, refused: 0, pauses: [], pauseDetails: [], writeMs: [], longestGapMs: 0, maxRetryHintMs: 0, lost: 0 };
   const latest = new Map<string, number>();
   const done = (async () => {
     let last = performance.now();
     for (let n = 0; running; n++) {
       const name = `w${id}-${n % 25}`;
       let refusedAt: number | undefined;
+      let lastRefusalAt = 0;
+      let refusals = 0;
       const sent = performance.now();
       for (;;) {
         const response = await ctx.api.request("PUT", `/v1/maps/live/${name}`, { token: key, body: n });
         const now = performance.now();
         if (response.status === 200) {
-          if (refusedAt !== undefined) result.pauses.push(now - refusedAt);
+          if (refusedAt !== undefined) {
+            result.pauses.push(now - refusedAt);
+            result.pauseDetails.push({ ms: Math.round(now - refusedAt), refusals, afterLastRefusalMs: Math.round(now - lastRefusalAt), ...(response.serverTiming ? { ackTiming: response.serverTiming } : {}) });
+          }
           else result.writeMs.push(now - sent);
           result.longestGapMs = Math.max(result.longestGapMs, now - last);
           last = now;
@@ -56,6 +63,8 @@ function startWriter(ctx: Ctx, key: string, id: number) {
         result.refused++;
         result.maxRetryHintMs = Math.max(result.maxRetryHintMs, Number(response.body?.retryAfterMs ?? 0));
         refusedAt ??= now;
+        lastRefusalAt = now;
+        refusals++;
         await sleep(PROBE_RETRY_MS);
       }
     }
@@ -99,6 +108,7 @@ async function migrate(ctx: Ctx, tenantId: string, key: string, level: "shared" 
     /** Where the server's pause went: ms from its start to the end of each phase. */
     pausePhasesMs: tenant.migration.pausePhasesMs as Record<string, number> | undefined,
     pauses: results.flatMap((r) => r.pauses),
+    pauseDetails: results.flatMap((r) => r.pauseDetails),
     writeMs: results.flatMap((r) => r.writeMs),
     acknowledged: results.reduce((sum, r) => sum + r.acknowledged, 0),
     refused: results.reduce((sum, r) => sum + r.refused, 0),

@@ -44,6 +44,8 @@ const MIN_LIMIT_FOR_BLOCKS = 8;
 const WARM_PIN_INTERVAL_MS = 30_000;
 const MAX_FLUSH_BACKOFF_MS = 60_000;
 const MAX_FLUSH_BACKOFF_DOUBLINGS = 3;
+/** How long one usage batch's statement may take before the flush gives up (its alarm retries). */
+const FLUSH_STATEMENT_TIMEOUT_MS = 10_000;
 /** How long an explicit flush waits for in-flight requests of the tenant to report their usage. */
 const SETTLE_TIMEOUT_MS = 3000;
 
@@ -379,9 +381,13 @@ export class TenantRuntime extends DurableObject<Env> {
     const batches = this.outbox.batches(tenantId);
     if (batches.length === 0) return;
     // Over Neon's HTTP endpoint: a batch is one statement, one round trip, and no connection to open.
+    // A Postgres that never answers must not hold the alarm: each statement has a deadline.
     const postgres = openHttpDatabase(this.env).$client;
+    const runner = {
+      query: (text: string, params: unknown[]) => postgres.query(text, params, { fetchOptions: { signal: AbortSignal.timeout(FLUSH_STATEMENT_TIMEOUT_MS) } }),
+    };
     for (const batch of batches) {
-      await applyUsageBatch(postgres, batch);
+      await applyUsageBatch(runner, batch);
       this.outbox.remove(batch.id);
     }
     // Postgres answers again (also when an admin flush found it back first): end the outage backoff.
