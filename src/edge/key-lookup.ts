@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { HttpDatabase } from "../db/client.ts";
 import type { Scope } from "../core/tenant-context.ts";
 import { apiKeys } from "../keys/schema.ts";
 
@@ -12,7 +12,7 @@ export interface KeyRecord {
   revoked: boolean;
 }
 
-export async function loadKeyRecord(db: Database, keyHash: string): Promise<KeyRecord | null> {
+export async function loadKeyRecord(db: HttpDatabase, keyHash: string): Promise<KeyRecord | null> {
   const [row] = await db
     .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, scopes: apiKeys.scopes, expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt })
     .from(apiKeys)

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { HttpDatabase } from "../db/client.ts";
 import { tenantCacheKey, tenantGenerationKey, credentialCacheKey, credentialGenerationKey } from "../cache/tenant-keys.ts";
 import { contextFromRow } from "../core/context-from-row.ts";
 import type { TenantContext } from "../core/tenant-context.ts";
@@ -27,7 +27,9 @@ export function keyRecordCache(env: Env) {
   return (keyCache ??= new IsolateCache(ttl(env)));
 }
 
-async function loadTenantContext(db: Database, tenantId: string): Promise<TenantContext | null> {
+// A miss at both caches (a new credential, or any change: a migration's switch invalidates every
+// edge's copy) reads Postgres over Neon's HTTP endpoint: one round trip, no connection to open.
+async function loadTenantContext(db: HttpDatabase, tenantId: string): Promise<TenantContext | null> {
   const [row] = await db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
   return row ? contextFromRow(row) : null;
 }
@@ -40,7 +42,7 @@ export function findTenantContext(env: Env, services: Services, tenantId: string
       isolateKey: tenantId,
       copyKey: tenantCacheKey(tenantId),
       genKey: tenantGenerationKey(tenantId),
-      load: () => loadTenantContext(services.db, tenantId),
+      load: () => loadTenantContext(services.dbHttp, tenantId),
     },
     defer,
     () => services.redisAhead,
@@ -55,7 +57,7 @@ export function findKeyRecord(env: Env, services: Services, keyHash: string, def
       isolateKey: keyHash,
       copyKey: credentialCacheKey(keyHash),
       genKey: credentialGenerationKey(keyHash),
-      load: () => loadKeyRecord(services.db, keyHash),
+      load: () => loadKeyRecord(services.dbHttp, keyHash),
     },
     defer,
     () => services.redisAhead,
