@@ -381,10 +381,20 @@ export class TenantRuntime extends DurableObject<Env> {
     const batches = this.outbox.batches(tenantId);
     if (batches.length === 0) return;
     // Over Neon's HTTP endpoint: a batch is one statement, one round trip, and no connection to open.
-    // A Postgres that never answers must not hold the alarm: each statement has a deadline.
+    // A Postgres that never answers must not hold the alarm: each statement has a deadline. Its timer
+    // is cleared as soon as the answer comes (AbortSignal.timeout's would stay pending, and an object
+    // with a pending timer does not hibernate).
     const postgres = openHttpDatabase(this.env).$client;
     const runner = {
-      query: (text: string, params: unknown[]) => postgres.query(text, params, { fetchOptions: { signal: AbortSignal.timeout(FLUSH_STATEMENT_TIMEOUT_MS) } }),
+      query: async (text: string, params: unknown[]) => {
+        const deadline = new AbortController();
+        const timer = setTimeout(() => deadline.abort(), FLUSH_STATEMENT_TIMEOUT_MS);
+        try {
+          return await postgres.query(text, params, { fetchOptions: { signal: deadline.signal } });
+        } finally {
+          clearTimeout(timer);
+        }
+      },
     };
     for (const batch of batches) {
       await applyUsageBatch(runner, batch);
