@@ -35,11 +35,6 @@ export type AdmitResult =
   | { ok: true; leaseId: string; context: TenantContext; waitedMs?: number; grant?: GrantResult }
   | { ok: false; code: AdmitRefusal; retryAfterMs: number; context: TenantContext };
 
-/**
- * What an edge isolate counted on its own, reported in batches (contract v1.1: within 1 s; see
- * src/edge/edge-tally.ts): refusals it decided without the runtime object (token bucket, quota,
- * scope, status gate), and the usage of requests it admitted with a grant.
- */
 /** Names a tally batch an edge isolate reports (see edge-report-ledger.ts). */
 export interface EdgeBatchId {
   /** The reporting isolate (random, made once per isolate). */
@@ -48,6 +43,11 @@ export interface EdgeBatchId {
   seq: number;
 }
 
+/**
+ * What an edge isolate counted on its own, reported in batches (contract v1.1: within 1 s; see
+ * src/edge/edge-tally.ts): refusals it decided without the runtime object (token bucket, quota,
+ * scope, status gate), and the usage of requests it admitted with a grant.
+ */
 export interface EdgeCounts {
   tenantId: string;
   /** Start of the UTC minute the requests happened in: usage is counted per minute. */

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { openRedis } from "../../src/cache/redis.ts";
-import { openDatabase, openHttpDatabase, type DatabaseHandle } from "../../src/db/client.ts";
+import { openDatabase, openHttpStatements, type DatabaseHandle } from "../../src/db/client.ts";
 import { ApiError, toProblemResponse } from "../../src/http/problem.ts";
 import { applyUsageBatch } from "../../src/metering/usage-sink.ts";
 import { outcomeOfRefusal } from "../../src/metering/outcomes.ts";
@@ -381,23 +381,9 @@ export class TenantRuntime extends DurableObject<Env> {
     const batches = this.outbox.batches(tenantId);
     if (batches.length === 0) return;
     // Over Neon's HTTP endpoint: a batch is one statement, one round trip, and no connection to open.
-    // A Postgres that never answers must not hold the alarm: each statement has a deadline. Its timer
-    // is cleared as soon as the answer comes (AbortSignal.timeout's would stay pending, and an object
-    // with a pending timer does not hibernate).
-    const postgres = openHttpDatabase(this.env).$client;
-    const runner = {
-      query: async (text: string, params: unknown[]) => {
-        const deadline = new AbortController();
-        const timer = setTimeout(() => deadline.abort(), FLUSH_STATEMENT_TIMEOUT_MS);
-        try {
-          return await postgres.query(text, params, { fetchOptions: { signal: deadline.signal } });
-        } finally {
-          clearTimeout(timer);
-        }
-      },
-    };
+    const postgres = openHttpStatements(this.env, FLUSH_STATEMENT_TIMEOUT_MS);
     for (const batch of batches) {
-      await applyUsageBatch(runner, batch);
+      await applyUsageBatch(postgres, batch);
       this.outbox.remove(batch.id);
     }
     // Postgres answers again (also when an admin flush found it back first): end the outage backoff.

@@ -13,6 +13,18 @@ export interface UsageCounts {
   messages: number;
 }
 
+export const noUsage = (): UsageCounts => ({
+  requests: 0,
+  rejected: 0,
+  readOps: 0,
+  writeOps: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+  connectionSeconds: 0,
+  peakConnections: 0,
+  messages: 0,
+});
+
 /** One tenant's counts for one minute. */
 export interface UsageRow extends UsageCounts {
   tenantId: string;

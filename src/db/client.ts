@@ -75,3 +75,29 @@ export function openHttpDatabase(config: DatabaseConfig, trips?: DbTripSink): Ht
   const client = neon(config.DATABASE_URL);
   return drizzleOverHttp(trips ? countedHttpClient(client, trips) : client);
 }
+
+/** One statement with `$n` parameters at a time, as text. */
+export interface StatementRunner {
+  query(text: string, params: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Statements over Neon's HTTP endpoint, each with a deadline, for background work (a runtime
+ * object's alarm) that must not be held by a Postgres that never answers. The deadline's timer is
+ * cleared as soon as the answer comes: `AbortSignal.timeout`'s would stay pending, and a Durable
+ * Object with a pending timer does not hibernate.
+ */
+export function openHttpStatements(config: DatabaseConfig, timeoutMs: number): StatementRunner {
+  const client = openHttpDatabase(config).$client;
+  return {
+    async query(text, params) {
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), timeoutMs);
+      try {
+        return await client.query(text, params, { fetchOptions: { signal: deadline.signal } });
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { UsageCounts } from "../core/usage-counts.ts";
+import { noUsage, type UsageCounts } from "../core/usage-counts.ts";
 import { USAGE_SUMS, usageCountsOf, type UsageSumsSql } from "./usage-sums.ts";
 
 export type Granularity = "minute" | "hour" | "day";
@@ -46,18 +46,7 @@ export async function usageSeries(db: Database, tenantId: string, from: Date, to
 }
 
 export function usageTotals(series: UsagePoint[], start: Date): UsagePoint {
-  const total: UsagePoint = {
-    start: start.toISOString(),
-    requests: 0,
-    rejected: 0,
-    readOps: 0,
-    writeOps: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    connectionSeconds: 0,
-    peakConnections: 0,
-    messages: 0,
-  };
+  const total: UsagePoint = { start: start.toISOString(), ...noUsage() };
   for (const point of series) {
     total.requests += point.requests;
     total.rejected += point.rejected;

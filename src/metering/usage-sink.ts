@@ -1,5 +1,6 @@
 import { noOutcomes, type OutcomeCounts } from "../core/outcomes.ts";
 import type { UsageRow } from "../core/usage-counts.ts";
+import type { StatementRunner } from "../db/client.ts";
 import type { TextQuery } from "../db/text-query.ts";
 
 export interface UsageBatch {
@@ -9,10 +10,6 @@ export interface UsageBatch {
   rows: UsageRow[];
 }
 
-/** Anything that runs one statement with `$n` parameters: the Neon HTTP client, or a `pg` client in tests. */
-export interface StatementRunner {
-  query(text: string, params: unknown[]): Promise<unknown>;
-}
 
 // One statement, so one round trip over Neon's HTTP endpoint and atomic by itself: the batch id is
 // claimed and, only when the claim is new, the rows are added into usage_minutes and their sums into
@@ -108,6 +105,7 @@ export function usageBatchQuery(batch: UsageBatch): TextQuery {
  * after a crash between the commit and the runtime's delete). Exactly once either way, in one
  * statement: over Neon's HTTP endpoint that is one round trip and no connection to open.
  */
+/** `db`: the runtime object's HTTP statements, or a `pg` client in tests. */
 export async function applyUsageBatch(db: StatementRunner, batch: UsageBatch): Promise<"applied" | "duplicate"> {
   if (batch.rows.length === 0) return "duplicate";
   const { text, params } = usageBatchQuery(batch);

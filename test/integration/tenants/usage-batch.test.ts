@@ -3,27 +3,14 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { applyUsageBatch, type UsageBatch } from "../../../src/metering/usage-sink.ts";
-import type { UsageRow } from "../../../src/core/usage-counts.ts";
+import { noUsage, type UsageRow } from "../../../src/core/usage-counts.ts";
 import { noOutcomes } from "../../../src/core/outcomes.ts";
 import { database, sql } from "../../support/postgres.ts";
 
 const MINUTE = Date.UTC(2026, 11, 4, 10, 15);
 
 function row(tenantId: string, minute: number, counts: Partial<UsageRow>): UsageRow {
-  return {
-    tenantId,
-    minute,
-    requests: 0,
-    rejected: 0,
-    readOps: 0,
-    writeOps: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    connectionSeconds: 0,
-    peakConnections: 0,
-    messages: 0,
-    ...counts,
-  };
+  return { tenantId, minute, ...noUsage(), ...counts };
 }
 
 const batch = (tenantId: string, rows: UsageRow[]): UsageBatch => ({ id: `test:${randomUUID()}`, tenantId, rows });
