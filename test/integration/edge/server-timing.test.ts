@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { call } from "../../support/api.ts";
+import { admin, call } from "../../support/api.ts";
 import { recordPath, tenantOn, TIERS } from "../../support/maps.ts";
 import type { ActiveTenant } from "../../support/tenants.ts";
 
@@ -33,6 +33,18 @@ describe.each(TIERS)("Server-Timing on the $tier tier", ({ tier }) => {
     expect(names(timing)).toEqual(["auth", "limits", "admit", "db", "db-rt", "total"]);
     expect(valueOf(timing, "db-rt")).toBe("1");
     expect(read.headers.get("x-round-trips")).toMatch(/^db=1, upstash=\d+, runtime=\d+, runtime-overlapped=\d+, upstash-ahead=\d+$/);
+  });
+
+  it("a read after a change to the tenant loads its context from Postgres in one round trip", async () => {
+    await t.call("GET", recordPath("timing", "k"));
+    // The change makes every cached copy stale (Upstash's by its generation, the isolate's within 1 s).
+    expect((await admin("PATCH", `/v1/tenants/${t.id}`, { body: { metadata: { touched: String(Date.now()) } } })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const read = await t.call("GET", recordPath("timing", "k"));
+    expect(read.status).toBe(200);
+    // The context (the credential's record is unchanged and still cached) and the read itself.
+    expect(valueOf(timingOf(read.headers.get("server-timing")), "db-rt")).toBe("2");
+    expect(read.headers.get("x-round-trips")).toMatch(/^db=2, /);
   });
 
   it("a map write — PUT, PUT with If-Match, DELETE, with or without If-Match — makes one database round trip", async () => {
