@@ -22,7 +22,7 @@ import { lastKnownTenant, resolveCaller, resolveTicket, type ResolvedCaller } fr
 import { tenantContextCache } from "./tenant-loader.ts";
 import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
 import { overlapsAdmission } from "./admitted-read.ts";
-import { emptyUsage, responseBytes } from "./usage-meter.ts";
+import { emptyUsage, measureAnswer } from "./usage-meter.ts";
 import { edgeTally } from "./edge-tally.ts";
 import { admissionGrants, type Grant } from "./admission-grants.ts";
 import { log } from "../lib/log.ts";
@@ -264,7 +264,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     return { leaseId: admitted.leaseId, context: admitted.context };
   };
 
-  const finish = (leaseId: string): void => {
+  const finish = async (leaseId: string): Promise<void> => {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     // The body guard runs after this middleware: what it measured is known only now.
     const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
@@ -272,7 +272,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     const streamed = c.get("streamed");
     const measured = streamed
       ? holdLeaseWhile(streamed, () => runtime.renewLease(leaseId), leaseTtlMs(c.env))
-      : (metering ? responseBytes(c.res) : Promise.resolve(0)).then((bytesOut) => ({ bytesOut }));
+      : Promise.resolve({ bytesOut: metering ? await measureAnswer(c) : 0 });
     defer(
       measured
         .then((bytes) => runtime.release(tenant.id, leaseId, { ...usage, ...bytes, outcome: outcomeOfStatus(c.res.status) }))
@@ -289,7 +289,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     await next(); // Hono turns a handler's error into its response below this middleware
     const { leaseId } = accept(await admission);
     if (hooks.holdMs) await sleep(hooks.holdMs);
-    finish(leaseId);
+    await finish(leaseId);
     return;
   }
 
@@ -300,7 +300,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   try {
     await next();
   } finally {
-    finish(leaseId);
+    await finish(leaseId);
   }
 }
 
@@ -342,7 +342,7 @@ async function runGranted(
     const runtime = () => runtimeFor(c.env, grant.placement);
     const measured = streamed
       ? holdLeaseWhile(streamed, () => runtime().renewLease(grant.id), leaseTtlMs(c.env))
-      : (metering && answered ? responseBytes(c.res) : Promise.resolve(0)).then((bytesOut) => ({ bytesOut }));
+      : Promise.resolve({ bytesOut: metering && answered ? await measureAnswer(c) : 0 });
     defer(
       measured
         .catch(() => ({ bytesOut: 0 }))

@@ -13,12 +13,23 @@ export function emptyUsage(bytesIn: number): RequestUsage {
   return { readOps: 0, writeOps: 0, bytesIn, bytesOut: 0 };
 }
 
-/** Size of a buffered response body; streamed bodies report their declared length, if any. */
-export async function responseBytes(response: Response): Promise<number> {
+/**
+ * Size of the answer's body, for usage. A streamed body reports its declared length, if any. A JSON
+ * body built in memory declares none: it is read once into a buffer and the answer is remade over
+ * that buffer (workerd then sends it with its length). Measuring a clone instead tees the body,
+ * which costs the data plane more than the copy.
+ */
+export async function measureAnswer(c: Context<AppEnv>): Promise<number> {
+  const response = c.res;
   const declared = Number(response.headers.get("Content-Length"));
   if (Number.isFinite(declared) && declared > 0) return declared;
   if (!response.body) return 0;
   const type = response.headers.get("Content-Type") ?? "";
-  if (!/json/.test(type) || /ndjson/.test(type)) return 0;
-  return (await response.clone().arrayBuffer()).byteLength;
+  if (!type.includes("json") || type.includes("ndjson")) return 0;
+  const buffer = await response.arrayBuffer();
+  // Cleared first: over a response already set, Hono re-wraps the new one's body as a stream of
+  // unknown length, and the answer would lose its Content-Length.
+  c.res = undefined;
+  c.res = new Response(buffer, response);
+  return buffer.byteLength;
 }

@@ -22,6 +22,21 @@ describe("usage metering and POST /v1/tenants/{id}/usage/flush", () => {
     expect(totals.bytesOut).toBeGreaterThan(0);
   });
 
+  it("counts the bytes of every answer exactly, multi-byte characters and problem documents included", async () => {
+    const t = await activeTenant({ plan: "pro" });
+    const answers = [
+      await t.call("PUT", "/v1/maps/m/ü", { body: { note: "größe ✓ 日本語", n: 1 } }),
+      await t.call("GET", "/v1/maps/m/ü"),
+      await t.call("GET", "/v1/maps/m"),
+      await t.call("GET", "/v1/maps/m/missing"),
+      await t.call("GET", "/v1/me"),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 404, 200]);
+    expect(answers[1]!.body.value).toEqual({ note: "größe ✓ 日本語", n: 1 });
+    const totals = await flushedUsageTotals(t);
+    expect(totals.bytesOut).toBe(answers.reduce((sum, r) => sum + Buffer.byteLength(r.text), 0));
+  });
+
   it("answers flushes run concurrently and repeatedly with the same exact totals", async () => {
     const t = await activeTenant();
     for (let i = 0; i < 7; i++) await t.call("GET", "/v1/me");
