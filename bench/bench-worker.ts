@@ -9,7 +9,8 @@
 //   GET /bench/gateway-work the gateway's own work per request, without pipeline or network (bench/worker/gateway-work-route.ts)
 //   GET /bench/counts       invocations, runtime-object calls, queue messages, SQLite rows so far (bench/worker/op-counts.ts);
 //                           POST /bench/counts?on=1|0 switches the counting of calls and rows on or off (off by default)
-// Metering on/off is the METERING variable (METERING=off), read by the pipeline and the runtime object.
+//   /bench/unmetered/<path> the real app with METERING=off for this request: what metering costs, measured
+//                           beside metered requests without restarting the Worker between them
 import type { ProvisioningQueueMessage } from "../src/provisioning/messages.ts";
 import { openRedis } from "../src/cache/redis.ts";
 import edge from "../workers/edge.ts";
@@ -25,6 +26,21 @@ export { CountedTenantRuntime as TenantRuntime } from "./worker/op-counts.ts";
 const BARE_PREFIX = "/bench/bare";
 const bare = createBareApp();
 const PASSTHROUGH_PREFIX = "/bench/passthrough";
+const UNMETERED_PREFIX = "/bench/unmetered";
+
+/**
+ * The Worker's env with METERING=off, made once per env (caches keyed by it stay warm). The
+ * pipeline then neither tallies nor measures the request, so its runtime object writes nothing for it.
+ */
+const unmeteredEnvs = new WeakMap<Env, Env>();
+function unmeteredEnv(env: Env): Env {
+  let unmetered = unmeteredEnvs.get(env);
+  if (!unmetered) {
+    unmetered = { ...env, METERING: "off" };
+    unmeteredEnvs.set(env, unmetered);
+  }
+  return unmetered;
+}
 
 /** Fetch and return, nothing else: the floor a gateway in front of the same origin is held to. */
 function passThrough(request: Request, url: URL): Promise<Response> {
@@ -47,6 +63,10 @@ export default {
     if (url.pathname === "/bench/decision") return decisionRoute(request, env);
     if (url.pathname === "/bench/gateway-work") return gatewayWorkRoute(request);
     if (url.pathname.startsWith(`${PASSTHROUGH_PREFIX}/`)) return passThrough(request, url);
+    if (url.pathname.startsWith(`${UNMETERED_PREFIX}/`)) {
+      url.pathname = url.pathname.slice(UNMETERED_PREFIX.length);
+      return edge.fetch(new Request(url, request), unmeteredEnv(env), ctx);
+    }
     if (url.pathname.startsWith(`${BARE_PREFIX}/`)) {
       url.pathname = url.pathname.slice(BARE_PREFIX.length);
       return bare.fetch(new Request(url, request), env, ctx);
