@@ -40,47 +40,29 @@ export async function hasUnfinishedSteps(db: Queryable, tenantId: string): Promi
  * Claims `name` for one runner: a conditional update, so of concurrent runners exactly one wins.
  * Returns the attempt number, which fences the completion (a reset or re-claimed step cannot be
  * marked finished by a runner that lost it). `firstOfRun` counts one run attempt per invocation.
+ * One statement (one round trip, atomic): the run and the tenant change only if the claim is won.
  */
 export async function claimStep(db: Database, tenantId: string, name: StepName, firstOfRun: boolean): Promise<number | undefined> {
-  return db.transaction(async (tx) => {
-    const claimed = await tx
-      .update(provisioningSteps)
-      .set({
-        status: "running",
-        attempts: sql`${provisioningSteps.attempts} + 1`,
-        startedAt: sql`now()`,
-        finishedAt: null,
-        durationMs: null,
-        error: null,
-      })
-      .where(
-        and(
-          eq(provisioningSteps.tenantId, tenantId),
-          eq(provisioningSteps.name, name),
-          sql`(${provisioningSteps.status} in ('pending', 'failed') or (${provisioningSteps.status} = 'running' and ${provisioningSteps.startedAt} < now() - make_interval(secs => ${STEP_LEASE_SECONDS})))`,
-          sql`exists (select 1 from ${tenants} where ${tenants.id} = ${tenantId} and ${tenants.status} not in ('deleted', 'failed'))`,
-        ),
-      )
-      .returning({ attempts: provisioningSteps.attempts });
-    const attempt = claimed[0]?.attempts;
-    if (attempt === undefined) return undefined;
-
-    await tx
-      .update(provisioningRuns)
-      .set({
-        state: "running",
-        attempts: firstOfRun ? sql`${provisioningRuns.attempts} + 1` : provisioningRuns.attempts,
-        startedAt: sql`coalesce(${provisioningRuns.startedAt}, now())`,
-        finishedAt: null,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(provisioningRuns.tenantId, tenantId), ne(provisioningRuns.state, "failed")));
-    await tx
-      .update(tenants)
-      .set({ status: "provisioning", updatedAt: sql`now()`, configVersion: sql`${tenants.configVersion} + 1` })
-      .where(and(eq(tenants.id, tenantId), eq(tenants.status, "pending")));
-    return attempt;
-  });
+  const result = await db.execute<{ attempts: number }>(sql`
+    with claimed as (
+      update provisioning_steps
+      set status = 'running', attempts = attempts + 1, started_at = now(), finished_at = null, duration_ms = null, error = null
+      where tenant_id = ${tenantId} and name = ${name}
+        and (status in ('pending', 'failed') or (status = 'running' and started_at < now() - make_interval(secs => ${STEP_LEASE_SECONDS})))
+        and exists (select 1 from tenants where id = ${tenantId} and status not in ('deleted', 'failed'))
+      returning attempts
+    ), run as (
+      update provisioning_runs
+      set state = 'running', attempts = attempts + ${firstOfRun ? 1 : 0}, started_at = coalesce(started_at, now()), finished_at = null, updated_at = now()
+      where tenant_id = ${tenantId} and state <> 'failed' and exists (select 1 from claimed)
+    ), tenant as (
+      update tenants
+      set status = 'provisioning', updated_at = now(), config_version = config_version + 1
+      where id = ${tenantId} and status = 'pending' and exists (select 1 from claimed)
+    )
+    select attempts from claimed`);
+  const attempt = result.rows[0]?.attempts;
+  return attempt === undefined ? undefined : Number(attempt);
 }
 
 /**
@@ -105,7 +87,7 @@ const fenced = (tenantId: string, name: StepName, attempt: number) =>
     eq(provisioningSteps.attempts, attempt),
   );
 
-/** False when the claim was lost meanwhile (reset by a plan change, or re-claimed after the lease). */
+/** False when the claim was lost meanwhile (reset by a plan change, or re-claimed after the lease). One statement, as the claim. */
 export async function completeStep(
   db: Database,
   tenantId: string,
@@ -114,16 +96,17 @@ export async function completeStep(
   durationMs: number,
   output: Record<string, unknown>,
 ): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const done = await tx
-      .update(provisioningSteps)
-      .set({ status: "succeeded", durationMs, output, finishedAt: sql`now()`, error: null })
-      .where(fenced(tenantId, name, attempt))
-      .returning({ name: provisioningSteps.name });
-    if (done.length === 0) return false;
-    await tx.update(provisioningRuns).set({ updatedAt: sql`now()` }).where(eq(provisioningRuns.tenantId, tenantId));
-    return true;
-  });
+  const result = await db.execute<{ done: number }>(sql`
+    with done as (
+      update provisioning_steps
+      set status = 'succeeded', duration_ms = ${durationMs}, output = ${JSON.stringify(output)}::jsonb, finished_at = now(), error = null
+      where tenant_id = ${tenantId} and name = ${name} and status = 'running' and attempts = ${attempt}
+      returning name
+    ), run as (
+      update provisioning_runs set updated_at = now() where tenant_id = ${tenantId} and exists (select 1 from done)
+    )
+    select count(*)::int as done from done`);
+  return Number(result.rows[0]?.done ?? 0) > 0;
 }
 
 export async function failStep(db: Database, tenantId: string, name: StepName, attempt: number, durationMs: number, error: string): Promise<void> {
