@@ -1,6 +1,5 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
-import { tenants } from "../core/tenant-table.ts";
 import { provisioningRuns, provisioningSteps } from "./schema.ts";
 import { PLAN_DEPENDENT_STEPS, STEP_NAMES, type StepName } from "./step-names.ts";
 
