@@ -17,7 +17,7 @@ export type FinalizeOutcome = "activated" | "finished" | "unchanged";
 export async function finalizeRun(env: Env, services: Services, tenantId: string): Promise<FinalizeOutcome> {
   const result = await services.db.transaction(async (tx) => {
     // The tenant's row first, then the run's: the order of every transaction that changes both
-    // (POST /provision, plan changes, deletion). The other order deadlocked against POST /provision.
+    // (POST /provision, plan changes, deletion); the other order can deadlock against POST /provision.
     await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for("update");
     const [run] = await tx.select().from(provisioningRuns).where(eq(provisioningRuns.tenantId, tenantId)).for("update");
     if (!run || run.state === "failed" || (await hasUnfinishedSteps(tx, tenantId))) return { outcome: "unchanged" as const };
