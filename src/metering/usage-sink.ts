@@ -10,7 +10,6 @@ export interface UsageBatch {
   rows: UsageRow[];
 }
 
-
 // One statement, so one round trip over Neon's HTTP endpoint and atomic by itself: the batch id is
 // claimed and, only when the claim is new, the rows are added into usage_minutes and their sums into
 // usage_totals. A re-sent batch (a crash between Postgres's commit and the runtime's delete) finds
@@ -103,9 +102,9 @@ export function usageBatchQuery(batch: UsageBatch): TextQuery {
 /**
  * Adds a batch into usage_minutes and usage_totals, unless that batch id was applied before (a retry
  * after a crash between the commit and the runtime's delete). Exactly once either way, in one
- * statement: over Neon's HTTP endpoint that is one round trip and no connection to open.
+ * statement: over Neon's HTTP endpoint that is one round trip and no connection to open. `db` is
+ * the runtime object's HTTP statements, or a `pg` client in tests.
  */
-/** `db`: the runtime object's HTTP statements, or a `pg` client in tests. */
 export async function applyUsageBatch(db: StatementRunner, batch: UsageBatch): Promise<"applied" | "duplicate"> {
   if (batch.rows.length === 0) return "duplicate";
   const { text, params } = usageBatchQuery(batch);
