@@ -4,7 +4,7 @@ import type { Services } from "../services/open-services.ts";
 import { publishTenantChange } from "../tenants/publish-change.ts";
 import { tenants } from "../core/tenant-table.ts";
 import { provisioningRuns } from "./schema.ts";
-import { hasUnfinishedSteps } from "./step-store.ts";
+import { hasUnfinishedSteps, lockTenantAndRun } from "./step-store.ts";
 
 /**
  * A provisioning message used up its retries: the run is `failed` with the last step error as the
@@ -13,10 +13,7 @@ import { hasUnfinishedSteps } from "./step-store.ts";
  */
 export async function markProvisioningFailed(env: Env, services: Services, tenantId: string): Promise<void> {
   const failedTenant = await services.db.transaction(async (tx) => {
-    // The tenant's row first, then the run's: the order of every transaction that changes both
-    // (POST /provision, plan changes, deletion); the other order can deadlock against POST /provision.
-    await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for("update");
-    const [run] = await tx.select().from(provisioningRuns).where(eq(provisioningRuns.tenantId, tenantId)).for("update");
+    const run = await lockTenantAndRun(tx, tenantId);
     if (!run || run.state === "failed" || run.state === "succeeded" || !(await hasUnfinishedSteps(tx, tenantId))) return undefined;
 
     const reason = `Retries exhausted after ${run.attempts} attempts. Last error: ${run.error ?? "unknown"}`;

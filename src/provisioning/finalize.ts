@@ -5,21 +5,18 @@ import { publishTenantChange } from "../tenants/publish-change.ts";
 import { tenants } from "../core/tenant-table.ts";
 import type { TenantRow } from "../core/tenant.ts";
 import { provisioningRuns } from "./schema.ts";
-import { hasUnfinishedSteps } from "./step-store.ts";
+import { hasUnfinishedSteps, lockTenantAndRun } from "./step-store.ts";
 
 export type FinalizeOutcome = "activated" | "finished" | "unchanged";
 
 /**
  * Every step has succeeded: the run is done and a pending/provisioning tenant becomes `active`.
- * Locks the run row, as the dead-letter handler does, so "failed" and "succeeded" cannot cross.
+ * Locks the tenant's row and the run's, as the dead-letter handler does, so "failed" and "succeeded" cannot cross.
  * `tenant.provisioned` is recorded on the transition only, so a redelivery records nothing.
  */
 export async function finalizeRun(env: Env, services: Services, tenantId: string): Promise<FinalizeOutcome> {
   const result = await services.db.transaction(async (tx) => {
-    // The tenant's row first, then the run's: the order of every transaction that changes both
-    // (POST /provision, plan changes, deletion); the other order can deadlock against POST /provision.
-    await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for("update");
-    const [run] = await tx.select().from(provisioningRuns).where(eq(provisioningRuns.tenantId, tenantId)).for("update");
+    const run = await lockTenantAndRun(tx, tenantId);
     if (!run || run.state === "failed" || (await hasUnfinishedSteps(tx, tenantId))) return { outcome: "unchanged" as const };
 
     const finished = await tx

@@ -1,5 +1,6 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.ts";
+import { tenants } from "../core/tenant-table.ts";
 import { provisioningRuns, provisioningSteps } from "./schema.ts";
 import { PLAN_DEPENDENT_STEPS, STEP_NAMES, type StepName } from "./step-names.ts";
 
@@ -10,6 +11,17 @@ type Queryable = Database | Transaction;
  * Every step finishes far sooner; the runner also bounds each step with a timeout below it.
  */
 export const STEP_LEASE_SECONDS = 60;
+
+/**
+ * Locks the tenant's row, then its run's, and returns the run: the order of every transaction that
+ * changes both (POST /provision, plan changes, deletion). Taking the run's first can deadlock
+ * against POST /provision.
+ */
+export async function lockTenantAndRun(tx: Transaction, tenantId: string): Promise<typeof provisioningRuns.$inferSelect | undefined> {
+  await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for("update");
+  const [run] = await tx.select().from(provisioningRuns).where(eq(provisioningRuns.tenantId, tenantId)).for("update");
+  return run;
+}
 
 export async function ensureStepRows(db: Queryable, tenantId: string): Promise<void> {
   await db
