@@ -27,9 +27,6 @@ export async function measureAnswer(c: Context<AppEnv>): Promise<number> {
   const type = response.headers.get("Content-Type") ?? "";
   if (!type.includes("json") || type.includes("ndjson")) return 0;
   const buffer = await response.arrayBuffer();
-  // Cleared first: over a response already set, Hono re-wraps the new one's body as a stream of
-  // unknown length, and the answer would lose its Content-Length.
-  c.res = undefined;
   c.res = new Response(buffer, response);
   return buffer.byteLength;
 }
