@@ -58,7 +58,7 @@ const MAX_IDLE_ENTRIES = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-class AdmissionGrants {
+export class AdmissionGrants {
   private readonly byTenant = new Map<string, Grant>();
 
   /**
@@ -93,7 +93,10 @@ class AdmissionGrants {
     grant.seenAt = now;
     if (!busy && !grant.held) return undefined;
     const newer = tenant.configVersion > grant.context.configVersion;
-    if (grant.asking || (now < grant.askAfter && !newer)) return undefined;
+    // A block that requests found full is grown with the next one, not at half its life: a tenant
+    // whose load rises would otherwise go to the runtime object request by request until then.
+    const tooSmall = grant.overflow > 0;
+    if (grant.asking || (now < grant.askAfter && !newer && !tooSmall)) return undefined;
     grant.asking = true;
     return { grantId: grant.id, want: this.want(grant), sentAt: now };
   }
