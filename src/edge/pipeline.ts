@@ -22,10 +22,11 @@ import { lastKnownTenant, resolveCaller, resolveTicket, type ResolvedCaller } fr
 import { tenantContextCache } from "./tenant-loader.ts";
 import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
 import { overlapsAdmission } from "./admitted-read.ts";
-import { emptyUsage, measureAnswer } from "./usage-meter.ts";
+import { declareJsonLength, emptyUsage, measureAnswer } from "./usage-meter.ts";
 import { edgeTally } from "./edge-tally.ts";
 import { admissionGrants, type Grant } from "./admission-grants.ts";
 import { log } from "../lib/log.ts";
+import { slowRequests, type InFlightRequest } from "./slow-requests.ts";
 import { noteQuotaExhausted } from "../webhooks/quota-exhausted.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -130,9 +131,6 @@ function refuseKnownEmptyBucket(c: Context<AppEnv>, metering: boolean, defer: (p
   throw new ApiError("rate_limited", REFUSAL.rate_limited.detail, { headers: rateLimitHeaders(state, known.limits), retryAfterMs, limit: known.limits.burst });
 }
 
-/** A request still unanswered after this long is logged with the step it is waiting in. */
-const SLOW_REQUEST_LOG_MS = 10_000;
-
 type Step = "credential" | "limits" | "admission" | "handler";
 
 /**
@@ -141,14 +139,12 @@ type Step = "credential" | "limits" | "admission" | "handler";
  * (status gate again, authoritative, and the concurrency lease). Release and usage after the response.
  */
 export const dataPlane: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const progress: { step: Step } = { step: "credential" };
-  const watchdog = setTimeout(() => {
-    log.error("request still unanswered", { requestId: c.get("requestId"), step: progress.step, path: c.req.path });
-  }, SLOW_REQUEST_LOG_MS);
+  const progress: InFlightRequest & { step: Step } = { startedAt: Date.now(), requestId: c.get("requestId"), path: c.req.path, step: "credential" };
+  const answered = slowRequests.begin(progress);
   try {
     await runDataPlane(c, next, progress);
   } finally {
-    clearTimeout(watchdog);
+    answered();
   }
 };
 
@@ -208,6 +204,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   progress.step = "admission";
   const hooks = requestTestHooks(c.env, (name) => c.req.header(name));
   c.set("usage", emptyUsage(Number(c.req.header("Content-Length") ?? 0) || 0));
+  if (metering) declareJsonLength(c);
   const mayUseGrant = limits.kind === "allowed" && admitsWithGrant(c.req.path, hooks);
   const granted = mayUseGrant ? admissionGrants.take(c.env, tenant, defer) : undefined;
   if (granted) {
@@ -338,18 +335,22 @@ async function runGranted(
   } finally {
     if (answered) for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
     const usage = { ...c.get("usage"), bytesIn: c.get("requestBytes") ?? c.get("usage").bytesIn };
+    const done = (bytes: { bytesOut: number }) => {
+      if (metering) edgeTally.answered(c.env, context, { ...usage, ...bytes, outcome: outcomeOfStatus(answered ? c.res.status : 500) }, defer);
+      admissionGrants.give(c.env, grant, defer);
+    };
     const streamed = c.get("streamed");
-    const runtime = () => runtimeFor(c.env, grant.placement);
-    const measured = streamed
-      ? holdLeaseWhile(streamed, () => runtime().renewLease(grant.id), leaseTtlMs(c.env))
-      : Promise.resolve({ bytesOut: metering && answered ? await measureAnswer(c) : 0 });
-    defer(
-      measured
-        .catch(() => ({ bytesOut: 0 }))
-        .then((bytes) => {
-          if (metering) edgeTally.answered(c.env, context, { ...usage, ...bytes, outcome: outcomeOfStatus(answered ? c.res.status : 500) }, defer);
-          admissionGrants.give(c.env, grant, defer);
-        }),
-    );
+    if (streamed) {
+      const held = holdLeaseWhile(streamed, () => runtimeFor(c.env, grant.placement).renewLease(grant.id), leaseTtlMs(c.env));
+      defer(held.catch(() => ({ bytesOut: 0 })).then(done));
+    } else {
+      // Settled here, not in a `waitUntil`: one costs a read more CPU than its whole tally.
+      let bytesOut = 0;
+      try {
+        if (metering && answered) bytesOut = await measureAnswer(c);
+      } finally {
+        done({ bytesOut });
+      }
+    }
   }
 }
