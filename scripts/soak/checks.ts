@@ -125,11 +125,16 @@ export async function provisioningProblems(baseUrl: string, adminToken: string, 
 }
 
 /**
- * Memory growth, first vs last slice of the time after the Worker's last restart: median of `pick`
- * in each slice. A slice is a minute when that time is at least 2.5 minutes, else a third of it.
+ * Memory growth, first vs last slice of the samples taken from `since` until before `until`: median
+ * of `pick` in each slice. A slice is a minute when that time is at least 2.5 minutes, else a third of it.
  */
-export function memoryGrowth(samples: MemorySample[], since: number, pick: (sample: MemorySample) => number): { growth: number; sliceS: number; first: number; last: number } {
-  const kept = samples.filter((sample) => sample.at >= since && pick(sample) > 0);
+export function memoryGrowth(
+  samples: MemorySample[],
+  since: number,
+  pick: (sample: MemorySample) => number,
+  until = Number.POSITIVE_INFINITY,
+): { growth: number; sliceS: number; first: number; last: number } {
+  const kept = samples.filter((sample) => sample.at >= since && sample.at < until && pick(sample) > 0);
   if (kept.length < 2) return { growth: Number.NaN, sliceS: 0, first: 0, last: 0 };
   const spanMs = kept.at(-1)!.at - kept[0]!.at;
   const sliceMs = spanMs >= 150_000 ? 60_000 : spanMs / 3;

@@ -3,7 +3,7 @@
 // times (dependency back → each failed lane's first 2xx) are measured.
 import { mapLimit, request } from "./client.ts";
 import type { LoadContext } from "./load.ts";
-import { MAP } from "./load.ts";
+import { MAP, resumeAdminLane, settleProvisioningForRestart } from "./load.ts";
 import type { SoakOrigin } from "./origin.ts";
 import type { SoakStack } from "./stack.ts";
 import { sleep } from "./stack.ts";
@@ -27,20 +27,32 @@ export interface FaultRun {
 /** How long a killed dependency stays down before it is started again. */
 const DOWN_MS = 3000;
 const MALFORMED_BURST = 200;
+/** How long a Worker restart waits for the provisioning the load set going (see settleProvisioningForRestart). */
+const SETTLE_BEFORE_RESTART_MS = 15_000;
+const FIRST_FAULT_S = 8;
+/** Room for a delayed restart (faults start only a gap after the previous one ended) before the quiet end. */
+const RESTART_BEFORE_QUIET_S = 8;
+/** The last fault of the rounds starts this long before the restart. */
+const ROUND_BEFORE_RESTART_S = 9;
 /** One round of every fault but the Worker restart. */
 const ROUND: FaultName[] = ["postgres-kill", "redeliver", "pgbouncer-restart", "malformed-burst", "redis-kill", "origin-down"];
 
 /**
- * The Worker restart comes first (once): workerd's memory is compared over the time after it.
- * Then rounds of the other faults, evenly spread, leaving the last `quietS` seconds fault-free.
+ * Rounds of the dependency and input faults, evenly spread from the start, then the Worker
+ * restart, RESTART_BEFORE_QUIET_S before the last `quietS` seconds, which stay fault-free.
+ * The restart comes last so that workerd's memory is judged over the Worker's longest life under
+ * load, from its working set on: it has run since the stack started, through the provisioning of
+ * every tenant (run.ts, docs/RELIABILITY.md "Session 12").
  */
 export function faultSchedule(loadS: number, quietS: number): ScheduledFault[] {
-  const schedule: ScheduledFault[] = [{ atS: 5, name: "worker-restart" }];
-  const first = 20;
-  const last = Math.max(first, loadS - quietS);
+  const restartAt = Math.max(FIRST_FAULT_S, loadS - quietS - RESTART_BEFORE_QUIET_S);
+  const first = FIRST_FAULT_S;
+  const last = Math.max(first, restartAt - ROUND_BEFORE_RESTART_S);
   const spacing = 11;
   const slots = Math.max(ROUND.length, Math.floor((last - first) / spacing) + 1);
+  const schedule: ScheduledFault[] = [];
   for (let i = 0; i < slots; i++) schedule.push({ atS: first + Math.round(((last - first) * i) / Math.max(1, slots - 1)), name: ROUND[i % ROUND.length]! });
+  schedule.push({ atS: restartAt, name: "worker-restart" });
   return schedule;
 }
 
@@ -68,12 +80,24 @@ export async function runFault(name: FaultName, deps: FaultDeps): Promise<number
       return outage(() => stack.control("redis/kill"), () => stack.control("redis/start"));
     case "origin-down":
       return outage(() => origin.down(), () => origin.up(), true);
-    case "pgbouncer-restart":
-    case "worker-restart": {
+    case "pgbouncer-restart": {
       const window = observer.faultStarted(name);
-      await stack.control(name === "pgbouncer-restart" ? "pgbouncer/restart" : "worker/restart");
+      await stack.control("pgbouncer/restart");
       window.back = Date.now();
       return window.back - window.start;
+    }
+    case "worker-restart": {
+      // Still provisioning after the wait: restarted anyway; "every tenant provisioned ends active" tells.
+      await settleProvisioningForRestart(ctx, SETTLE_BEFORE_RESTART_MS);
+      try {
+        const window = observer.faultStarted(name);
+        ctx.workerRestartAt = window.start;
+        await stack.control("worker/restart");
+        window.back = Date.now();
+        return window.back - window.start;
+      } finally {
+        resumeAdminLane(ctx);
+      }
     }
     case "redeliver": {
       // A new tenant's provisioning message, delivered three more times while it provisions.
@@ -81,6 +105,7 @@ export async function runFault(name: FaultName, deps: FaultDeps): Promise<number
       tenant.createdAt = Date.now();
       ctx.provisioned.push(tenant);
       ctx.tenants.push(tenant);
+      ctx.enqueued.add(tenant.id);
       const reply = await request(ctx.baseUrl, "POST", "/v1/_test/provisioning/deliver", { token: ctx.adminToken, body: { tenantId: tenant.id, times: 3 } });
       if (reply.status !== 202) throw new Error(`deliver: ${reply.status} ${JSON.stringify(reply.body)}`);
       return 0;

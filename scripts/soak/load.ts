@@ -26,6 +26,13 @@ export interface LoadContext {
    * random again, so the working set the restart emptied is whole again early (`sweptAt`).
    */
   sweep?: { next: number; end: number; sweptAt?: number };
+  /** Tenants whose provisioning the load set going (new tenants, plan changes): settled before a Worker restart. */
+  enqueued: Set<string>;
+  /** Set while a Worker restart is prepared and under way: the control-plane lane waits. */
+  adminPaused?: boolean;
+  adminBusy?: boolean;
+  /** When the Worker restart began (ms since the epoch). */
+  workerRestartAt?: number;
 }
 
 /** Weighted op mix of a lane (per hundred). */
@@ -194,45 +201,84 @@ export async function runSubscribers(ctx: LoadContext, count: number, stats: { e
 }
 
 /** The control-plane lane: new tenants (provisioning under load), plan changes, key revocations. */
-export async function runAdminLane(ctx: LoadContext, everyMs: number, startAt: Promise<unknown>): Promise<void> {
-  // Not before the Worker restart is over: Miniflare's queue lives in workerd's memory, so a restart
-  // loses messages not yet consumed (Cloudflare Queues keep them; the platform's sweep re-sends a
-  // stalled run after 10 minutes, longer than a soak). Redelivery is a fault of its own.
-  await startAt;
+export async function runAdminLane(ctx: LoadContext, everyMs: number): Promise<void> {
   const admin = (method: string, path: string, body?: unknown) => request(ctx.baseUrl, method, path, { token: ctx.adminToken, ...(body === undefined ? {} : { body }) });
   let step = 0;
   while (Date.now() < ctx.until) {
     await new Promise((resolve) => setTimeout(resolve, everyMs));
-    const tenant = ctx.tenants[Math.floor(ctx.random() * ctx.tenants.length)]!;
-    switch (step++ % 4) {
-      case 0: {
-        const created = await createTenant(ctx.baseUrl, ctx.adminToken, `soak-new-${Date.now().toString(36)}-${step}`, ctx.originUrl).catch(() => undefined);
-        if (created) {
-          created.createdAt = Date.now();
-          ctx.provisioned.push(created);
-          ctx.tenants.push(created);
-        }
-        break;
-      }
-      case 1: {
-        const plan = tenant.plan === "pro" ? "enterprise" : "pro";
-        const reply = await admin("PATCH", `/v1/tenants/${tenant.id}`, { plan });
-        if (reply.status === 200) tenant.plan = plan;
-        break;
-      }
-      case 2: {
-        if (tenant.extraKey) break;
-        const reply = await admin("POST", `/v1/tenants/${tenant.id}/keys`, { name: "soak-extra" });
-        if (reply.status === 201) tenant.extraKey = { id: reply.body.id, key: reply.body.key };
-        break;
-      }
-      case 3: {
-        const holder = ctx.tenants.find((t) => t.extraKey && t.extraKey.revokedAt === undefined);
-        if (!holder?.extraKey) break;
-        const reply = await admin("DELETE", `/v1/tenants/${holder.id}/keys/${holder.extraKey.id}`);
-        if (reply.status === 204) holder.extraKey.revokedAt = Date.now();
-        break;
-      }
+    if (ctx.adminPaused) continue;
+    ctx.adminBusy = true;
+    try {
+      await adminStep(ctx, admin, step++);
+    } finally {
+      ctx.adminBusy = false;
     }
   }
+}
+
+async function adminStep(ctx: LoadContext, admin: (method: string, path: string, body?: unknown) => Promise<Reply>, step: number): Promise<void> {
+  const tenant = ctx.tenants[Math.floor(ctx.random() * ctx.tenants.length)]!;
+  switch (step % 4) {
+    case 0: {
+      const created = await createTenant(ctx.baseUrl, ctx.adminToken, `soak-new-${Date.now().toString(36)}-${step}`, ctx.originUrl).catch(() => undefined);
+      if (created) {
+        created.createdAt = Date.now();
+        ctx.provisioned.push(created);
+        ctx.tenants.push(created);
+        ctx.enqueued.add(created.id);
+      }
+      return;
+    }
+    case 1: {
+      const plan = tenant.plan === "pro" ? "enterprise" : "pro";
+      // A plan change runs the plan's provisioning steps again, through the queue.
+      ctx.enqueued.add(tenant.id);
+      const reply = await admin("PATCH", `/v1/tenants/${tenant.id}`, { plan });
+      if (reply.status === 200) tenant.plan = plan;
+      return;
+    }
+    case 2: {
+      if (tenant.extraKey) return;
+      const reply = await admin("POST", `/v1/tenants/${tenant.id}/keys`, { name: "soak-extra" });
+      if (reply.status === 201) tenant.extraKey = { id: reply.body.id, key: reply.body.key };
+      return;
+    }
+    case 3: {
+      const holder = ctx.tenants.find((t) => t.extraKey && t.extraKey.revokedAt === undefined);
+      if (!holder?.extraKey) return;
+      const reply = await admin("DELETE", `/v1/tenants/${holder.id}/keys/${holder.extraKey.id}`);
+      if (reply.status === 204) holder.extraKey.revokedAt = Date.now();
+      return;
+    }
+  }
+}
+
+/**
+ * Before a Worker restart: the control-plane lane pauses, and the provisioning the load set going
+ * is waited for (at most `timeoutMs`). Miniflare's queue lives in workerd's memory, so a restart
+ * loses messages not yet consumed (Cloudflare Queues keep them; the platform's sweep re-sends a
+ * stalled run after 10 minutes, longer than a soak). Redelivery is a fault of its own. Returns the
+ * tenants still provisioning; `resumeAdminLane` ends the pause.
+ */
+export async function settleProvisioningForRestart(ctx: LoadContext, timeoutMs: number): Promise<string[]> {
+  ctx.adminPaused = true;
+  const deadline = Date.now() + timeoutMs;
+  while (ctx.adminBusy && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  let unsettled = [...ctx.enqueued];
+  while (unsettled.length > 0 && Date.now() < deadline) {
+    const states = await Promise.all(
+      unsettled.map(async (id) => {
+        const reply = await request(ctx.baseUrl, "GET", `/v1/tenants/${id}`, { token: ctx.adminToken });
+        return { id, state: reply.status === 200 ? (reply.body?.provisioning?.state as string | undefined) : undefined };
+      }),
+    );
+    unsettled = states.filter(({ state }) => state === undefined || state === "queued" || state === "running").map(({ id }) => id);
+    if (unsettled.length > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  for (const id of ctx.enqueued) if (!unsettled.includes(id)) ctx.enqueued.delete(id);
+  return unsettled;
+}
+
+export function resumeAdminLane(ctx: LoadContext): void {
+  ctx.adminPaused = false;
 }

@@ -114,5 +114,9 @@ describe("soak checks: quantiles and memory growth", () => {
     // A short run: thirds instead of minutes.
     expect(memoryGrowth(samples.slice(0, 19), at(0), afterGc).sliceS).toBe(30);
     expect(memoryGrowth([], 0, afterGc).growth).toBeNaN();
+    // Up to a moment (a Worker restart): samples from then on are left out.
+    const untilRestart = memoryGrowth(samples, at(0), afterGc, at(95));
+    expect(untilRestart.sliceS).toBe(30);
+    expect(untilRestart.growth).toBeCloseTo(0.04, 5);
   });
 });
