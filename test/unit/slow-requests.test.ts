@@ -5,8 +5,8 @@ import { SLOW_REQUEST_LOG_MS, SlowRequestWatch } from "../../src/edge/slow-reque
 
 const request = (requestId: string, startedAt: number, step = "handler") => ({ requestId, startedAt, path: "/v1/maps/m/k", step });
 
-function loggedLines(spy: ReturnType<typeof vi.spyOn>): Array<Record<string, unknown>> {
-  return spy.mock.calls.map((call) => JSON.parse(String(call[0])) as Record<string, unknown>);
+function loggedLines(spy: { mock: { calls: unknown[][] } }): Array<Record<string, unknown>> {
+  return spy.mock.calls.map((call: unknown[]) => JSON.parse(String(call[0])) as Record<string, unknown>);
 }
 
 describe("slow request watch", () => {
