@@ -30,8 +30,8 @@ const MALFORMED_BURST = 200;
 /** How long a Worker restart waits for the provisioning the load set going (see settleProvisioningForRestart). */
 const SETTLE_BEFORE_RESTART_MS = 15_000;
 const FIRST_FAULT_S = 8;
-/** Room for a delayed restart (faults start only a gap after the previous one ended) before the quiet end. */
-const RESTART_BEFORE_QUIET_S = 8;
+/** Room before the quiet end for a restart delayed by the faults before it, and for its leases to expire before the checks. */
+const RESTART_BEFORE_QUIET_S = 14;
 /** The last fault of the rounds starts this long before the restart. */
 const ROUND_BEFORE_RESTART_S = 9;
 /** One round of every fault but the Worker restart. */
