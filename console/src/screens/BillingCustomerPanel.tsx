@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { call, ProblemError } from "../api.ts";
 import type { ExportHour, Tenant } from "../types.ts";
 import { useAction, useLoad } from "../ui/action.ts";
@@ -11,8 +11,15 @@ const CUSTOMER_ID = /^[\x21-\x7e]{1,255}$/;
 /** The Stripe customer the tenant's hourly usage is exported to, and this tenant's recent export failures. */
 export function BillingCustomerPanel({ tenant, onChange }: { tenant: Tenant; onChange: (tenant: Tenant) => void }) {
   const current = tenant.billing?.stripeCustomerId ?? null;
-  const [customer, setCustomer] = useState("");
-  useEffect(() => setCustomer(current ?? ""), [current]);
+  const [customer, setCustomer] = useState(current ?? "");
+  // The field follows the saved customer when it changes (saved, removed), never on mount: an effect
+  // that ran then could overwrite what was typed in the first frame.
+  const shown = useRef(current);
+  useEffect(() => {
+    if (shown.current === current) return;
+    shown.current = current;
+    setCustomer(current ?? "");
+  }, [current]);
 
   const save = useAction(async () => {
     const value = customer.trim();

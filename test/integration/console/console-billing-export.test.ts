@@ -53,7 +53,7 @@ async function setCustomer(tenantId: string, customer: string) {
   await page.goto(`${baseUrl()}/console/tenants/${tenantId}/integrations`);
   await page.getByLabel("Stripe customer id").fill(customer);
   await page.getByRole("button", { name: "Save customer" }).click();
-  await expect.poll(() => page.getByTestId("billing-current").textContent()).toContain(customer);
+  await expect.poll(() => page.getByTestId("billing-current").textContent(), { timeout: 10_000 }).toContain(customer);
 }
 
 describe("console in a browser: Stripe export", () => {
