@@ -169,7 +169,11 @@ async function main(): Promise<number> {
     // the moment every tenant has been called again (until then memory grows with the working set
     // refilling, bounded by the tenant count: docs/RELIABILITY.md, "Session 10" and "Session 12").
     const sweptAt = ctx.sweep?.sweptAt;
-    const beforeRestart = { since: loadStarted + MEMORY_EVERY_MS, until: ctx.workerRestartAt ?? loadEnded, what: "from the load's start to the Worker restart (the Worker up since the stack started)" };
+    const beforeRestart = {
+      since: loadStarted + MEMORY_EVERY_MS,
+      until: ctx.workerRestartAt ?? loadEnded,
+      what: `from the load's start to ${ctx.workerRestartAt === undefined ? "its end (no Worker restart)" : "the Worker restart"} (the Worker up since the stack started)`,
+    };
     const afterRestart = {
       since: (sweptAt ?? workerStartedAt) + MEMORY_EVERY_MS,
       until: loadEnded,
