@@ -38,6 +38,27 @@ describe("a map read overlaps its admission", () => {
     expect((await flushedUsageTotals(t)).requests).toBe(4);
   });
 
+  it("grows a block that requests found full with the next request the runtime object admits, before half its life", async () => {
+    // Dedicated: its runtime object is its own, so no other test's leases share the shard's seats.
+    const t = await activeTenant({ plan: "enterprise", overrides: { maxConcurrentRequests: 100 } });
+    // A first block, of 2 slots: the second request finds the tenant busy and asks for one.
+    for (let i = 0; i < 2; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    const wave = (holdMs: number) =>
+      Promise.all(Array.from({ length: 8 }, () => t.call("GET", "/v1/me", { headers: testHooks({ "X-Test-Hold-Ms": String(holdMs) }) })));
+    const toObject = (answers: Awaited<ReturnType<typeof wave>>) => answers.filter((answer) => roundTrips(answer.headers.get("x-round-trips")).runtime > 0).length;
+    // Eight at once: two with the block, the rest through the runtime object, the first of which
+    // asks for a block twice what was wanted at once (6); the next wave's overflow grows it again.
+    const first = await wave(60);
+    expect(first.every((answer) => answer.status === 200)).toBe(true);
+    expect(toObject(first)).toBeGreaterThan(0);
+    await wave(20);
+    // Still well within the first block's 250 ms (when it would be renewed): all eight with the grown block.
+    const third = await wave(20);
+    expect(third.every((answer) => answer.status === 200)).toBe(true);
+    expect(toObject(third)).toBe(0);
+    expect((await flushedUsageTotals(t)).requests).toBe(26);
+  });
+
   it("admits a sparse tenant request by request: requests far apart get no block", async () => {
     const t = await activeTenant({ plan: "pro", overrides: { maxConcurrentRequests: 100 } });
     expect((await t.call("PUT", "/v1/maps/m/k", { body: 1 })).status).toBe(200);
