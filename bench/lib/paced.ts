@@ -18,11 +18,18 @@ export interface PacedSpec {
   maxInFlight?: number;
   /** Keeps each 2xx response's latency with its Server-Timing header (diagnostics: which phase made the tail). */
   keepServerTiming?: boolean;
+  /**
+   * Ms after the run's start of the first send (default 0). Independent tenants do not share a
+   * clock: loads started together at the same rate would otherwise all send in the same instant.
+   */
+  phaseMs?: number;
 }
 
 export interface TimedResponse {
   ms: number;
   serverTiming: string;
+  /** When it was scheduled to be sent (ms since the epoch). */
+  sentAt: number;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -50,7 +57,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult &
   let sent = 0;
   let stopped = false;
   const cpuBefore = cpuSnapshot();
-  const start = performance.now() + 10;
+  const start = performance.now() + 10 + (spec.phaseMs ?? 0);
 
   return new Promise<LoadResult & { timed?: TimedResponse[] }>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
@@ -66,7 +73,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult &
       resolve(spec.keepServerTiming ? { ...result, timed } : result);
     };
     running.add(finish);
-    const hardStop = setTimeout(finish, (spec.durationS + REQUEST_TIMEOUT_MS / 1000 + 5) * 1000);
+    const hardStop = setTimeout(finish, (spec.durationS + REQUEST_TIMEOUT_MS / 1000 + 5) * 1000 + (spec.phaseMs ?? 0));
     const settle = () => {
       if (++settled === total) finish();
     };
@@ -91,7 +98,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult &
           all.push(ms);
           if (status >= 200 && status < 300) {
             ok.push(ms);
-            if (spec.keepServerTiming) timed.push({ ms, serverTiming });
+            if (spec.keepServerTiming) timed.push({ ms, serverTiming, sentAt: performance.timeOrigin + scheduled });
           }
           statusCodes[status] = (statusCodes[status] ?? 0) + 1;
         }
@@ -122,6 +129,6 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult &
       }
       if (sent < total) timer = setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
     };
-    timer = setTimeout(tick, 10);
+    timer = setTimeout(tick, start - performance.now());
   });
 }

@@ -15,7 +15,7 @@ describe("bench Server-Timing breakdown", () => {
   });
 
   it("averages the phases of the median fifth and of the slowest 1 %", () => {
-    const responses = Array.from({ length: 100 }, (_, i) => ({ ms: i + 1, serverTiming: `db;dur=${i < 99 ? 2 : 50}, total;dur=${i + 1}` }));
+    const responses = Array.from({ length: 100 }, (_, i) => ({ ms: i + 1, serverTiming: `db;dur=${i < 99 ? 2 : 50}, total;dur=${i + 1}`, sentAt: i * 10 }));
     const { median, slowest1pct } = tailBreakdown(responses);
     expect(median.count).toBe(20);
     expect(median.phases.db).toBe(2);
