@@ -1,5 +1,6 @@
 // Percentiles and small number helpers. Latencies are kept as raw samples (ms, float) so that
 // percentiles are exact, not bucketed.
+import { seededRandom } from "./seeded-random.ts";
 
 /** Nearest-rank percentile of an ascending array; NaN for an empty one. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -72,7 +73,7 @@ export function formatMs(value: number | null | undefined): string {
 export function bootstrapPercentileRatio(a: number[][], b: number[][], p: number, level = 0.9, rounds = 2000): [number, number] {
   const size = (blocks: number[][]) => blocks.reduce((sum, block) => sum + block.length, 0);
   if (size(a) === 0 || size(b) === 0) return [Number.NaN, Number.NaN];
-  const random = mulberry32(0x5eed);
+  const random = seededRandom(0x5eed);
   const draw = (blocks: number[][]) => {
     const values: number[] = [];
     for (let i = 0; i < blocks.length; i++) values.push(...blocks[Math.floor(random() * blocks.length)]!);
@@ -85,16 +86,4 @@ export function bootstrapPercentileRatio(a: number[][], b: number[][], p: number
   }
   const sorted = sortedCopy(ratios);
   return [percentile(sorted, ((1 - level) / 2) * 100), percentile(sorted, ((1 + level) / 2) * 100)];
-}
-
-/** A small seeded PRNG (uniform in [0, 1)). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

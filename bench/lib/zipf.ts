@@ -1,18 +1,6 @@
 // Zipf-distributed ranks (P(k) ∝ 1/k^s, k = 1..n) from a seeded generator, so that every run
 // sends the same mix of tenants.
 
-/** mulberry32: small, fast, seedable; good enough to pick tenants. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Zipf {
   /** A rank from 0 (the most frequent) to n - 1. */
   next(): number;

@@ -5,7 +5,8 @@ import type { Request as AutocannonRequest } from "autocannon";
 import { mapLimit, UNLIMITED, type BenchTenant } from "../lib/admin.ts";
 import { compareThroughput, figure, memo, ratioRange, row, type BenchContext, type Scenario } from "../lib/scenario.ts";
 import { readPathFor, READ_KEY, READ_MAP, READ_VALUE } from "../lib/targets.ts";
-import { seededRandom, zipf } from "../lib/zipf.ts";
+import { seededRandom } from "../lib/seeded-random.ts";
+import { zipf } from "../lib/zipf.ts";
 
 const ZIPF_S = 1.1;
 const SEED = 20260423;

@@ -17,6 +17,7 @@ import { recordRun, summaryTable } from "./report.ts";
 import { sleep, startSoakStack } from "./stack.ts";
 import type { WorkerMemory } from "./stack-host.ts";
 import { createTenants } from "./tenants.ts";
+import { seededRandom } from "../../bench/lib/seeded-random.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -47,17 +48,6 @@ const log = (line: string) => console.log(line);
 const commitAtStart = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: PROJECT_ROOT }).toString().trim();
 const startedAt = Date.now();
 const seconds = (since: number, until = Date.now()) => ((until - since) / 1000).toFixed(0);
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function main(): Promise<number> {
   log(`soak: ${args.quick ? "--quick" : `--minutes ${loadS / 60}`}, ${tenantCount} tenants, ${LANES} lanes, ${SUBSCRIBERS} realtime subscribers`);
