@@ -345,12 +345,9 @@ async function runGranted(
       defer(held.catch(() => ({ bytesOut: 0 })).then(done));
     } else {
       // Settled here, not in a `waitUntil`: one costs a read more CPU than its whole tally.
-      let bytesOut = 0;
-      try {
-        if (metering && answered) bytesOut = await measureAnswer(c);
-      } finally {
-        done({ bytesOut });
-      }
+      // An answer that could not be measured counts 0 bytes, as a streamed one that failed does.
+      const bytesOut = metering && answered ? await measureAnswer(c).catch(() => 0) : 0;
+      done({ bytesOut });
     }
   }
 }
