@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { recordAudit } from "../audit/record.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { ApiError, type ProblemCode } from "../http/problem.ts";
-import { checkEdgeLimits, knownEmptyBucket, oweQuota } from "../limits/edge-limits.ts";
+import { checkEdgeLimits, oweQuota } from "../limits/edge-limits.ts";
 import { outcomeOfStatus } from "../core/outcomes.ts";
 import { outcomeOfRefusal } from "../metering/outcomes.ts";
 import { rateLimitHeaders } from "../limits/ratelimit-headers.ts";
@@ -18,7 +18,8 @@ import {
 import { actorOf, type TenantContext } from "../core/tenant-context.ts";
 import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { REALTIME_PATH } from "../realtime/paths.ts";
-import { lastKnownTenant, resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
+import { resolveCaller, resolveTicket, type ResolvedCaller } from "./resolve-credential.ts";
+import { limitRefusal, RATE_LIMITED_DETAIL } from "./limit-refusal.ts";
 import { tenantContextCache } from "./tenant-loader.ts";
 import { requestTestHooks, sleep, type RequestTestHooks } from "../test-hooks/request-hooks.ts";
 import { overlapsAdmission } from "./admitted-read.ts";
@@ -41,7 +42,7 @@ const REFUSAL: Record<AdmitRefusal, { code: ProblemCode; detail: string }> = {
   writes_paused: { code: "unavailable", detail: "The tenant's data is moving to its new isolation; writes resume in a moment." },
   concurrency_limited: { code: "concurrency_limited", detail: "Too many requests in flight for this tenant." },
   shard_busy: { code: "unavailable", detail: "The tenant's runtime shard is busy; retry shortly." },
-  rate_limited: { code: "rate_limited", detail: "The tenant's request rate is over its limit." },
+  rate_limited: { code: "rate_limited", detail: RATE_LIMITED_DETAIL },
   too_late: { code: "unavailable", detail: "The tenant's runtime did not answer in time; retry." },
 };
 
@@ -115,22 +116,6 @@ function admitWithin(
   return withTimeout(late, request.deadline - Date.now(), "runtime admission");
 }
 
-/**
- * A tenant this isolate knows is out of tokens is refused before anything is looked up: the
- * refusal it would get after the lookups, without them (see `lastKnownTenant`).
- */
-function refuseKnownEmptyBucket(c: Context<AppEnv>, metering: boolean, defer: (p: Promise<unknown>) => void): void {
-  if (c.req.path === REALTIME_PATH) return;
-  const known = lastKnownTenant(c.req.header("Authorization"));
-  if (!known) return;
-  const emptyUntil = knownEmptyBucket(known.id, known.limits);
-  if (emptyUntil === undefined) return;
-  if (metering) edgeTally.refused(c.env, known, "rate_limited", true, defer);
-  const retryAfterMs = Math.max(1, emptyUntil - Date.now());
-  const state = { burst: { limit: known.limits.burst, remaining: 0, resetMs: retryAfterMs, window: 1 }, daily: null };
-  throw new ApiError("rate_limited", REFUSAL.rate_limited.detail, { headers: rateLimitHeaders(state, known.limits), retryAfterMs, limit: known.limits.burst });
-}
-
 type Step = "credential" | "limits" | "admission" | "handler";
 
 /**
@@ -155,7 +140,6 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   const services = c.get("services");
   const timer = c.get("timer");
   timer.report();
-  refuseKnownEmptyBucket(c, metering, defer);
   const { credential, tenant } = await timer.phase("auth", () => resolveRequestCaller(c, defer));
   c.set("credential", credential);
   c.set("tenant", tenant);
@@ -178,13 +162,9 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
 
   if (limits.kind === "refused") {
     if (metering) edgeTally.refused(c.env, tenant, limits.code, true, defer);
-    if (limits.code === "quota_exceeded") defer(noteQuotaExhausted(c.env, services.redis, tenant));
-    const detail = limits.code === "quota_exceeded" ? "The tenant's daily request quota is used up." : REFUSAL.rate_limited.detail;
-    throw new ApiError(limits.code, detail, {
-      headers,
-      retryAfterMs: limits.retryAfterMs,
-      limit: limits.code === "quota_exceeded" ? (tenant.limits.requestsPerDay ?? 0) : tenant.limits.burst,
-    });
+    if (limits.code === "quota_exceeded") noteQuotaExhausted(c.env, () => services.redis, tenant, defer);
+    const refusal = limitRefusal(limits, tenant.limits);
+    throw new ApiError(refusal.code, refusal.message, refusal.extras);
   }
 
   const named = c.req.header("X-Tenant-Id");

@@ -34,17 +34,18 @@ async function keyHashOf(raw: string): Promise<string> {
 const keyOwners = new IsolateCache<string>(3_600_000, 10_000);
 
 /**
- * Key hash → the tenant it last resolved to, kept past the caches' 0.5 s: only for refusing a
- * tenant whose bucket the isolate knows is empty without looking anything up (`lastKnownTenant`).
+ * Key hash → the tenant it resolved to in the last second: only for refusing a tenant this isolate
+ * knows is over its limits without looking anything up (`lastKnownTenant`). Kept 1 s, the contract's
+ * bound for a revoked key or a deleted tenant to take effect at every edge.
  */
-const lastResolved = new IsolateCache<TenantContext>(60_000, 10_000);
+const lastResolved = new IsolateCache<TenantContext>(1_000, 10_000);
 
 /**
- * The tenant an API key last resolved to in this isolate, if the key's hash is still cached; no
- * lookup, no hashing. Used only to refuse early: a flooding tenant's requests then cost nothing
- * even when their caches expire while hundreds of them are in flight (each would look the tenant
- * up again). At worst a key revoked in the last second gets 429 instead of 401 for what remains
- * of its tenant's block (under 1 s): a refusal either way.
+ * The tenant an API key resolved to in this isolate in the last second, if the key's hash is still
+ * cached; no lookup, no hashing. Used only to refuse early (src/edge/early-refusal.ts): a flooding
+ * tenant's requests then cost nothing, bar one a second that goes through the pipeline and
+ * resolves the key again. At worst a key revoked less than a second ago gets 429 instead of 401:
+ * a refusal either way, and within the second the contract allows.
  */
 export function lastKnownTenant(authorization: string | undefined): TenantContext | undefined {
   const raw = bearerCredential(authorization);

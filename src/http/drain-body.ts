@@ -12,7 +12,11 @@ const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
  */
 export const drainBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  const request = c.req.raw;
+  await drainRequestBody(c.req.raw);
+};
+
+/** Reads the rest of a request body not otherwise read (up to MAX_DRAIN_BYTES; beyond, the connection closes). */
+export async function drainRequestBody(request: Request): Promise<void> {
   // A body handed on (the gateway streams it to the origin) is locked: it is not ours to read.
   if (request.body === null || request.bodyUsed || request.body.locked) return;
   if (Number(request.headers.get("Content-Length") ?? 0) > MAX_DRAIN_BYTES) return;
@@ -29,4 +33,4 @@ export const drainBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   } catch {
     // The client went away mid-body: nothing left to keep alive.
   }
-};
+}

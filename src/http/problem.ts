@@ -101,6 +101,12 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * What a problem document is made from. An `ApiError` is one; an answer made on a hot path (a
+ * refusal under a flood) passes a plain object instead, as constructing an Error is much of its cost.
+ */
+export type Problem = Pick<ApiError, "code" | "message" | "extras">;
+
 export function isRetryable(status: number): boolean {
   return status === 429 || status === 503;
 }
@@ -119,32 +125,33 @@ export interface ProblemDocument {
   [member: string]: unknown;
 }
 
-export function problemDocument(error: ApiError, requestId: string): ProblemDocument {
-  const { headers: _headers, ...members } = error.extras;
+export function problemDocument(problem: Problem, requestId: string): ProblemDocument {
+  const { headers: _headers, ...members } = problem.extras;
+  const status = STATUS[problem.code];
   // Helpful members first: the standard ones always win (a client may rely on `status` and `code` alone).
   const doc: ProblemDocument = {
     ...members,
-    type: `/problems/${error.code}`,
-    title: TITLE[error.code],
-    status: error.status,
-    detail: error.message,
-    code: error.code,
+    type: `/problems/${problem.code}`,
+    title: TITLE[problem.code],
+    status,
+    detail: problem.message,
+    code: problem.code,
     requestId,
   };
   // The contract promises field paths on every 400: a check that named none blames the request as a whole.
-  if (error.code === "invalid_request" && !Array.isArray(doc.errors)) doc.errors = [{ path: "", message: error.message }];
-  if (isRetryable(error.status)) doc.retryAfterMs = Math.max(1, Math.ceil(error.extras.retryAfterMs ?? 1000));
+  if (problem.code === "invalid_request" && !Array.isArray(doc.errors)) doc.errors = [{ path: "", message: problem.message }];
+  if (isRetryable(status)) doc.retryAfterMs = Math.max(1, Math.ceil(problem.extras.retryAfterMs ?? 1000));
   return doc;
 }
 
-export function toProblemResponse(error: ApiError, requestId: string, headers?: Headers): Response {
-  const doc = problemDocument(error, requestId);
+export function toProblemResponse(problem: Problem, requestId: string, headers?: Headers): Response {
+  const doc = problemDocument(problem, requestId);
   const out = new Headers(headers);
   out.set("Content-Type", "application/problem+json");
   out.set("X-Request-Id", requestId);
-  for (const [name, value] of Object.entries(error.extras.headers ?? {})) out.set(name, value);
-  if (isRetryable(error.status)) {
+  for (const [name, value] of Object.entries(problem.extras.headers ?? {})) out.set(name, value);
+  if (isRetryable(doc.status)) {
     out.set("Retry-After", String(Math.max(1, Math.ceil((doc.retryAfterMs as number) / 1000))));
   }
-  return new Response(JSON.stringify(doc), { status: error.status, headers: out });
+  return new Response(JSON.stringify(doc), { status: doc.status, headers: out });
 }

@@ -165,23 +165,9 @@ export async function checkEdgeLimits(
     if (refill > 0) defer(refillReservation(limitersFor(aheadRedis(), tenantId, limits, bucketConfig), tenantId, config, refill));
     return decision;
   }
-  // A bucket the ephemeral cache knows is empty decides alone: the quota is not even asked.
-  const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${tenantId}:bucket`);
-  if (blockedUntil !== undefined && blockedUntil > Date.now()) {
-    const state: LimitState = { burst: { limit: limits.burst, remaining: 0, resetMs: blockedUntil - Date.now(), window: BUCKET_WINDOW_SECONDS }, daily: null };
-    return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, blockedUntil - Date.now()), state };
-  }
-  // Likewise a quota the ephemeral cache knows is used up: refused until the UTC day ends, no round trip.
-  const quotaBlockedUntil = limits.requestsPerDay === null ? undefined : cacheFor(`daily:${limits.requestsPerDay}`).get(`${KEY_PREFIX}:tenant:${tenantId}:daily`);
-  if (quotaBlockedUntil !== undefined && quotaBlockedUntil > Date.now()) {
-    const resetMs = quotaBlockedUntil - Date.now();
-    // The bucket was not asked (nothing is taken from it): what binds is the quota.
-    const state: LimitState = {
-      burst: { limit: limits.burst, remaining: limits.burst, resetMs: 0, window: BUCKET_WINDOW_SECONDS },
-      daily: { limit: limits.requestsPerDay ?? 0, remaining: 0, resetMs },
-    };
-    return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, resetMs), state };
-  }
+  // A bucket or a day's quota this isolate knows is used up decides alone: no round trip.
+  const known = knownRefusal(tenantId, limits);
+  if (known) return known;
 
   const limiters = limitersFor(redis(), tenantId, limits, bucketConfig);
   const { size, unspentDaily } = reservations.plan(tenantId, config, limits, Date.now());
@@ -208,6 +194,10 @@ export async function checkEdgeLimits(
   reservations.record(tenantId, remainders(config, bucket, daily), taken, extra, now);
 
   if (daily) noteQuotaSeen(tenantId, daily.remaining, now);
+  // This admission took the bucket's last token: it stays empty until its next refill step, so the
+  // tenant's next requests here are refused without asking Upstash again (a flood's refusals make
+  // no round trip). Tokens this isolate holds ahead are spent before the block is looked at.
+  if (bucket.success && bucket.remaining <= 0 && bucket.reset > now) cacheFor(bucketConfig).set(`${KEY_PREFIX}:tenant:${tenantId}:bucket`, bucket.reset);
 
   // What this isolate holds beyond Upstash's remainder: the live reservation (this answer's extra,
   // and a refill that landed meanwhile) and a refill still in flight (taken before this ask).
@@ -229,15 +219,29 @@ export async function checkEdgeLimits(
 }
 
 /**
- * Until when (epoch ms) this isolate knows the tenant's bucket is empty and holds no token of it,
- * else undefined: a request can be refused on that alone, before anything else is looked up. The
- * block ends at the bucket's next refill step, at most 1 s away.
+ * The refusal this isolate can give the tenant's next request on what it already knows, with no
+ * round trip and before anything else is looked up: its bucket is empty and it holds none of its
+ * tokens (until the bucket's next refill step, at most 1 s away), or its day's quota is used up
+ * (until the UTC day ends). Undefined when Upstash has to be asked.
  */
-export function knownEmptyBucket(tenantId: string, limits: Limits, now = Date.now()): number | undefined {
+export function knownRefusal(tenantId: string, limits: Limits, now = Date.now()): Extract<LimitDecision, { kind: "refused" }> | undefined {
   const bucketConfig = `bucket:${limits.requestsPerSecond}:${limits.burst}`;
   if (reservations.usable(tenantId, `${bucketConfig}:daily:${limits.requestsPerDay}`, now)) return undefined;
   const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${tenantId}:bucket`);
-  return blockedUntil !== undefined && blockedUntil > now ? blockedUntil : undefined;
+  if (blockedUntil !== undefined && blockedUntil > now) {
+    const state: LimitState = { burst: { limit: limits.burst, remaining: 0, resetMs: blockedUntil - now, window: BUCKET_WINDOW_SECONDS }, daily: null };
+    return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, blockedUntil - now), state };
+  }
+  if (limits.requestsPerDay === null) return undefined;
+  const quotaBlockedUntil = cacheFor(`daily:${limits.requestsPerDay}`).get(`${KEY_PREFIX}:tenant:${tenantId}:daily`);
+  if (quotaBlockedUntil === undefined || quotaBlockedUntil <= now) return undefined;
+  const resetMs = quotaBlockedUntil - now;
+  // The bucket was not asked (nothing is taken from it): what binds is the quota.
+  const state: LimitState = {
+    burst: { limit: limits.burst, remaining: limits.burst, resetMs: 0, window: BUCKET_WINDOW_SECONDS },
+    daily: { limit: limits.requestsPerDay, remaining: 0, resetMs },
+  };
+  return { kind: "refused", code: "quota_exceeded", retryAfterMs: Math.max(1000, resetMs), state };
 }
 
 type LimitResult = Awaited<ReturnType<Ratelimit["limit"]>>;

@@ -1,6 +1,6 @@
+import { GATEWAY_PREFIXES } from "../edge/data-plane-paths.ts";
 import { dataPlane } from "../edge/pipeline.ts";
 import { gatewayRoutes } from "../gateway/routes.ts";
-import { GATEWAY_PREFIX } from "../gateway/paths.ts";
 import { GuardedRouter } from "../http/guarded-router.ts";
 import { TENANT_SECURITY } from "../http/router.ts";
 
@@ -12,7 +12,7 @@ import { TENANT_SECURITY } from "../http/router.ts";
 export function gatewayRouter(): GuardedRouter {
   return new GuardedRouter({
     name: "gateway",
-    prefixes: [`${GATEWAY_PREFIX}/*`],
+    prefixes: GATEWAY_PREFIXES,
     guard: [dataPlane],
     security: TENANT_SECURITY,
   }).add(gatewayRoutes);

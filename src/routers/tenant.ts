@@ -1,3 +1,4 @@
+import { TENANT_PREFIXES } from "../edge/data-plane-paths.ts";
 import { dataPlane } from "../edge/pipeline.ts";
 import { GuardedRouter } from "../http/guarded-router.ts";
 import { jsonBody } from "../http/json-body.ts";
@@ -16,7 +17,7 @@ import { mapRoutes } from "../storage/maps/routes.ts";
 export function tenantRouter(): GuardedRouter {
   return new GuardedRouter({
     name: "tenant",
-    prefixes: ["/v1/me", "/v1/metrics", "/v1/maps/*", "/v1/secrets/*", "/v1/realtime/*"],
+    prefixes: TENANT_PREFIXES,
     guard: [dataPlane, jsonBody()],
     security: TENANT_SECURITY,
   })

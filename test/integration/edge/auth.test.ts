@@ -95,6 +95,18 @@ describe("changes reach every edge within 1 second", () => {
     expect((await t.call("GET", "/v1/me")).status).toBe(200);
   });
 
+  it("a revoked key stops working within a second even while its tenant is refused before the app (quota used up)", async () => {
+    const t = await activeTenant({ plan: "pro", overrides: { requestsPerDay: 1 } });
+    const created = await admin("POST", `/v1/tenants/${t.id}/keys`, { body: { name: "to-revoke" } });
+    expect((await call("GET", "/v1/me", { token: created.body.key })).status).toBe(200);
+    // The quota is used up for the day: this isolate now refuses the key before the app runs.
+    expectProblem(await call("GET", "/v1/me", { token: created.body.key }), 429, "quota_exceeded");
+    expect((await admin("DELETE", `/v1/tenants/${t.id}/keys/${created.body.id}`)).status).toBe(204);
+    const elapsed = await timeUntil(async () => (await call("GET", "/v1/me", { token: created.body.key })).status === 401);
+    // The contract's second, plus the polling's own request on a busy machine.
+    expect(elapsed).toBeLessThan(1250);
+  });
+
   it("a suspension closes writes and a resumption reopens them", async () => {
     const t = await activeTenant();
     expect((await admin("PATCH", `/v1/tenants/${t.id}`, { body: { status: "suspended" } })).status).toBe(200);

@@ -2,7 +2,7 @@
 // path; each isolate tallies them and reports the tally to the runtime object within a second
 // (contract v1.1), so usage stays exact (src/edge/edge-tally.ts).
 import { describe, expect, it } from "vitest";
-import { admin, expectProblem, type ApiResponse } from "../../support/api.ts";
+import { admin, call, expectProblem, type ApiResponse } from "../../support/api.ts";
 import { flushedUsageTotals } from "../../support/control-plane.ts";
 import { activeTenant } from "../../support/tenants.ts";
 
@@ -28,9 +28,9 @@ describe("refusals at the edge", () => {
       expect(roundTrips(response).runtime).toBe(0);
       expect(roundTrips(response)["runtime-overlapped"]).toBe(0);
     }
-    // Only the refusal that found the bucket empty asked Upstash; the rest were decided in the isolate.
-    const free = refused.filter((response) => calls(roundTrips(response)) === 0);
-    expect(free.length).toBeGreaterThanOrEqual(refused.length - 2);
+    // The admission that took the bucket's last token told the isolate it is empty until the next
+    // refill: every refusal was decided in the isolate, none asked Upstash.
+    for (const response of refused) expect(calls(roundTrips(response))).toBe(0);
 
     const totals = await flushedUsageTotals(t);
     expect(totals.requests).toBe(responses.length - refused.length);
@@ -80,5 +80,40 @@ describe("refusals at the edge", () => {
     expect(rejected).toBe(refused);
     // Half a second to report, half a second to the alarm's flush, and the polling: well within 5 s on a busy machine.
     expect(Date.now() - reportedAt).toBeLessThan(5000);
+  });
+
+  it("answers a refusal decided before the app as the pipeline does: same problem, RateLimit headers, Retry-After, request id, Server-Timing", async () => {
+    const t = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 1, burst: 1 } });
+    // A tenant token is refused in the pipeline (after its lookups); the API key, known to this
+    // isolate, before the app runs (src/edge/early-refusal.ts). Both find the same empty bucket.
+    const token = (await admin("POST", `/v1/tenants/${t.id}/tokens`, { body: { sub: "reader", scopes: ["read"] } })).body.token as string;
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    const byKey = await t.call("GET", "/v1/me", { headers: { "X-Request-Id": "early-1" } });
+    const byToken = await call("GET", "/v1/me", { token, headers: { "X-Request-Id": "pipeline-1" } });
+    const early = expectProblem(byKey, 429, "rate_limited");
+    const pipeline = expectProblem(byToken, 429, "rate_limited");
+    const { requestId: earlyId, retryAfterMs: earlyRetry, ...earlyRest } = early;
+    const { requestId: pipelineId, retryAfterMs: pipelineRetry, ...pipelineRest } = pipeline;
+    expect(earlyRest).toEqual(pipelineRest);
+    expect([earlyId, pipelineId]).toEqual(["early-1", "pipeline-1"]);
+    expect(earlyRetry).toBeGreaterThan(0);
+    expect(earlyRetry).toBeLessThanOrEqual(1000);
+    for (const name of ["content-type", "ratelimit-policy", "ratelimit", "retry-after"]) expect(byKey.headers.get(name), name).toBe(byToken.headers.get(name));
+    expect(byKey.headers.get("x-request-id")).toBe("early-1");
+    expect(byKey.headers.get("server-timing")).toMatch(/total;dur=/);
+    expect(roundTrips(byKey)).toEqual({ db: 0, upstash: 0, runtime: 0, "runtime-overlapped": 0, "upstash-ahead": 0 });
+    // Both counted as the tenant's refusals.
+    expect(await flushedUsageTotals(t)).toMatchObject({ requests: 1, rejected: 2 });
+  });
+
+  it("refuses early only on the data plane: the same key over its limits still gets the admin API's own answer", async () => {
+    const t = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 1, burst: 1 } });
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    expectProblem(await t.call("GET", "/v1/me"), 429, "rate_limited");
+    // A tenant's key is no admin token: 401, not the data plane's 429.
+    expectProblem(await t.call("GET", `/v1/tenants/${t.id}`), 401, "unauthenticated");
+    expectProblem(await t.call("GET", "/v1/plans"), 401, "unauthenticated");
+    // A path the data plane does not own is not found, whatever the key's bucket holds.
+    expectProblem(await t.call("GET", "/v1/mez"), 404, "not_found");
   });
 });

@@ -55,4 +55,24 @@ describe("kept-alive connections", () => {
     // All of it over one connection: none was closed under the client.
     expect(sockets.size).toBe(1);
   });
+
+  it("serve the next request after a refusal answered before the app, body unread (a tenant over its bucket)", async () => {
+    // One token a second: the first request takes it, and this isolate then refuses the tenant
+    // before the app runs (src/edge/early-refusal.ts) until the bucket refills.
+    const t = await activeTenant({ plan: "free", overrides: { requestsPerSecond: 1, burst: 1 } });
+    const answers: number[] = [];
+    const sockets = new Set<unknown>();
+    for (const [method, path, body] of [
+      ["GET", "/v1/me", undefined],
+      ["PUT", "/v1/maps/m/k", '"refused before the body"'],
+      ["PUT", "/v1/maps/m/k", JSON.stringify("x".repeat(256 * 1024))],
+      ["GET", "/v1/me", undefined],
+    ] as const) {
+      const answer = await send(method, path, t.key, body);
+      answers.push(answer.status);
+      sockets.add(answer.socket);
+    }
+    expect(answers).toEqual([200, 429, 429, 429]);
+    expect(sockets.size).toBe(1);
+  });
 });
