@@ -6,14 +6,17 @@ import { runtimeFor, runtimeObjectName, type RuntimePlacement } from "../../dura
 import { log } from "../lib/log.ts";
 
 /**
- * How long an isolate gathers what it counted alone before reporting it. The contract (v1.1)
- * allows 1 s for refusals; usage is reported sooner, so little is at risk if the isolate dies.
+ * How long an isolate gathers refusals it counted alone before reporting them. The contract (v1.1)
+ * allows 1 s; 750 ms leaves the call its time. Each report is a runtime-object call on the thread
+ * the tenant's neighbours are served on, so a flooding tenant's refusals go in as few as allowed.
+ * Usage is reported sooner, so little is at risk if the isolate dies.
  */
-export const REPORT_AFTER_MS = 250;
+export const REPORT_AFTER_MS = 750;
 /** Usage of admitted requests goes sooner: an isolate that dies takes at most this much with it. */
 export const USAGE_REPORT_AFTER_MS = 20;
-/** A batch whose report failed is sent again (same id: counted once) this many times in all. */
+/** A batch whose report failed is sent again (same id: counted once) this many times in all, this far apart. */
 const MAX_ATTEMPTS = 4;
+const RESEND_AFTER_MS = 250;
 /** How long `reportNow` waits for reports other requests have under way. */
 const SETTLE_MS = 2000;
 
@@ -57,13 +60,14 @@ export class EdgeTally {
   }
 
   /**
-   * A request admitted with a grant, counted as it starts and reported at once (beside its work,
-   * not in its way): `requests` stays exact even if the isolate dies right after answering. While a
-   * report to the same runtime object is under way, the start goes with the next one, sent as soon
-   * as it returns: a busy tenant's starts travel together, one call in flight per object.
+   * A request admitted with a grant, counted as it starts. The start goes with the request's usage
+   * when it is answered within USAGE_REPORT_AFTER_MS (one call for both: most are), else on its own
+   * then, beside its work: `requests` is at risk no longer than the usage is. While a report to the
+   * same runtime object is under way, the start goes with the next one, sent as soon as it returns:
+   * a busy tenant's starts travel together, one call in flight per object.
    */
   started(env: Env, tenant: TenantContext, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
-    this.countsOf(env, tenant, defer, now, 0).requests++;
+    this.countsOf(env, tenant, defer, now, USAGE_REPORT_AFTER_MS).requests++;
   }
 
   /** A request admitted with a grant, once answered: what it did. */
@@ -136,7 +140,7 @@ export class EdgeTally {
   }
 
   private async deliver(env: Env, batch: Batch): Promise<void> {
-    while (!(await this.send(env, batch))) await sleep(REPORT_AFTER_MS);
+    while (!(await this.send(env, batch))) await sleep(RESEND_AFTER_MS);
   }
 
   /** Reports now, and waits for reports other requests have under way (a usage flush comes next). */

@@ -69,7 +69,7 @@ describe("refusals at the edge", () => {
     for (let i = 0; i < 8; i++) if ((await t.call("GET", "/v1/me")).status === 429) refused++;
     expect(refused).toBeGreaterThanOrEqual(5);
     const reportedAt = Date.now();
-    // The tally goes to the runtime object within 0.5 s; its alarm writes usage to Postgres every 0.5 s here.
+    // The tally goes to the runtime object within 0.75 s; its alarm writes usage to Postgres every 0.5 s here.
     let rejected = -1;
     while (Date.now() - reportedAt < 8000) {
       const usage = await admin("GET", `/v1/tenants/${t.id}/usage?granularity=day`);
@@ -78,7 +78,7 @@ describe("refusals at the edge", () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(rejected).toBe(refused);
-    // Half a second to report, half a second to the alarm's flush, and the polling: well within 5 s on a busy machine.
+    // 0.75 s to report, half a second to the alarm's flush, and the polling: well within 5 s on a busy machine.
     expect(Date.now() - reportedAt).toBeLessThan(5000);
   });
 
