@@ -60,14 +60,13 @@ export class EdgeTally {
   }
 
   /**
-   * A request admitted with a grant, counted as it starts. The start goes with the request's usage
-   * when it is answered within USAGE_REPORT_AFTER_MS (one call for both: most are), else on its own
-   * then, beside its work: `requests` is at risk no longer than the usage is. While a report to the
-   * same runtime object is under way, the start goes with the next one, sent as soon as it returns:
-   * a busy tenant's starts travel together, one call in flight per object.
+   * A request admitted with a grant, counted as it starts and reported at once (beside its work,
+   * not in its way): `requests` stays exact even if the isolate dies right after answering. While a
+   * report to the same runtime object is under way, the start goes with the next one, sent as soon
+   * as it returns: a busy tenant's starts travel together, one call in flight per object.
    */
   started(env: Env, tenant: TenantContext, defer: (p: Promise<unknown>) => void, now = Date.now()): void {
-    this.countsOf(env, tenant, defer, now, USAGE_REPORT_AFTER_MS).requests++;
+    this.countsOf(env, tenant, defer, now, 0).requests++;
   }
 
   /** A request admitted with a grant, once answered: what it did. */

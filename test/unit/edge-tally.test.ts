@@ -9,7 +9,6 @@ interface Call {
   object: string;
   batchId: { source: string; seq: number };
   requests: number;
-  readOps: number;
   answer(): void;
 }
 
@@ -20,10 +19,8 @@ function fakeRuntimes() {
     TENANT_RUNTIME: {
       idFromName: (name: string) => name,
       get: (object: string) => ({
-        recordEdgeCounts: (batchId: { source: string; seq: number }, reports: Array<{ requests: number; readOps: number }>) =>
-          new Promise<void>((answer) =>
-            calls.push({ object, batchId, requests: reports.reduce((sum, r) => sum + r.requests, 0), readOps: reports.reduce((sum, r) => sum + r.readOps, 0), answer }),
-          ),
+        recordEdgeCounts: (batchId: { source: string; seq: number }, reports: Array<{ requests: number }>) =>
+          new Promise<void>((answer) => calls.push({ object, batchId, requests: reports.reduce((sum, r) => sum + r.requests, 0), answer })),
       }),
     },
   } as unknown as Env;
@@ -34,49 +31,33 @@ const tenant = { id: "ten_a", isolation: "shared", region: null } as unknown as 
 const pending: Promise<unknown>[] = [];
 const defer = (promise: Promise<unknown>) => void pending.push(promise);
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
-/** Past USAGE_REPORT_AFTER_MS (20 ms), with room for a busy machine's timers. */
-const reportDelay = () => new Promise((resolve) => setTimeout(resolve, 40));
-const usage = { requests: 1, readOps: 1, writeOps: 0, bytesIn: 0, bytesOut: 10, outcome: "ok" } as const;
 
 describe("edge tally", () => {
-  it("reports a lone request's start and usage in one call when it is answered within 20 ms", async () => {
+  it("reports a lone request's start at once", async () => {
     const { env, calls } = fakeRuntimes();
     const tally = new EdgeTally();
     tally.started(env, tenant, defer);
     await tick();
-    tally.answered(env, tenant, usage, defer);
-    expect(calls).toHaveLength(0);
-    await reportDelay();
-    expect(calls.map((c) => [c.requests, c.readOps])).toEqual([[1, 1]]);
-  });
-
-  it("reports a slow request's start on its own 20 ms after it started, and its usage once answered", async () => {
-    const { env, calls } = fakeRuntimes();
-    const tally = new EdgeTally();
-    tally.started(env, tenant, defer);
-    await reportDelay();
-    expect(calls.map((c) => [c.requests, c.readOps])).toEqual([[1, 0]]);
+    expect(calls.map((c) => c.requests)).toEqual([1]);
     calls[0]!.answer();
-    tally.answered(env, tenant, usage, defer);
-    await reportDelay();
-    expect(calls.map((c) => [c.requests, c.readOps])).toEqual([
-      [1, 0],
-      [0, 1],
-    ]);
+    await tick();
+    tally.started(env, tenant, defer);
+    await tick();
+    expect(calls.map((c) => c.requests)).toEqual([1, 1]);
   });
 
   it("sends the starts gathered while a report is under way in one call, once it returns", async () => {
     const { env, calls } = fakeRuntimes();
     const tally = new EdgeTally();
     tally.started(env, tenant, defer);
-    await reportDelay();
+    await tick();
     for (let i = 0; i < 10; i++) {
       tally.started(env, tenant, defer);
       await tick();
     }
     expect(calls.map((c) => c.requests)).toEqual([1]);
     calls[0]!.answer();
-    await reportDelay();
+    await tick();
     expect(calls.map((c) => c.requests)).toEqual([1, 10]);
     // Numbered in the order they go: the object takes each once, and a resend never.
     expect(calls.map((c) => c.batchId.seq)).toEqual([1, 2]);
@@ -87,7 +68,7 @@ describe("edge tally", () => {
     const { env, calls } = fakeRuntimes();
     const tally = new EdgeTally();
     tally.started(env, tenant, defer);
-    await reportDelay();
+    await tick();
     let done = false;
     const reported = tally.report(env, calls[0]!.object).then(() => (done = true));
     await tick();
