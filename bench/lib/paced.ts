@@ -30,6 +30,8 @@ export interface TimedResponse {
   serverTiming: string;
   /** When it was scheduled to be sent (ms since the epoch). */
   sentAt: number;
+  /** How late the load generator issued it (its own event loop's delay, counted in `ms` too). */
+  lateMs: number;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -85,6 +87,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult &
         return;
       }
       inFlight++;
+      const lateMs = performance.now() - scheduled;
       let done = false;
       const end = (status: number | null, timedOut = false, serverTiming = "") => {
         if (done) return;
@@ -98,7 +101,7 @@ export function runPaced(baseUrl: string, spec: PacedSpec): Promise<LoadResult &
           all.push(ms);
           if (status >= 200 && status < 300) {
             ok.push(ms);
-            if (spec.keepServerTiming) timed.push({ ms, serverTiming, sentAt: performance.timeOrigin + scheduled });
+            if (spec.keepServerTiming) timed.push({ ms, serverTiming, sentAt: performance.timeOrigin + scheduled, lateMs });
           }
           statusCodes[status] = (statusCodes[status] ?? 0) + 1;
         }

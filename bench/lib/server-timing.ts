@@ -18,6 +18,8 @@ export interface PhaseBreakdown {
   count: number;
   /** Mean latency the client saw, ms. */
   clientMs: number;
+  /** Of which, mean delay of the load generator itself in issuing the request (its event loop), ms. */
+  clientLateMs: number;
   /** Mean of each Server-Timing phase, ms (a phase a response did not report counts as 0). */
   phases: Record<string, number>;
 }
@@ -28,8 +30,8 @@ function breakdown(group: TimedResponse[]): PhaseBreakdown {
     for (const [name, ms] of Object.entries(parseServerTiming(response.serverTiming))) phases[name] = (phases[name] ?? 0) + ms / group.length;
   }
   for (const name of Object.keys(phases)) phases[name] = Math.round(phases[name]! * 10) / 10;
-  const clientMs = group.reduce((sum, response) => sum + response.ms, 0) / Math.max(1, group.length);
-  return { count: group.length, clientMs: Math.round(clientMs * 10) / 10, phases };
+  const mean = (value: (response: TimedResponse) => number) => Math.round((group.reduce((sum, response) => sum + value(response), 0) / Math.max(1, group.length)) * 10) / 10;
+  return { count: group.length, clientMs: mean((response) => response.ms), clientLateMs: mean((response) => response.lateMs), phases };
 }
 
 /** The middle fifth of responses (around the median) and the slowest 1 %, each as mean phases. */
@@ -44,5 +46,5 @@ export function tailBreakdown(responses: TimedResponse[]): { median: PhaseBreakd
 
 /** One log line: `client 61.2 ms = auth 0.7, limits 10.8, …, total 45.8`. */
 export function describeBreakdown(b: PhaseBreakdown): string {
-  return `client ${b.clientMs} ms (n=${b.count}): ${Object.entries(b.phases).map(([name, ms]) => `${name} ${ms}`).join(", ")}`;
+  return `client ${b.clientMs} ms (n=${b.count}; issued ${b.clientLateMs} ms late): ${Object.entries(b.phases).map(([name, ms]) => `${name} ${ms}`).join(", ")}`;
 }

@@ -14,12 +14,13 @@ describe("bench Server-Timing breakdown", () => {
     expect(parseServerTiming("")).toEqual({});
   });
 
-  it("averages the phases of the median fifth and of the slowest 1 %", () => {
-    const responses = Array.from({ length: 100 }, (_, i) => ({ ms: i + 1, serverTiming: `db;dur=${i < 99 ? 2 : 50}, total;dur=${i + 1}`, sentAt: i * 10 }));
+  it("averages the phases (and how late the client sent) of the median fifth and of the slowest 1 %", () => {
+    const responses = Array.from({ length: 100 }, (_, i) => ({ ms: i + 1, serverTiming: `db;dur=${i < 99 ? 2 : 50}, total;dur=${i + 1}`, sentAt: i * 10, lateMs: i < 99 ? 0.5 : 30 }));
     const { median, slowest1pct } = tailBreakdown(responses);
     expect(median.count).toBe(20);
     expect(median.phases.db).toBe(2);
     expect(median.clientMs).toBe(50.5);
-    expect(slowest1pct).toEqual({ count: 1, clientMs: 100, phases: { db: 50, total: 100 } });
+    expect(median.clientLateMs).toBe(0.5);
+    expect(slowest1pct).toEqual({ count: 1, clientMs: 100, clientLateMs: 30, phases: { db: 50, total: 100 } });
   });
 });
