@@ -146,6 +146,12 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
 
   progress.step = "limits";
   const limits = await timer.phase("limits", () => checkEdgeLimits(() => services.redis, tenant.id, tenant.limits, defer, () => services.redisAhead));
+  if (limits.kind === "refused") {
+    if (metering) edgeTally.refused(c.env, tenant, limits.code, true, defer);
+    if (limits.code === "quota_exceeded") noteQuotaExhausted(c.env, () => services.redis, tenant, defer);
+    const refusal = limitRefusal(limits, tenant.limits);
+    throw new ApiError(refusal.code, refusal.message, refusal.extras);
+  }
   const headers = rateLimitHeaders(limits.state, tenant.limits);
   const refuse = (code: ProblemCode, detail: string, retryAfterMs?: number): never => {
     if (limits.kind === "allowed") defer(limits.refundDaily());
@@ -159,13 +165,6 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     if (metering) edgeTally.refused(c.env, tenant, outcomeOfRefusal(refusal), false, defer);
     return refuse(code, detail, retryAfterMs);
   };
-
-  if (limits.kind === "refused") {
-    if (metering) edgeTally.refused(c.env, tenant, limits.code, true, defer);
-    if (limits.code === "quota_exceeded") noteQuotaExhausted(c.env, () => services.redis, tenant, defer);
-    const refusal = limitRefusal(limits, tenant.limits);
-    throw new ApiError(refusal.code, refusal.message, refusal.extras);
-  }
 
   const named = c.req.header("X-Tenant-Id");
   if (named !== undefined && named !== tenant.id) {

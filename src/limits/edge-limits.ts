@@ -28,11 +28,23 @@ function cacheFor(config: string): BlockCache {
   return cache;
 }
 
+/**
+ * What the isolate's caches and reservations are keyed by: a limit's configuration (a changed limit
+ * starts afresh), and the tenant's identifiers as @upstash/ratelimit names them in its ephemeral cache.
+ */
+const bucketConfigOf = (limits: Limits) => `bucket:${limits.requestsPerSecond}:${limits.burst}`;
+const dailyConfigOf = (limits: Limits) => `daily:${limits.requestsPerDay}`;
+const reservationConfigOf = (limits: Limits) => `${bucketConfigOf(limits)}:${dailyConfigOf(limits)}`;
+const bucketIdOf = (tenantId: string) => `${tenantId}:bucket`;
+const dailyIdOf = (tenantId: string) => `${tenantId}:daily`;
+const LIMITER_PREFIX = `${KEY_PREFIX}:tenant`;
+const cachedBlockKey = (id: string) => `${LIMITER_PREFIX}:${id}`;
+
 function limiter(redis: Redis, config: string, algorithm: ReturnType<typeof Ratelimit.tokenBucket>) {
   return new Ratelimit({
     redis,
     limiter: algorithm,
-    prefix: `${KEY_PREFIX}:tenant`,
+    prefix: LIMITER_PREFIX,
     ephemeralCache: cacheFor(config),
     timeout: LIMIT_TIMEOUT_MS,
     analytics: false,
@@ -151,8 +163,8 @@ export async function checkEdgeLimits(
 ): Promise<LimitDecision> {
   if (upstashBreaker.isOpen) return withoutUpstash(tenantId, limits);
 
-  const bucketConfig = `bucket:${limits.requestsPerSecond}:${limits.burst}`;
-  const config = `${bucketConfig}:daily:${limits.requestsPerDay}`;
+  const bucketConfig = bucketConfigOf(limits);
+  const config = reservationConfigOf(limits);
   // A request refused later (scope, status) gives its quota unit back: to this isolate's
   // reservation when one is held, else to Upstash.
   const refundDaily = () =>
@@ -197,7 +209,7 @@ export async function checkEdgeLimits(
   // This admission took the bucket's last token: it stays empty until its next refill step, so the
   // tenant's next requests here are refused without asking Upstash again (a flood's refusals make
   // no round trip). Tokens this isolate holds ahead are spent before the block is looked at.
-  if (bucket.success && bucket.remaining <= 0 && bucket.reset > now) cacheFor(bucketConfig).set(`${KEY_PREFIX}:tenant:${tenantId}:bucket`, bucket.reset);
+  if (bucket.success && bucket.remaining <= 0 && bucket.reset > now) cacheFor(bucketConfig).set(cachedBlockKey(bucketIdOf(tenantId)), bucket.reset);
 
   // What this isolate holds beyond Upstash's remainder: the live reservation (this answer's extra,
   // and a refill that landed meanwhile) and a refill still in flight (taken before this ask).
@@ -225,15 +237,14 @@ export async function checkEdgeLimits(
  * (until the UTC day ends). Undefined when Upstash has to be asked.
  */
 export function knownRefusal(tenantId: string, limits: Limits, now = Date.now()): Extract<LimitDecision, { kind: "refused" }> | undefined {
-  const bucketConfig = `bucket:${limits.requestsPerSecond}:${limits.burst}`;
-  if (reservations.usable(tenantId, `${bucketConfig}:daily:${limits.requestsPerDay}`, now)) return undefined;
-  const blockedUntil = cacheFor(bucketConfig).get(`${KEY_PREFIX}:tenant:${tenantId}:bucket`);
+  if (reservations.usable(tenantId, reservationConfigOf(limits), now)) return undefined;
+  const blockedUntil = cacheFor(bucketConfigOf(limits)).get(cachedBlockKey(bucketIdOf(tenantId)));
   if (blockedUntil !== undefined && blockedUntil > now) {
     const state: LimitState = { burst: { limit: limits.burst, remaining: 0, resetMs: blockedUntil - now, window: BUCKET_WINDOW_SECONDS }, daily: null };
     return { kind: "refused", code: "rate_limited", retryAfterMs: Math.max(1, blockedUntil - now), state };
   }
   if (limits.requestsPerDay === null) return undefined;
-  const quotaBlockedUntil = cacheFor(`daily:${limits.requestsPerDay}`).get(`${KEY_PREFIX}:tenant:${tenantId}:daily`);
+  const quotaBlockedUntil = cacheFor(dailyConfigOf(limits)).get(cachedBlockKey(dailyIdOf(tenantId)));
   if (quotaBlockedUntil === undefined || quotaBlockedUntil <= now) return undefined;
   const resetMs = quotaBlockedUntil - now;
   // The bucket was not asked (nothing is taken from it): what binds is the quota.
@@ -257,10 +268,10 @@ interface TenantLimiters {
 function limitersFor(redis: Redis, tenantId: string, limits: Limits, bucketConfig: string): TenantLimiters {
   const step = refillStep(limits.requestsPerSecond);
   const bucket = limiter(redis, bucketConfig, Ratelimit.tokenBucket(step.tokens, `${step.intervalMs} ms`, limits.burst));
-  const dailyConfig = `daily:${limits.requestsPerDay}`;
+  const dailyConfig = dailyConfigOf(limits);
   const daily = limits.requestsPerDay === null ? null : limiter(redis, dailyConfig, Ratelimit.fixedWindow(limits.requestsPerDay, "1 d"));
-  const bucketId = `${tenantId}:bucket`;
-  const dailyId = `${tenantId}:daily`;
+  const bucketId = bucketIdOf(tenantId);
+  const dailyId = dailyIdOf(tenantId);
   const countDaily = (units: number) => (daily ? daily.limit(dailyId, { rate: units }).catch(() => undefined) : Promise.resolve());
   return {
     limit: async (size) => {
@@ -269,8 +280,8 @@ function limitersFor(redis: Redis, tenantId: string, limits: Limits, bucketConfi
     },
     countDaily,
     undo: async (size) => {
-      cacheFor(bucketConfig).delete(`${KEY_PREFIX}:tenant:${bucketId}`);
-      cacheFor(dailyConfig).delete(`${KEY_PREFIX}:tenant:${dailyId}`);
+      cacheFor(bucketConfig).delete(cachedBlockKey(bucketId));
+      cacheFor(dailyConfig).delete(cachedBlockKey(dailyId));
       await countDaily(-size);
     },
   };
