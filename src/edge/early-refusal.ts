@@ -2,7 +2,7 @@ import { openRedis } from "../cache/redis.ts";
 import { drainRequestBody } from "../http/drain-body.ts";
 import { toProblemResponse } from "../http/problem.ts";
 import { requestIdFrom } from "../http/request-id.ts";
-import { ROUND_TRIPS_HEADER, RequestTimer } from "../http/timing.ts";
+import { NO_ROUND_TRIPS, ROUND_TRIPS_HEADER, totalOnlyServerTiming } from "../http/timing.ts";
 import { knownRefusal } from "../limits/edge-limits.ts";
 import { REALTIME_PATH } from "../realtime/paths.ts";
 import { noteQuotaExhausted } from "../webhooks/quota-exhausted.ts";
@@ -27,14 +27,16 @@ export function refuseEarly(request: Request, env: Env, ctx: ExecutionContext): 
   const refused = knownRefusal(tenant.id, tenant.limits);
   if (!refused) return undefined;
 
-  const timer = new RequestTimer();
+  const startedAt = performance.now();
   const defer = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   // Benchmarks only: METERING=off counts nothing (as in the pipeline).
   if (env.METERING !== "off") edgeTally.refused(env, tenant, refused.code, true, defer);
   if (refused.code === "quota_exceeded") noteQuotaExhausted(env, () => openRedis(env), tenant, defer);
-  const response = toProblemResponse(limitRefusal(refused, tenant.limits), requestIdFrom(request.headers.get("X-Request-Id") ?? undefined));
-  response.headers.set("Server-Timing", timer.serverTiming());
-  response.headers.set(ROUND_TRIPS_HEADER, timer.roundTrips());
+  const requestId = requestIdFrom(request.headers.get("X-Request-Id") ?? undefined);
+  const response = toProblemResponse(limitRefusal(refused, tenant.limits), requestId, {
+    "Server-Timing": totalOnlyServerTiming(startedAt),
+    [ROUND_TRIPS_HEADER]: NO_ROUND_TRIPS,
+  });
   // As the app does: a body left unread would cost the client its kept-alive connection.
   return drainRequestBody(request).then(() => response);
 }

@@ -144,14 +144,14 @@ export function problemDocument(problem: Problem, requestId: string): ProblemDoc
   return doc;
 }
 
-export function toProblemResponse(problem: Problem, requestId: string, headers?: Headers): Response {
+/**
+ * The problem document as a response; `moreHeaders` join the problem's own. The headers go to the
+ * Response as one plain list: each `Headers` object a refusal makes is one more the collector
+ * finalises, and under a flood that collection pauses every tenant of the isolate.
+ */
+export function toProblemResponse(problem: Problem, requestId: string, moreHeaders?: Record<string, string>): Response {
   const doc = problemDocument(problem, requestId);
-  const out = new Headers(headers);
-  out.set("Content-Type", "application/problem+json");
-  out.set("X-Request-Id", requestId);
-  for (const [name, value] of Object.entries(problem.extras.headers ?? {})) out.set(name, value);
-  if (isRetryable(doc.status)) {
-    out.set("Retry-After", String(Math.max(1, Math.ceil((doc.retryAfterMs as number) / 1000))));
-  }
-  return new Response(JSON.stringify(doc), { status: doc.status, headers: out });
+  const headers: Record<string, string> = { "Content-Type": "application/problem+json", "X-Request-Id": requestId, ...problem.extras.headers, ...moreHeaders };
+  if (isRetryable(doc.status)) headers["Retry-After"] = String(Math.max(1, Math.ceil((doc.retryAfterMs as number) / 1000)));
+  return new Response(JSON.stringify(doc), { status: doc.status, headers });
 }

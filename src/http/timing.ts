@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { RequestTimer } from "../lib/request-timer.ts";
 import type { AppEnv } from "./app-env.ts";
 
-export { RequestTimer, type Destination, type Phase } from "../lib/request-timer.ts";
+export { NO_ROUND_TRIPS, RequestTimer, totalOnlyServerTiming, type Destination, type Phase } from "../lib/request-timer.ts";
 /** Response header with every destination's round-trip count (Server-Timing carries the database's). */
 export const ROUND_TRIPS_HEADER = "X-Round-Trips";
 

@@ -95,3 +95,11 @@ export class RequestTimer {
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** `roundTrips()` of an answer given before anything was asked (a refusal the isolate decided alone). */
+export const NO_ROUND_TRIPS = DESTINATIONS.map((destination) => `${destination}=0`).join(", ");
+
+/** `serverTiming()` of such an answer, without a timer: it had no phases and made no trips. */
+export function totalOnlyServerTiming(startedAt: number): string {
+  return `total;dur=${round(performance.now() - startedAt)}`;
+}
