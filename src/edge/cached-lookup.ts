@@ -11,6 +11,19 @@ export interface CachedLookup<T> {
   load: () => Promise<T | null>;
 }
 
+export interface RefreshAhead {
+  /** The client refreshes go through (their trips count as taken ahead). */
+  redis: () => Redis;
+  /** Refresh a cached entry whatever its age: a lookup paired with this one is due (`dueForRefresh`). */
+  now?: boolean;
+}
+
+/** Whether the isolate's entry for `lookup` is past half its life: a request finding it so refreshes it ahead. */
+export function dueForRefresh(lookup: Pick<CachedLookup<unknown>, "isolate" | "isolateKey">, now = Date.now()): boolean {
+  const local = lookup.isolate.peek(lookup.isolateKey, now);
+  return local !== undefined && local.ageMs >= lookup.isolate.ttlMs / 2;
+}
+
 /**
  * Isolate (≤ 1 s old) → Upstash copy (checked against its generation) → Postgres.
  * With `ahead`, an entry past half its life is refreshed from Upstash off the request path (the
@@ -24,11 +37,11 @@ export async function cachedLookup<T>(
   redis: () => Redis,
   lookup: CachedLookup<T>,
   defer: (p: Promise<unknown>) => void,
-  ahead?: () => Redis,
+  ahead?: RefreshAhead,
 ): Promise<T | null> {
   const local = lookup.isolate.peek(lookup.isolateKey);
   if (local !== undefined) {
-    if (ahead && local.ageMs >= lookup.isolate.ttlMs / 2) refreshAhead(ahead, lookup, defer);
+    if (ahead && (ahead.now || local.ageMs >= lookup.isolate.ttlMs / 2)) refreshAhead(ahead.redis, lookup, defer);
     return local.value;
   }
 

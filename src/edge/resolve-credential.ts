@@ -7,7 +7,8 @@ import { SCOPES, type Scope } from "../core/tenant-context.ts";
 import type { Credential, TenantContext } from "../core/tenant-context.ts";
 import { verifyTicket } from "../realtime/tickets.ts";
 import { IsolateCache } from "./isolate-cache.ts";
-import { findKeyRecord, findTenantContext } from "./tenant-loader.ts";
+import { dueForRefresh } from "./cached-lookup.ts";
+import { find, findTenantContext, keyLookup, tenantLookup } from "./tenant-loader.ts";
 
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="tenantry"' };
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -112,10 +113,15 @@ export async function resolveCredential(
     // A key never changes tenant: once seen, its tenant's context is looked up alongside the key
     // record (one pipelined Upstash round trip on a double miss) instead of after it.
     const owner = keyOwners.get(hash);
-    prefetched = owner === undefined ? undefined : findTenantContext(env, services, owner, defer);
+    const keyEntry = keyLookup(env, services, hash);
+    const tenantEntry = owner === undefined ? undefined : tenantLookup(env, services, owner);
+    // And the two are refreshed ahead together, in one round trip: landing together, their entries
+    // stay due together, where apart they drifted and each took a round trip of its own.
+    const together = tenantEntry !== undefined && (dueForRefresh(keyEntry) || dueForRefresh(tenantEntry));
+    prefetched = tenantEntry && find(services, tenantEntry, defer, together);
     // Awaited below unless the key turns out unusable; its failure must not go unhandled then.
     prefetched?.catch(() => undefined);
-    const record = await findKeyRecord(env, services, hash, defer);
+    const record = await find(services, keyEntry, defer, together);
     if (!record || record.revoked) throw unauthenticated("The API key is unknown or revoked.");
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw unauthenticated("The API key has expired.");
     credential = { kind: "api_key", keyId: record.keyId, scopes: record.scopes };

@@ -5,7 +5,7 @@ import { contextFromRow } from "../core/context-from-row.ts";
 import type { TenantContext } from "../core/tenant-context.ts";
 import { tenants } from "../core/tenant-table.ts";
 import type { Services } from "../services/open-services.ts";
-import { cachedLookup } from "./cached-lookup.ts";
+import { cachedLookup, type CachedLookup } from "./cached-lookup.ts";
 import { IsolateCache } from "./isolate-cache.ts";
 import { loadKeyRecord, type KeyRecord } from "./key-lookup.ts";
 
@@ -34,32 +34,33 @@ async function loadTenantContext(db: HttpDatabase, tenantId: string): Promise<Te
   return row ? contextFromRow(row) : null;
 }
 
-export function findTenantContext(env: Env, services: Services, tenantId: string, defer: (p: Promise<unknown>) => void) {
-  return cachedLookup(
-    () => services.redis,
-    {
-      isolate: tenantContextCache(env),
-      isolateKey: tenantId,
-      copyKey: tenantCacheKey(tenantId),
-      genKey: tenantGenerationKey(tenantId),
-      load: () => loadTenantContext(services.dbHttp, tenantId),
-    },
-    defer,
-    () => services.redisAhead,
-  );
+/** A tenant's context through the isolate, Upstash and Postgres. */
+export function tenantLookup(env: Env, services: Services, tenantId: string): CachedLookup<TenantContext> {
+  return {
+    isolate: tenantContextCache(env),
+    isolateKey: tenantId,
+    copyKey: tenantCacheKey(tenantId),
+    genKey: tenantGenerationKey(tenantId),
+    load: () => loadTenantContext(services.dbHttp, tenantId),
+  };
 }
 
-export function findKeyRecord(env: Env, services: Services, keyHash: string, defer: (p: Promise<unknown>) => void) {
-  return cachedLookup(
-    () => services.redis,
-    {
-      isolate: keyRecordCache(env),
-      isolateKey: keyHash,
-      copyKey: credentialCacheKey(keyHash),
-      genKey: credentialGenerationKey(keyHash),
-      load: () => loadKeyRecord(services.dbHttp, keyHash),
-    },
-    defer,
-    () => services.redisAhead,
-  );
+/** An API key's record (by its hash) through the isolate, Upstash and Postgres. */
+export function keyLookup(env: Env, services: Services, keyHash: string): CachedLookup<KeyRecord> {
+  return {
+    isolate: keyRecordCache(env),
+    isolateKey: keyHash,
+    copyKey: credentialCacheKey(keyHash),
+    genKey: credentialGenerationKey(keyHash),
+    load: () => loadKeyRecord(services.dbHttp, keyHash),
+  };
+}
+
+/** Looks up, refreshing a cached entry ahead when due; `refreshNow`: whatever its age (a lookup paired with it is due). */
+export function find<T>(services: Services, lookup: CachedLookup<T>, defer: (p: Promise<unknown>) => void, refreshNow = false): Promise<T | null> {
+  return cachedLookup(() => services.redis, lookup, defer, { redis: () => services.redisAhead, now: refreshNow });
+}
+
+export function findTenantContext(env: Env, services: Services, tenantId: string, defer: (p: Promise<unknown>) => void) {
+  return find(services, tenantLookup(env, services, tenantId), defer);
 }

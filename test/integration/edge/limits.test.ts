@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { KEY_PREFIX } from "../../../src/cache/tenant-keys.ts";
+import { KEY_PREFIX, tenantCacheKey } from "../../../src/cache/tenant-keys.ts";
 import { admin, control, eventually, expectProblem, testHooks, type ApiResponse } from "../../support/api.ts";
 import { flushedUsageTotals } from "../../support/control-plane.ts";
 import { activeTenant, type ActiveTenant } from "../../support/tenants.ts";
@@ -180,6 +180,40 @@ describe("tokens taken ahead", () => {
     expect(ahead).toBeGreaterThanOrEqual(3);
     // Tokens still come in blocks: two scripts (bucket, quota) per block of ten, about six blocks.
     expect((await scriptRuns()) - scriptsBefore).toBeLessThanOrEqual(2 * 10);
+  });
+
+  it("refreshes a busy key's record and its tenant's context ahead together: one Upstash round trip carries both", async () => {
+    const t = await activeTenant({ plan: "pro" });
+    const trips = (response: ApiResponse, destination: string) =>
+      Number(new RegExp(`(?:^|, )${destination}=(\\d+)`).exec(response.headers.get("x-round-trips") ?? "")?.[1] ?? NaN);
+    const mgets = async () => Number(/cmdstat_mget:calls=(\d+)/.exec(String(await upstash(["INFO", "commandstats"])))?.[1] ?? 0);
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    for (let i = 0; i < 5; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    // Put the two entries out of step, as an isolate's life does: the tenant's Upstash copy goes, so
+    // the next refresh (both entries are due) drops the tenant's entry, and a request 120 ms later
+    // loads it on its own while the key's entry is not yet due.
+    await pause(300);
+    await upstash(["DEL", tenantCacheKey(t.id)]);
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    await pause(120);
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    const [mgetsBefore, scriptsBefore] = [await mgets(), await scriptRuns()];
+    let ahead = 0;
+    let onPath = 0;
+    for (let i = 0; i < 40; i++) {
+      const response = await t.call("GET", "/v1/me");
+      expect(response.status).toBe(200);
+      ahead += trips(response, "upstash-ahead");
+      onPath += trips(response, "upstash");
+      await pause(70);
+    }
+    await pause(300);
+    const refreshes = (await mgets()) - mgetsBefore;
+    // Trips taken ahead are token refills (two scripts each; the asks on the path run two too) and refreshes.
+    const refills = ((await scriptRuns()) - scriptsBefore) / 2 - onPath;
+    const refreshTrips = ahead - refills;
+    expect(refreshes, "a busy key's entries are refreshed several times a second").toBeGreaterThanOrEqual(10);
+    expect(refreshTrips, `${refreshes} refreshes took ${refreshTrips} round trips`).toBeLessThanOrEqual(Math.ceil(refreshes / 2) + 1);
   });
 
   it("keeps Upstash off a steady free-plan tenant's path too: one token is held ahead", async () => {
