@@ -25,7 +25,7 @@ export function dueForRefresh(lookup: Pick<CachedLookup<unknown>, "isolate" | "i
 }
 
 /**
- * Isolate (≤ 1 s old) → Upstash copy (checked against its generation) → Postgres.
+ * Isolate (≤ its TTL old) → Upstash copy (checked against its generation) → Postgres.
  * With `ahead`, an entry past half its life is refreshed from Upstash off the request path (the
  * request is answered from the entry, which is still within its bound), so a busy credential does
  * not wait for Upstash every time its entry expires.
@@ -40,6 +40,9 @@ export async function cachedLookup<T>(
   ahead?: RefreshAhead,
 ): Promise<T | null> {
   const local = lookup.isolate.peek(lookup.isolateKey);
+  // An entry's age counts from when its read was sent, not from when it came back: whatever it
+  // holds is at least that fresh, so it is never older than the cache's TTL, however slow Upstash was.
+  const askedAt = Date.now();
   if (local !== undefined) {
     if (ahead && (ahead.now || local.ageMs >= lookup.isolate.ttlMs / 2)) refreshAhead(ahead.redis, lookup, defer);
     return local.value;
@@ -51,7 +54,7 @@ export async function cachedLookup<T>(
       const read = await readGenerational<T | null>(redis(), lookup.copyKey, lookup.genKey);
       upstashBreaker.recordSuccess();
       if (read.hit) {
-        lookup.isolate.set(lookup.isolateKey, read.value ?? null);
+        lookup.isolate.set(lookup.isolateKey, read.value ?? null, askedAt);
         return read.value ?? null;
       }
       gen = read.gen;
@@ -61,7 +64,7 @@ export async function cachedLookup<T>(
   }
 
   const value = await lookup.load();
-  lookup.isolate.set(lookup.isolateKey, value);
+  lookup.isolate.set(lookup.isolateKey, value, askedAt);
   if (gen !== undefined) {
     defer(writeGenerational(redis(), lookup.copyKey, gen, value).catch(() => upstashBreaker.recordFailure()));
   }
@@ -89,7 +92,7 @@ function refreshAhead<T>(redis: () => Redis, lookup: CachedLookup<T>, defer: (p:
       .then(
         (read) => {
           upstashBreaker.recordSuccess();
-          if (read.hit) lookup.isolate.set(lookup.isolateKey, read.value ?? null);
+          if (read.hit) lookup.isolate.set(lookup.isolateKey, read.value ?? null, now);
           else lookup.isolate.delete(lookup.isolateKey);
         },
         () => upstashBreaker.recordFailure(),

@@ -9,8 +9,9 @@ import { cachedLookup, type CachedLookup } from "./cached-lookup.ts";
 import { IsolateCache } from "./isolate-cache.ts";
 import { loadKeyRecord, type KeyRecord } from "./key-lookup.ts";
 
-// The contract promises every change at every edge within 1 s; half of that leaves room for the round trips.
-const DEFAULT_TTL_MS = 500;
+// The contract promises every change at every edge within 1 s. An entry is never older than this,
+// counted from when its read was sent (src/edge/cached-lookup.ts); the rest of the second is margin.
+const DEFAULT_TTL_MS = 750;
 let tenantCache: IsolateCache<TenantContext | null> | undefined;
 let keyCache: IsolateCache<KeyRecord | null> | undefined;
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
 import { KEY_PREFIX, tenantCacheKey } from "../../../src/cache/tenant-keys.ts";
 import { admin, control, eventually, expectProblem, testHooks, type ApiResponse } from "../../support/api.ts";
@@ -110,6 +111,9 @@ describe("daily quota", () => {
   });
 });
 
+/** The local stack's, from wrangler.toml. */
+const TENANT_CACHE_TTL_MS = Number(/^TENANT_CACHE_TTL_MS = "(\d+)"/m.exec(readFileSync("wrangler.toml", "utf8"))?.[1]);
+
 describe("tokens taken ahead", () => {
   async function upstash(command: unknown[]) {
     const response = await fetch(inject("upstashUrl"), {
@@ -190,9 +194,9 @@ describe("tokens taken ahead", () => {
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     for (let i = 0; i < 5; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
     // Put the two entries out of step, as an isolate's life does: the tenant's Upstash copy goes, so
-    // the next refresh (both entries are due) drops the tenant's entry, and a request 120 ms later
-    // loads it on its own while the key's entry is not yet due.
-    await pause(300);
+    // the next refresh (both entries are past half their life) drops the tenant's entry, and a
+    // request 120 ms later loads it on its own while the key's entry is not yet due.
+    await pause(TENANT_CACHE_TTL_MS / 2 + 50);
     await upstash(["DEL", tenantCacheKey(t.id)]);
     expect((await t.call("GET", "/v1/me")).status).toBe(200);
     await pause(120);
@@ -207,7 +211,7 @@ describe("tokens taken ahead", () => {
       onPath += trips(response, "upstash");
       await pause(70);
     }
-    await pause(300);
+    await pause(TENANT_CACHE_TTL_MS / 2);
     const refreshes = (await mgets()) - mgetsBefore;
     // Trips taken ahead are token refills (two scripts each; the asks on the path run two too) and refreshes.
     const refills = ((await scriptRuns()) - scriptsBefore) / 2 - onPath;
