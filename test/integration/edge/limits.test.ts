@@ -129,6 +129,9 @@ describe("tokens taken ahead", () => {
     const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
     return calls("evalsha") + calls("eval");
   }
+  /** Round trips the answer says it made to `destination` (its X-Round-Trips). */
+  const trips = (response: ApiResponse, destination: string) =>
+    Number(new RegExp(`(?:^|, )${destination}=(\\d+)`).exec(response.headers.get("x-round-trips") ?? "")?.[1] ?? NaN);
   const dailyRemaining = (response: ApiResponse) => Number(/"daily";r=(\d+)/.exec(response.headers.get("RateLimit") ?? "")?.[1]);
   const dailyCounted = async (tenantId: string) =>
     Number(await upstash(["GET", `${KEY_PREFIX}:tenant:${tenantId}:daily:${Math.floor(Date.now() / 86_400_000)}`]));
@@ -167,8 +170,6 @@ describe("tokens taken ahead", () => {
   it("keeps Upstash off a steady reader's path: at most one request in ten waits for it, refills go ahead", async () => {
     const t = await activeTenant({ plan: "pro" });
     expect((await t.call("PUT", "/v1/maps/steady/k", { body: { v: 1 } })).status).toBe(200);
-    const trips = (response: ApiResponse, destination: string) =>
-      Number(new RegExp(`(?:^|, )${destination}=(\\d+)`).exec(response.headers.get("x-round-trips") ?? "")?.[1] ?? NaN);
     for (let i = 0; i < 10; i++) expect((await t.call("GET", "/v1/maps/steady/k")).status).toBe(200); // reservations grow to ten
     const scriptsBefore = await scriptRuns();
     let inSeries = 0;
@@ -188,8 +189,6 @@ describe("tokens taken ahead", () => {
 
   it("refreshes a busy key's record and its tenant's context ahead together: one Upstash round trip carries both", async () => {
     const t = await activeTenant({ plan: "pro" });
-    const trips = (response: ApiResponse, destination: string) =>
-      Number(new RegExp(`(?:^|, )${destination}=(\\d+)`).exec(response.headers.get("x-round-trips") ?? "")?.[1] ?? NaN);
     const mgets = async () => Number(/cmdstat_mget:calls=(\d+)/.exec(String(await upstash(["INFO", "commandstats"])))?.[1] ?? 0);
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     for (let i = 0; i < 5; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
