@@ -18,6 +18,8 @@ declare module "vitest" {
     pooledDatabaseUrl: string;
     upstashUrl: string;
     upstashToken: string;
+    /** Redis itself, behind the Upstash bridge: for tests that make Upstash slow (commands the bridge refuses, as Upstash does). */
+    redisUrl: string;
     controlUrl: string;
   }
 }
@@ -102,6 +104,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("pooledDatabaseUrl", stack.workerDatabaseUrl);
   project.provide("upstashUrl", stack.upstash.url);
   project.provide("upstashToken", stack.upstash.token);
+  project.provide("redisUrl", stack.redis?.url ?? "");
   project.provide("controlUrl", `http://127.0.0.1:${controlPort}`);
 }
 

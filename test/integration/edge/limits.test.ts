@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Redis } from "ioredis";
 import { describe, expect, inject, it } from "vitest";
 import { KEY_PREFIX, tenantCacheKey } from "../../../src/cache/tenant-keys.ts";
 import { admin, control, eventually, expectProblem, testHooks, type ApiResponse } from "../../support/api.ts";
@@ -129,6 +130,9 @@ describe("tokens taken ahead", () => {
     const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
     return calls("evalsha") + calls("eval");
   }
+  /** MGETs Redis has run so far: the cached key records' and tenant contexts' reads, and nothing else's. */
+  const mgets = async () => Number(/cmdstat_mget:calls=(\d+)/.exec(String(await upstash(["INFO", "commandstats"])))?.[1] ?? 0);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
   /** Round trips the answer says it made to `destination` (its X-Round-Trips). */
   const trips = (response: ApiResponse, destination: string) =>
     Number(new RegExp(`(?:^|, )${destination}=(\\d+)`).exec(response.headers.get("x-round-trips") ?? "")?.[1] ?? NaN);
@@ -189,8 +193,6 @@ describe("tokens taken ahead", () => {
 
   it("refreshes a busy key's record and its tenant's context ahead together: one Upstash round trip carries both", async () => {
     const t = await activeTenant({ plan: "pro" });
-    const mgets = async () => Number(/cmdstat_mget:calls=(\d+)/.exec(String(await upstash(["INFO", "commandstats"])))?.[1] ?? 0);
-    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     for (let i = 0; i < 5; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
     // Put the two entries out of step, as an isolate's life does: the tenant's Upstash copy goes, so
     // the next refresh (both entries are past half their life) drops the tenant's entry, and a
@@ -217,6 +219,24 @@ describe("tokens taken ahead", () => {
     const refreshTrips = ahead - refills;
     expect(refreshes, "a busy key's entries are refreshed several times a second").toBeGreaterThanOrEqual(10);
     expect(refreshTrips, `${refreshes} refreshes took ${refreshTrips} round trips`).toBeLessThanOrEqual(Math.ceil(refreshes / 2) + 1);
+  });
+
+  it("does not trust a cached key or tenant past the TTL counted from when its refresh was sent, however late that came back", async () => {
+    const t = await activeTenant({ plan: "pro" });
+    for (let i = 0; i < 3; i++) expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    await pause(TENANT_CACHE_TTL_MS / 2 + 50); // both entries are due for a refresh
+    const sent = Date.now();
+    // Upstash answers nothing for 0.55 s: the refresh this request sends comes back that late.
+    const redis = new Redis(inject("redisUrl"));
+    await redis.call("CLIENT", "PAUSE", "550", "ALL");
+    redis.disconnect();
+    await t.call("GET", "/v1/me");
+    await pause(sent + TENANT_CACHE_TTL_MS + 80 - Date.now());
+    // What the late refresh brought was read at `sent`, more than a TTL ago: this request reads
+    // both again on its path (counted from when the answer landed, they would still look fresh).
+    const before = await mgets();
+    expect((await t.call("GET", "/v1/me")).status).toBe(200);
+    expect((await mgets()) - before).toBeGreaterThanOrEqual(2);
   });
 
   it("keeps Upstash off a steady free-plan tenant's path too: one token is held ahead", async () => {
