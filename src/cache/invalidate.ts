@@ -9,10 +9,8 @@ import { credentialGenerationKey, tenantGenerationKey } from "./tenant-keys.ts";
 const GENERATION_TTL_SECONDS = 7 * 24 * 3600;
 
 async function bump(redis: Redis, key: string): Promise<void> {
-  const pipeline = redis.pipeline();
-  pipeline.incr(key);
-  pipeline.expire(key, GENERATION_TTL_SECONDS);
-  await pipeline.exec();
+  // Issued together, the two travel in one round trip (src/cache/redis.ts).
+  await Promise.all([redis.incr(key), redis.expire(key, GENERATION_TTL_SECONDS)]);
 }
 
 /** Call after every committed change to a tenant (status, plan, overrides, isolation, deletion). */
