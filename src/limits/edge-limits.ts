@@ -146,7 +146,7 @@ function takeOwedQuota(tenantId: string): number {
 
 /**
  * The tenant's token bucket (requestsPerSecond refill, burst capacity) and daily quota, checked
- * together: @upstash/redis auto-pipelines both scripts into one round trip. A tenant far from both
+ * together: both scripts travel in one round trip (a Redis handle batches a tick's commands). A tenant far from both
  * limits takes a few tokens (and quota units) in that round trip and spends them on its next
  * requests in this isolate without asking again; when those run low, a request that spends one
  * starts a refill off its own path (`defer`), so at a steady pace no request waits for Upstash.
@@ -183,7 +183,7 @@ export async function checkEdgeLimits(
 
   const limiters = limitersFor(redis(), tenantId, limits, bucketConfig);
   const { size, unspentDaily } = reservations.plan(tenantId, config, limits, Date.now());
-  // Issued in the same tick as the ask, so auto-pipelining sends them in one round trip with it.
+  // Issued in the same tick as the ask, so they travel in one round trip with it.
   if (unspentDaily > 0) defer(limiters.countDaily(-unspentDaily));
   const owed = takeOwedQuota(tenantId);
   if (owed > 0) defer(limiters.countDaily(owed));
