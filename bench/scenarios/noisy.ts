@@ -106,6 +106,8 @@ function bySecond(responses: TimedResponse[]): number[][] {
   return [...seconds.values()];
 }
 
+const roundAll = (values: number[]) => values.map((v) => round(v, 2));
+
 const shardOf = (shards: string, tenant: BenchTenant) => runtimeObjectName({ RUNTIME_SHARDS: shards }, { id: tenant.id, isolation: "shared", region: null });
 
 async function makeTenants(api: Api, log: (line: string) => void): Promise<{ flooders: Flooder[]; quiet: Quiet[]; sharing: number }> {
@@ -314,6 +316,8 @@ export const noisyScenario: Scenario = {
         floodOverBound: over,
         admissionWaitsPerPlan: waits,
         quietServerTiming: tails,
+        // Every quiet answer's latency, by the second it was sent: runs pool into one figure (bench/pool-noisy.ts).
+        quietLatencyMsBySecond: { alone: bySecond(timedAlone).map(roundAll), during: bySecond(timedDuring).map(roundAll) },
         floodAlone: { answeredRps: floodAlone.requests / floodAloneRuns[0]!.durationS, statusCodes: floodAlone.statusCodes, cpu: floodCpu ?? null },
         flooders: flooders.map((f) => ({ plan: f.plan, rate: f.rate, burst: f.burst, offeredRps: f.rate * FLOOD_FACTOR })),
         quiet: quiet.map((q) => ({ plan: q.plan, rate: q.rate })),
