@@ -7,7 +7,7 @@
 // Prints each run's ratio and the pooled one, with a bootstrap interval that resamples the
 // seconds of all runs together (the same estimator as the scenario's own).
 import { readFileSync } from "node:fs";
-import { bootstrapPercentileRatio, percentile, round, sortedCopy } from "./lib/stats.ts";
+import { bootstrapPercentileRatio, percentile, sortedCopy } from "./lib/stats.ts";
 
 interface NoisyDetails {
   quietLatencyMsBySecond?: { alone: number[][]; during: number[][] };
@@ -21,6 +21,7 @@ function noisyDetails(file: string): NoisyDetails["quietLatencyMsBySecond"] {
 }
 
 const p99 = (blocks: number[][]) => percentile(sortedCopy(blocks.flat()), 99);
+const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -31,12 +32,12 @@ const alone: number[][] = [];
 const during: number[][] = [];
 for (const file of files) {
   const run = noisyDetails(file)!;
-  console.log(`${file}: p99 ${round(p99(run.alone), 1)} ms alone, ${round(p99(run.during), 1)} ms during, ratio ${round(p99(run.during) / p99(run.alone), 3)}`);
+  console.log(`${file}: p99 ${ms(p99(run.alone))} alone, ${ms(p99(run.during))} during, ratio ${(p99(run.during) / p99(run.alone)).toFixed(3)}`);
   alone.push(...run.alone);
   during.push(...run.during);
 }
 const [low, high] = bootstrapPercentileRatio(alone, during, 99);
 console.log(
   `pooled over ${files.length} runs (${alone.flat().length} / ${during.flat().length} answers): ` +
-    `p99 ${round(p99(alone), 1)} ms alone, ${round(p99(during), 1)} ms during, ratio ${round(p99(during) / p99(alone), 3)} (90 % bootstrap ${round(low, 2)}–${round(high, 2)})`,
+    `p99 ${ms(p99(alone))} alone, ${ms(p99(during))} during, ratio ${(p99(during) / p99(alone)).toFixed(3)} (90 % bootstrap ${low.toFixed(2)}–${high.toFixed(2)})`,
 );
