@@ -37,7 +37,7 @@ class CommandBatch {
     });
   }
 
-  /** Sends one trip's worth of commands: one round trip, even when the answer is a refusal. */
+  /** A request that is not one plain command (a whole pipeline, a command with a path or headers of its own): sent at once, alone. */
   sendNow(path: readonly string[], body: unknown): Promise<unknown> {
     this.trips?.trip("upstash");
     return postToUpstash(this.config, path, body, AbortSignal.timeout(this.timeoutMs));
