@@ -21,6 +21,11 @@ export interface BenchStack {
   adminToken: string;
   /** The Upstash REST endpoint the Worker uses (the local bridge in front of Redis). */
   upstash: { url: string; token: string };
+  /**
+   * BENCH_NOISY_FLOOD=apart only: a second copy of the Worker in the same workerd, in isolates of its
+   * own, with the same bindings and the same runtime objects (scripts/stack/worker-host.ts).
+   */
+  apartUrl?: string;
   /** Pid of the host process that owns PostgreSQL, Redis, the bridges and the Worker. */
   pid: number;
   /** Rewrites Worker variables (null removes one) and restarts the Worker; data is kept. */
@@ -43,10 +48,17 @@ const STOP_GRACE_MS = 30_000;
 /** `network`: the network model's name or spec (scripts/stack/network-model.ts); default loopback. */
 export async function startBenchStack(log: (line: string) => void, network = "loopback"): Promise<BenchStack> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "tenantry-bench-"));
+  const apartPort = process.env.BENCH_NOISY_FLOOD === "apart" ? await freePort() : undefined;
   const child: ChildProcess = fork(path.join(PROJECT_ROOT, "bench/lib/stack-host.ts"), [], {
     cwd: PROJECT_ROOT,
     execArgv: ["--import", "tsx"],
-    env: { ...process.env, BENCH_PORT: String(await freePort()), BENCH_STATE_DIR: stateDir, TENANTRY_NETWORK: network },
+    env: {
+      ...process.env,
+      BENCH_PORT: String(await freePort()),
+      BENCH_STATE_DIR: stateDir,
+      TENANTRY_NETWORK: network,
+      ...(apartPort ? { WORKER_COPY_APART_PORT: String(apartPort) } : {}),
+    },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -89,6 +101,7 @@ export async function startBenchStack(log: (line: string) => void, network = "lo
     });
     return {
       baseUrl: ready.baseUrl,
+      ...(apartPort ? { apartUrl: `http://127.0.0.1:${apartPort}` } : {}),
       network,
       adminToken: ready.adminToken,
       upstash: ready.upstash,

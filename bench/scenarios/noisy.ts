@@ -32,6 +32,13 @@ const FLOOD_FACTOR = 10;
  * second do to the quiet tenants on this machine, whatever the platform does with them.
  */
 const FLOOD_OF_HELLOS = process.env.BENCH_NOISY_FLOOD === "hello";
+/**
+ * BENCH_NOISY_FLOOD=apart: the second control. The same platform flood, served by a copy of the
+ * Worker in the same workerd but in isolates of its own (ctx.stack.apartUrl): same thread, same
+ * runtime objects, Upstash and Postgres, another heap. Between the two controls lies what the
+ * flood costs the quiet tenants through their isolate's heap and what through the machine.
+ */
+const FLOOD_APART = process.env.BENCH_NOISY_FLOOD === "apart";
 
 interface TenantSpec {
   plan: "free" | "pro";
@@ -144,6 +151,7 @@ async function makeTenants(api: Api, log: (line: string) => void): Promise<{ flo
   );
   const sharing = quiet.filter((q) => floodShards.has(shardOf(shards, q.tenant))).length;
   if (FLOOD_OF_HELLOS) log("  control run (BENCH_NOISY_FLOOD=hello): the flood asks /bench/hello, not the platform");
+  if (FLOOD_APART) log("  control run (BENCH_NOISY_FLOOD=apart): the flood asks a copy of the Worker in isolates of its own");
   log(`  tenants: ${flooders.length} flooding on ${floodShards.size} shards; ${sharing} of ${quiet.length} quiet tenants share a shard with a flooder`);
   return { flooders, quiet, sharing };
 }
@@ -193,6 +201,7 @@ export const noisyScenario: Scenario = {
     const { noisy } = ctx.profile;
     const { flooders, quiet, sharing } = await memo(ctx, "noisy-tenants", () => makeTenants(ctx.api, ctx.log));
     const base = ctx.stack.baseUrl;
+    const floodBase = FLOOD_APART ? ctx.stack.apartUrl! : base;
     // Each quiet answer's Server-Timing is kept: the tail's phases, alone and during, say what made it.
     const timedAlone: TimedResponse[] = [];
     const timedDuring: TimedResponse[] = [];
@@ -208,8 +217,8 @@ export const noisyScenario: Scenario = {
       flooders.map((f) => ({ label: `flood ${f.plan}`, path: f.path, headers: { authorization: `Bearer ${f.tenant.key}` }, rate: f.rate * FLOOD_FACTOR, durationS, maxInFlight: FLOOD_MAX_IN_FLIGHT }));
     // Beside the quiet tenants, the flood comes from a process of its own, as other clients would.
     // Alone it runs here, where the machine's CPU per flood request is measured.
-    const floodLoads = (durationS: number) => Promise.all(floodSpecs(durationS).map((spec) => runPaced(base, spec)));
-    const floodApart = (durationS: number) => runPacedApart(base, floodSpecs(durationS));
+    const floodLoads = (durationS: number) => Promise.all(floodSpecs(durationS).map((spec) => runPaced(floodBase, spec)));
+    const floodApart = (durationS: number) => runPacedApart(floodBase, floodSpecs(durationS));
     const offered = flooders.reduce((sum, f) => sum + f.rate * FLOOD_FACTOR, 0);
 
     ctx.log(`  warm-up: quiet tenants and the flood (${ctx.profile.warmupS} s)`);
@@ -305,6 +314,7 @@ export const noisyScenario: Scenario = {
         quietP99RatioBootstrap90: interval,
         quietTenantsSharingAShardWithAFlooder: sharing,
         floodOfHellos: FLOOD_OF_HELLOS,
+        floodApart: FLOOD_APART,
         floodOfferedRps: offered,
         floodAnsweredRps: flood.requests / (flood.durationS / flooders.length),
         floodAdmittedRps: flood.ok / (flood.durationS / flooders.length),

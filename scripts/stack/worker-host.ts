@@ -18,7 +18,7 @@ import { execFile } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Log, LogLevel, Miniflare } from "miniflare";
+import { Log, LogLevel, Miniflare, type WorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { readEnvFile } from "./env-file.ts";
 import { assetsFrom } from "./static-assets.ts";
@@ -70,7 +70,7 @@ const { workerOptions: configured } = unstable_getMiniflareWorkerOptions(config)
 // scheduled handler (GET /cdn-cgi/handler/scheduled fails). The Worker runs first for every path
 // anyway (run_worker_first = true), so locally it gets ASSETS as a binding that reads the folder.
 const { assets, ...workerOptions } = configured;
-const mf = new Miniflare({
+const mainWorker: WorkerOptions = {
   ...workerOptions,
   serviceBindings: { ...workerOptions.serviceBindings, ...(assets?.binding ? { [assets.binding]: assetsFrom(assets.directory) } : {}) },
   name: "tenantry",
@@ -78,6 +78,9 @@ const mf = new Miniflare({
   scriptPath,
   modulesRoot: path.dirname(scriptPath),
   bindings: { ...workerOptions.bindings, ...(await readEnvFile(args["env-file"]!)) },
+};
+const mf = new Miniflare({
+  workers: [mainWorker, ...copyApart(Number(process.env.WORKER_COPY_APART_PORT))],
   host: "127.0.0.1",
   port,
   // No fetch of Request.cf data from workers.cloudflare.com: the local stack talks only to 127.0.0.1.
@@ -92,6 +95,25 @@ const mf = new Miniflare({
   // investigating memory, e.g. scripts/soak/heap-probe.ts). Off unless asked for.
   ...(process.env.WORKER_INSPECTOR_PORT ? { inspectorPort: Number(process.env.WORKER_INSPECTOR_PORT) } : {}),
 });
+
+/**
+ * Benchmarks only (WORKER_COPY_APART_PORT, set by bench/lib/stack.ts for BENCH_NOISY_FLOOD=apart): a
+ * second copy of the Worker on a socket of its own. A script runs in isolates of its own, so what the
+ * copy's requests allocate is collected in another heap than the main Worker's, while they share its
+ * workerd, its thread, its runtime objects (bound to the main Worker's class) and its stores. No queue
+ * consumer, no cron.
+ */
+function copyApart(port: number): WorkerOptions[] {
+  if (!Number.isInteger(port) || port <= 0) return [];
+  const { queueConsumers: _consumers, ...copy } = mainWorker;
+  const runtimeObjects = Object.fromEntries(
+    Object.entries(mainWorker.durableObjects ?? {}).map(([binding, target]) => [
+      binding,
+      { className: typeof target === "string" ? target : (target as { className: string }).className, scriptName: mainWorker.name, useSQLite: true },
+    ]),
+  );
+  return [{ ...copy, name: `${mainWorker.name}-apart`, durableObjects: runtimeObjects, unsafeDirectSockets: [{ host: "127.0.0.1", port }] }];
+}
 
 let stopping = false;
 async function stop(): Promise<void> {
