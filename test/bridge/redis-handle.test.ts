@@ -1,33 +1,23 @@
 // The product's Redis handles (src/cache/redis.ts) against Redis behind the Upstash REST bridge:
 // one shared @upstash/redis client, each handle's commands of a tick sent as one pipeline.
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Ratelimit } from "@upstash/ratelimit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisHandle } from "../../scripts/stack/redis.js";
-import { startUpstashBridge, type UpstashBridgeHandle } from "../../scripts/stack/upstash-bridge.js";
 import { openRedis, type RedisConfig } from "../../src/cache/redis.ts";
+import { startRedisBehindBridge, type RedisBehindBridge } from "../support/redis-behind-bridge.ts";
 
 const TOKEN = "handle-test-token-0123456789";
 
-let dir: string | undefined;
-let redisServer: RedisHandle | undefined;
-let bridge: UpstashBridgeHandle;
+let bridge: RedisBehindBridge;
 let config: RedisConfig;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "tenantry-redis-handle-"));
-  redisServer = await startRedis({ dir });
-  bridge = await startUpstashBridge({ redisUrl: redisServer.url, token: TOKEN });
+  bridge = await startRedisBehindBridge(TOKEN);
   config = { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: TOKEN };
 }, 30_000);
 
 afterAll(async () => {
-  await bridge?.stop().catch(() => undefined);
-  await redisServer?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await bridge?.stop();
 });
 
 function counted() {

@@ -1,40 +1,30 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRedis, type RedisHandle } from "../../scripts/stack/redis.js";
-import { startUpstashBridge, type UpstashBridgeHandle } from "../../scripts/stack/upstash-bridge.js";
+import { startRedisBehindBridge, type RedisBehindBridge } from "../support/redis-behind-bridge.ts";
 
 const TOKEN = "test-token-0123456789";
 // Upstash's own scripts (e.g. @upstash/ratelimit) start like this; stock Redis rejects the flag.
 const COUNTER_SCRIPT = "#!lua flags=allow-key-locking\nreturn {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}";
 const READ_SCRIPT = "#!lua flags=no-writes,allow-key-locking\nreturn redis.call('GET', KEYS[1])";
 
-let dir: string | undefined;
-let redisServer: RedisHandle | undefined;
-let bridge: UpstashBridgeHandle;
+let bridge: RedisBehindBridge;
 let redis: Redis;
 let raw: IORedis;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "tenantry-upstash-bridge-"));
-  redisServer = await startRedis({ dir });
-  bridge = await startUpstashBridge({ redisUrl: redisServer.url, token: TOKEN });
+  bridge = await startRedisBehindBridge(TOKEN);
   redis = new Redis({ url: bridge.url, token: TOKEN, enableTelemetry: false });
-  raw = new IORedis(redisServer.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  raw = new IORedis(bridge.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   raw.on("error", () => undefined);
   await raw.connect();
 }, 30_000);
 
 afterAll(async () => {
   raw?.disconnect();
-  await bridge?.stop().catch(() => undefined);
-  await redisServer?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await bridge?.stop();
 });
 
 function sha1(text: string): string {
@@ -350,8 +340,7 @@ describe("@upstash/ratelimit", () => {
 
 describe("Redis outage", () => {
   it("fails fast while Redis is down and recovers without restarting the bridge", async () => {
-    const server = redisServer;
-    if (server === undefined) throw new Error("redis not started");
+    const server = bridge.redis;
     await redis.set("outage", "before");
     await server.stop();
 
