@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { jsonProblem } from "../lib/storable-text.ts";
 import { ApiError } from "./problem.ts";
+import { readUtf8Body } from "./utf8-body.ts";
 
 /** No body on any route may exceed this, before any plan limit is considered. */
 export const PLATFORM_MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -15,7 +16,7 @@ export function isJsonContentType(value: string | undefined): boolean {
 }
 
 /**
- * Guards every body before routing does: a size cap (413), JSON only (415), well-formed and storable (400).
+ * Guards every body before routing does: a size cap (413), JSON only (415), UTF-8, well-formed and storable (400).
  * The parsed body is cached by Hono, so validators downstream do not parse again.
  * Routes that take another media type (NDJSON import) are listed in `except`.
  */
@@ -28,9 +29,8 @@ export function jsonBody(except: (path: string) => boolean = () => false): Middl
         limit: PLATFORM_MAX_BODY_BYTES,
       });
     }
-    const text = await c.req.text();
+    const { text, bytes } = await readUtf8Body(c);
     if (text.length === 0) return next();
-    const bytes = new TextEncoder().encode(text).byteLength;
     c.set("requestBytes", bytes);
     if (bytes > PLATFORM_MAX_BODY_BYTES) {
       throw new ApiError("payload_too_large", `Request body is over the platform limit of ${PLATFORM_MAX_BODY_BYTES} bytes.`, {

@@ -94,6 +94,29 @@ describe("hostile input to every route in /openapi.json", () => {
     expect(unparsable.body.errors).toEqual([{ path: "", message: expect.any(String) }]);
   });
 
+  it("in bodies whose bytes are not UTF-8: 400, and nothing stored in place of them", async () => {
+    const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((part) => (typeof part === "string" ? Buffer.from(part) : Buffer.from(part))));
+    const json = { "Content-Type": "application/json" };
+    for (const response of [
+      await tenant.call("PUT", "/v1/maps/utf8/k", { rawBody: bytes('"', [0xff, 0xfe], '"'), headers: json }),
+      await tenant.call("PUT", "/v1/maps/utf8/k", { rawBody: bytes('{"a":"', [0xc3, 0x28], '"}'), headers: json }),
+      await tenant.call("PUT", "/v1/maps/utf8/k", { rawBody: bytes('"', [0xed, 0xa0, 0x80], '"'), headers: json }),
+      await admin("POST", "/v1/tenants", { rawBody: bytes('{"name":"', [0xc0, 0xaf], '","plan":"pro"}'), headers: json }),
+      await admin("POST", `/v1/tenants/${tenant.id}/import`, {
+        rawBody: bytes('{"type":"record","map":"utf8","key":"', [0xff], '","value":1,"version":1}'),
+        headers: { "Content-Type": "application/x-ndjson" },
+      }),
+    ]) {
+      expect(response.status, response.text).toBe(400);
+      expect(response.body).toMatchObject({ code: "invalid_request", errors: [{ path: "", message: "Invalid UTF-8" }] });
+    }
+    expect((await tenant.call("GET", "/v1/maps/utf8/k")).status).toBe(404);
+    // Well-formed UTF-8 is taken as before: characters of every width, and a leading BOM dropped.
+    const stored = await tenant.call("PUT", "/v1/maps/utf8/k", { rawBody: bytes([0xef, 0xbb, 0xbf], '{"v":"é€😀"}'), headers: json });
+    expect(stored.status, stored.text).toBe(200);
+    expect((await tenant.call("GET", "/v1/maps/utf8/k")).body.value).toEqual({ v: "é€😀" });
+  });
+
   it("in path parameters", async () => {
     const out: string[] = [];
     for (const operation of operations) {
