@@ -2324,7 +2324,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description 1 to 512 Unicode code points after percent-decoding, no control characters. The key is exactly one path segment, percent-decoded once: encode it with encodeURIComponent, so `/` travels as `%2F`. A path with more segments is 400; a malformed percent-encoding is 400. Keys `.` and `..` cannot be addressed (URL normalisation). */
+                /** @description 1 to 512 Unicode code points after percent-decoding, no control characters. The key is exactly one path segment, percent-decoded once: encode it with encodeURIComponent, so `/` travels as `%2F`. A path with more segments is 400; a malformed percent-encoding is 400. Keys `.` and `..` cannot be addressed (URL normalisation), so no record is made under them anywhere (a realtime `set` or an import of one is refused too). */
                 key: string;
                 map: string;
             };
@@ -2407,7 +2407,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @description 1 to 512 Unicode code points after percent-decoding, no control characters. The key is exactly one path segment, percent-decoded once: encode it with encodeURIComponent, so `/` travels as `%2F`. A path with more segments is 400; a malformed percent-encoding is 400. Keys `.` and `..` cannot be addressed (URL normalisation). */
+                /** @description 1 to 512 Unicode code points after percent-decoding, no control characters. The key is exactly one path segment, percent-decoded once: encode it with encodeURIComponent, so `/` travels as `%2F`. A path with more segments is 400; a malformed percent-encoding is 400. Keys `.` and `..` cannot be addressed (URL normalisation), so no record is made under them anywhere (a realtime `set` or an import of one is refused too). */
                 key: string;
                 map: string;
             };
@@ -2513,7 +2513,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @description 1 to 512 Unicode code points after percent-decoding, no control characters. The key is exactly one path segment, percent-decoded once: encode it with encodeURIComponent, so `/` travels as `%2F`. A path with more segments is 400; a malformed percent-encoding is 400. Keys `.` and `..` cannot be addressed (URL normalisation). */
+                /** @description 1 to 512 Unicode code points after percent-decoding, no control characters. The key is exactly one path segment, percent-decoded once: encode it with encodeURIComponent, so `/` travels as `%2F`. A path with more segments is 400; a malformed percent-encoding is 400. Keys `.` and `..` cannot be addressed (URL normalisation), so no record is made under them anywhere (a realtime `set` or an import of one is refused too). */
                 key: string;
                 map: string;
             };

@@ -3,7 +3,7 @@ import type { Database } from "../db/client.ts";
 import { ApiError } from "../http/problem.ts";
 import type { Limits } from "../core/plans.ts";
 import { HEADER_KEY, rebuildMapHeaders, tenantStorage } from "../storage/maps/headers.ts";
-import { MAP_NAME, keyProblem } from "../storage/maps/names.ts";
+import { MAP_NAME, newKeyProblem } from "../storage/maps/names.ts";
 import { recordBytes } from "../storage/maps/operations.ts";
 import { prepareValue } from "../storage/maps/value.ts";
 import { mapRecords } from "../storage/schema.ts";
@@ -44,7 +44,7 @@ function parseLine(text: string, line: number, limits: Limits): ImportedRecord |
   const { map, key, version, updatedAt } = entry;
   if (typeof map !== "string" || !MAP_NAME.test(map)) throw lineError(line, "`map` must match ^[A-Za-z0-9_-]{1,64}$.");
   if (typeof key !== "string") throw lineError(line, "`key` must be a string.");
-  const problem = keyProblem(key);
+  const problem = newKeyProblem(key);
   if (problem) throw lineError(line, `key: ${problem}`);
   if (!("value" in entry)) throw lineError(line, "`value` is missing.");
   if (!Number.isInteger(version) || (version as number) < 1 || (version as number) > MAX_VERSION) throw lineError(line, "`version` must be a positive integer.");

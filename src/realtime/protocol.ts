@@ -1,18 +1,22 @@
 import { z } from "zod";
-import { MAP_NAME, keyProblem } from "../storage/maps/names.ts";
+import { MAP_NAME, keyProblem, newKeyProblem } from "../storage/maps/names.ts";
 
 /** Client → server frames of the realtime protocol (JSON text). */
 const FrameId = z.union([z.number().finite(), z.string().max(128)]);
 const MapName = z.string().regex(MAP_NAME, "Map names are 1 to 64 characters of A-Z, a-z, 0-9, _ and -.");
-const Key = z.string().superRefine((key, ctx) => {
-  const problem = keyProblem(key);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+const keyChecked = (problemOf: (key: string) => string | undefined) =>
+  z.string().superRefine((key, ctx) => {
+    const problem = problemOf(key);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+const Key = keyChecked(keyProblem);
+/** A `set` may create the record: its key must be one REST can address too. */
+const NewKey = keyChecked(newKeyProblem);
 
 const Frame = z.discriminatedUnion("op", [
   z.strictObject({ id: FrameId, op: z.literal("subscribe"), map: MapName }),
   z.strictObject({ id: FrameId, op: z.literal("unsubscribe"), map: MapName }),
-  z.strictObject({ id: FrameId, op: z.literal("set"), map: MapName, key: Key, value: z.json() }),
+  z.strictObject({ id: FrameId, op: z.literal("set"), map: MapName, key: NewKey, value: z.json() }),
   z.strictObject({ id: FrameId, op: z.literal("get"), map: MapName, key: Key }),
   z.strictObject({ id: FrameId, op: z.literal("delete"), map: MapName, key: Key }),
 ]);

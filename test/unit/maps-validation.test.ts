@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/http/problem.ts";
 import { mapFromPath, prefixFromQuery, queryValue, recordFromPath } from "../../src/storage/maps/address.ts";
-import { checkKey, checkMapName, codePointLength } from "../../src/storage/maps/names.ts";
+import { checkKey, checkMapName, codePointLength, newKeyProblem } from "../../src/storage/maps/names.ts";
 import { MAX_VALUE_DEPTH, prepareValue } from "../../src/storage/maps/value.ts";
 
 function problemOf(run: () => unknown): { code: string; status: number; detail: string; errors?: unknown; limit?: unknown } {
@@ -25,6 +25,15 @@ describe("map names", () => {
 });
 
 describe("keys", () => {
+  it("refuses to make records under `.` and `..`, which no URL can address, and only those", () => {
+    expect(newKeyProblem(".")).toMatch(/cannot be addressed/);
+    expect(newKeyProblem("..")).toMatch(/cannot be addressed/);
+    for (const key of ["...", "..x", ".a", "a.", "../x", "%2E"]) expect(newKeyProblem(key), key).toBeUndefined();
+    expect(newKeyProblem("")).toBe("Keys may not be empty.");
+    // Reads, lists and deletes still take them: a record made before the rule stays reachable over realtime.
+    expect(checkKey("..")).toBe("..");
+  });
+
   it("counts Unicode code points, not UTF-16 units", () => {
     expect(codePointLength("😀".repeat(512))).toBe(512);
     expect("😀".repeat(512).length).toBe(1024);

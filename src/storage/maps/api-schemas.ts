@@ -23,7 +23,8 @@ export const RecordParams = z.object({
       description:
         `1 to ${MAX_KEY_CODE_POINTS} Unicode code points after percent-decoding, no control characters. The key is exactly one ` +
         "path segment, percent-decoded once: encode it with encodeURIComponent, so `/` travels as `%2F`. A path with more " +
-        "segments is 400; a malformed percent-encoding is 400. Keys `.` and `..` cannot be addressed (URL normalisation).",
+        "segments is 400; a malformed percent-encoding is 400. Keys `.` and `..` cannot be addressed (URL normalisation), " +
+          "so no record is made under them anywhere (a realtime `set` or an import of one is refused too).",
     }),
 });
 

@@ -46,6 +46,16 @@ export function keyProblem(key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why `key` may not be created, or undefined: a key's rules, and not `.` or `..`. A URL cannot carry
+ * those as its last path segment (URL normalisation removes the segment, `%2E` included), so a record
+ * made under one over realtime or by an import could never be read or deleted over REST.
+ */
+export function newKeyProblem(key: string): string | undefined {
+  if (key === "." || key === "..") return "Keys `.` and `..` cannot be addressed in a URL (URL normalisation removes such a path segment).";
+  return keyProblem(key);
+}
+
 export function checkKey(key: string, path = "path.key"): string {
   const problem = keyProblem(key);
   if (problem) throw invalid(path, problem);

@@ -69,6 +69,8 @@ describe("GET /v1/realtime: the protocol", () => {
     ["a control character in the key", { id: 4, op: "get", map: "m", key: "a\u0001" }],
     ["an over-long key", { id: 5, op: "get", map: "m", key: "k".repeat(513) }],
     ["a set without a value", { id: 6, op: "set", map: "m", key: "k" }],
+    ["a set under the key `.` (no URL can carry it)", { id: 7, op: "set", map: "m", key: ".", value: 1 }],
+    ["a set under the key `..`", { id: 8, op: "set", map: "m", key: "..", value: 1 }],
     ["an array", [1, 2]],
   ])("answers %s with invalid_request and keeps the connection", async (_label, frame) => {
     const t = await activeTenant();
