@@ -84,9 +84,10 @@ async function auditMismatch(c: Context<AppEnv>, tenant: TenantContext, named: s
 
 /**
  * The caller of a request: its bearer credential, or (realtime upgrade only) a `?ticket=`. Both at
- * once must name the same tenant; a disagreement is refused and audited like X-Tenant-Id.
+ * once must name the same tenant: when they do not, the caller is the header's, and `ticketNames`
+ * the ticket's tenant, refused and audited after the limits like an X-Tenant-Id naming another.
  */
-async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unknown>) => void): Promise<ResolvedCaller> {
+async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unknown>) => void): Promise<ResolvedCaller & { ticketNames?: string }> {
   const services = c.get("services");
   const ticket = c.req.path === REALTIME_PATH ? c.req.query("ticket") : undefined;
   const authorization = c.req.header("Authorization");
@@ -94,12 +95,7 @@ async function resolveRequestCaller(c: Context<AppEnv>, defer: (p: Promise<unkno
   const byTicket = await resolveTicket(ticket, c.env, services, defer);
   if (authorization === undefined) return byTicket;
   const byHeader = await resolveCaller(authorization, c.env, services, defer);
-  if (byHeader.tenant.id !== byTicket.tenant.id) {
-    c.set("credential", byHeader.credential);
-    await auditMismatch(c, byHeader.tenant, byTicket.tenant.id);
-    throw new ApiError("tenant_mismatch", "The ticket and the Authorization credential belong to different tenants.");
-  }
-  return byTicket;
+  return byHeader.tenant.id === byTicket.tenant.id ? byTicket : { ...byHeader, ticketNames: byTicket.tenant.id };
 }
 
 /** The runtime object's admission, or DeadlineExceeded: a stuck object must not hang the request. */
@@ -140,7 +136,7 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
   const services = c.get("services");
   const timer = c.get("timer");
   timer.report();
-  const { credential, tenant } = await timer.phase("auth", () => resolveRequestCaller(c, defer));
+  const { credential, tenant, ticketNames } = await timer.phase("auth", () => resolveRequestCaller(c, defer));
   c.set("credential", credential);
   c.set("tenant", tenant);
 
@@ -166,6 +162,10 @@ async function runDataPlane(c: Context<AppEnv>, next: () => Promise<void>, progr
     return refuse(code, detail, retryAfterMs);
   };
 
+  if (ticketNames !== undefined) {
+    await auditMismatch(c, tenant, ticketNames);
+    refuseAtEdge("tenant_mismatch", "tenant_mismatch", "The ticket and the Authorization credential belong to different tenants.");
+  }
   const named = c.req.header("X-Tenant-Id");
   if (named !== undefined && named !== tenant.id) {
     await auditMismatch(c, tenant, named);

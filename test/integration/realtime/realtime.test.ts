@@ -175,8 +175,12 @@ describe("POST /v1/realtime/tickets and GET /v1/realtime: access", () => {
     const mismatch = await refusedUpgrade({ ticket: ticketB, token: a.key });
     expect(mismatch.status).toBe(403);
     expect(mismatch.body.code).toBe("tenant_mismatch");
+    // A data-plane answer like any other: the header's tenant's limits, as for an X-Tenant-Id mismatch.
+    expect(mismatch.headers.ratelimit).toMatch(/^"burst";r=\d+;t=\d+/);
+    expect(mismatch.headers["ratelimit-policy"]).toMatch(/^"burst";q=\d+;w=1/);
     const audit = await admin("GET", `/v1/tenants/${a.id}/audit?action=security.tenant_mismatch`);
     expect(audit.body.data).toHaveLength(1);
+    expect(audit.body.data[0].details.namedTenant).toBe(b.id);
   });
 
   it("refuses an upgrade over maxConnections with 429 connection_limit", async () => {
