@@ -13,7 +13,8 @@ export const timing: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (!timer.reporting) return;
   try {
-    c.res.headers.set("Server-Timing", timer.serverTiming());
+    // Appended: a gateway answer keeps its origin's own Server-Timing entries, ours after them.
+    c.res.headers.append("Server-Timing", timer.serverTiming());
     c.res.headers.set(ROUND_TRIPS_HEADER, timer.roundTrips());
   } catch {
     // A WebSocket upgrade's headers are immutable: it goes without.

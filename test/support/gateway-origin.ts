@@ -137,6 +137,10 @@ export async function startTestOrigin(): Promise<TestOrigin> {
         case "/fail":
           res.writeHead(500, { "Content-Type": "text/plain", "X-Origin-Error": "kaput" }).end("origin says no");
           return;
+        case "/timed":
+          // An origin that reports its own timings: they must reach the client beside the gateway's.
+          res.writeHead(200, { "Content-Type": "text/plain", "Server-Timing": "app;dur=12.5, cache;desc=miss" }).end("timed");
+          return;
         default:
           res.writeHead(200, { "Content-Type": "application/json", "X-Origin": "test", "Set-Cookie": ["a=1; Path=/", "b=2; Path=/"] });
           res.end(

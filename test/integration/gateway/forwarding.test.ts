@@ -108,6 +108,13 @@ describe("gateway forwarding", () => {
     expect(response.headers.get("ratelimit-policy")).toContain('"burst";q=200;w=1');
   });
 
+  it("keeps the origin's own Server-Timing entries, the gateway's phases after them", async () => {
+    const t = await activeTenant({ gateway: { origin: origin.url } });
+    const response = await fetch(`${baseUrl()}/gw/timed`, { headers: { Authorization: `Bearer ${t.key}` } });
+    expect(await response.text()).toBe("timed");
+    expect(response.headers.get("server-timing")).toMatch(/^app;dur=12\.5, cache;desc=miss, auth;dur=[\d.]+, .*total;dur=[\d.]+$/);
+  });
+
   it("never lets the credential reach the origin, and removes smuggled headers", async () => {
     const t = await activeTenant({ gateway: { origin: origin.url } });
     const token = (await admin("POST", `/v1/tenants/${t.id}/tokens`, { body: { sub: "alice", scopes: ["read"] } })).body.token as string;
