@@ -26,6 +26,7 @@ function originProblem(value: string): string | null {
   }
   if (url.username || url.password) return "An origin carries no credentials.";
   if (url.search || url.hash || value.includes("?") || value.includes("#")) return "An origin has no query or fragment.";
+  if (url.port === "0") return "Port 0 is not a port an origin can listen on.";
   if (url.protocol === "https:") return null;
   if (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname) && url.port !== "") return null;
   return "Expected an https:// URL (http://127.0.0.1:<port> or http://localhost:<port> in development).";

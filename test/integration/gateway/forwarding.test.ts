@@ -52,6 +52,8 @@ describe("tenant gateway and billing fields", () => {
     const bad: Array<[unknown, string]> = [
       [{ origin: "http://example.com" }, "body.gateway.origin"],
       [{ origin: "http://127.0.0.1" }, "body.gateway.origin"],
+      [{ origin: "http://127.0.0.1:0" }, "body.gateway.origin"],
+      [{ origin: "https://example.com:0" }, "body.gateway.origin"],
       [{ origin: "ftp://example.com" }, "body.gateway.origin"],
       [{ origin: "https://user:pw@example.com" }, "body.gateway.origin"],
       [{ origin: "https://example.com/?q=1" }, "body.gateway.origin"],
