@@ -3,7 +3,7 @@ import { consoleRoutes } from "./console/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { drainBody } from "./http/drain-body.ts";
 import { handleError } from "./http/errors.ts";
-import { documentSpecRoute, OPENAPI_PATH, openApiDocument } from "./http/openapi-document.ts";
+import { documentConsoleRoute, documentSpecRoute, OPENAPI_PATH, openApiDocument } from "./http/openapi-document.ts";
 import { ApiError, toProblemResponse } from "./http/problem.ts";
 import { requestId } from "./http/request-id.ts";
 import { createRouter } from "./http/router.ts";
@@ -48,6 +48,7 @@ export function createApp(options: AppOptions = { testHooks: false }) {
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "portalSession", PORTAL_SECURITY_SCHEME);
   documentSpecRoute(app);
+  documentConsoleRoute(app);
   app.doc31(OPENAPI_PATH, openApiDocument);
 
   app.notFound((c) => toProblemResponse(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`), c.get("requestId")));

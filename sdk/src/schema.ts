@@ -1,6 +1,26 @@
 // Generated from the Worker's /openapi.json by `npm run sdk:generate`. Do not edit.
 
 export interface paths {
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operator's web console (a single-page app; no authentication to load it, the admin token to use it)
+         * @description Sign-in with the admin token, kept in the tab's sessionStorage only; every screen is built on this API. Paths below `/console/` are the app's own.
+         */
+        get: operations["console.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/gw/{path}": {
         parameters: {
             query?: never;
@@ -33,7 +53,11 @@ export interface paths {
          * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
          */
         options: operations["gateway.options"];
-        head?: never;
+        /**
+         * Forward a HEAD request to the tenant's origin
+         * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
+         */
+        head: operations["gateway.head"];
         /**
          * Forward a PATCH request to the tenant's origin
          * @description Forwarded to `{origin}/{path…}` with the query string unchanged, where `origin` is the tenant's `gateway.origin`, else the deployment's GATEWAY_ORIGIN (neither: 404). `path` may span several segments. HEAD is forwarded like GET. The data-plane pipeline applies (credential, limits, status gate, scope `read` for GET/HEAD/OPTIONS and `write` otherwise). The origin receives the request without Authorization, `Tenantry-*` and hop-by-hop headers, plus `Tenantry-Tenant-Id`, `Tenantry-Plan`, `Tenantry-Isolation`, `Tenantry-Credential`, `Tenantry-Scopes`, `Tenantry-Request-Id`, `Forwarded` and an RFC 9421 signature (`Signature-Input`, `Signature`; see docs/GATEWAY.md). The origin's answer comes back streamed, status, headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.
@@ -1340,6 +1364,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "console.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The console's page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     "gateway.get": {
         parameters: {
             query?: never;
@@ -1759,6 +1803,75 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    "gateway.head": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid credential (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Rate, quota, concurrency or connection limit */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The origin could not be reached (`bad_gateway`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unavailable or tenant not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No response headers from the origin within `timeoutMs` (`gateway_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

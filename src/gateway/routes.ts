@@ -38,10 +38,21 @@ gatewayRoutes.all(`${GATEWAY_PREFIX}/*`, async (c) => {
   return forwarded.response;
 });
 
-// Documented once per method: any method and any path below /gw/ is forwarded the same way. HEAD is
-// forwarded too, but left out here: its answers have no body to hold a problem document.
-const METHODS = ["get", "post", "put", "patch", "delete", "options"] as const;
+// Documented once per method: any method and any path below /gw/ is forwarded the same way.
+const METHODS = ["get", "head", "post", "put", "patch", "delete", "options"] as const;
+
+/** A HEAD answer has no body: the same statuses, described without one. */
+const withoutBodies = (responses: Record<string, { description: string }>) =>
+  Object.fromEntries(Object.entries(responses).map(([status, { description }]) => [status, { description }]));
+
 for (const method of METHODS) {
+  const responses = {
+    ...(method === "get" ? { 101: { description: "WebSocket upgrade accepted by the origin" } } : {}),
+    200: { description: "The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well)" },
+    ...problems(401, 403, 404, 429, 503),
+    502: { description: "The origin could not be reached (`bad_gateway`)", content: { "application/problem+json": { schema: ProblemSchema } } },
+    504: { description: "No response headers from the origin within `timeoutMs` (`gateway_timeout`)", content: { "application/problem+json": { schema: ProblemSchema } } },
+  };
   gatewayRoutes.openAPIRegistry.registerPath({
     method,
     path: `${GATEWAY_PREFIX}/{path}`,
@@ -58,12 +69,6 @@ for (const method of METHODS) {
       "headers and body unchanged. A WebSocket upgrade (GET) is proxied and counts against `maxConnections`.",
     security: TENANT_SECURITY,
     request: { params: z.object({ path: z.string().openapi({ param: { name: "path", in: "path" }, example: "orders/42" }) }) },
-    responses: {
-      ...(method === "get" ? { 101: { description: "WebSocket upgrade accepted by the origin" } } : {}),
-      200: { description: "The origin's response, whatever its status (an origin 4xx or 5xx is passed through as well)" },
-      ...problems(401, 403, 404, 429, 503),
-      502: { description: "The origin could not be reached (`bad_gateway`)", content: { "application/problem+json": { schema: ProblemSchema } } },
-      504: { description: "No response headers from the origin within `timeoutMs` (`gateway_timeout`)", content: { "application/problem+json": { schema: ProblemSchema } } },
-    },
+    responses: method === "head" ? withoutBodies(responses) : responses,
   });
 }

@@ -34,3 +34,17 @@ export function documentSpecRoute(app: OpenAPIHono<AppEnv>): void {
     },
   });
 }
+
+/** The operator's console (src/console/routes.ts): a public page; signing in with the admin token happens in it. */
+export function documentConsoleRoute(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/console",
+    operationId: "console.get",
+    tags: ["meta"],
+    summary: "The operator's web console (a single-page app; no authentication to load it, the admin token to use it)",
+    description: "Sign-in with the admin token, kept in the tab's sessionStorage only; every screen is built on this API. Paths below `/console/` are the app's own.",
+    security: [],
+    responses: { 200: { description: "The console's page", content: { "text/html": { schema: z.string() } } } },
+  });
+}

@@ -255,11 +255,13 @@ describe("gateway in the OpenAPI document", () => {
   it("documents /gw/{path} for every method with the tenant credential, and the tenant's gateway and billing", async () => {
     const doc = (await call("GET", "/openapi.json")).body;
     const path = doc.paths["/gw/{path}"];
-    for (const method of ["get", "post", "put", "patch", "delete", "options"]) {
+    for (const method of ["get", "head", "post", "put", "patch", "delete", "options"]) {
       expect(path[method].operationId).toBe(`gateway.${method}`);
       expect(path[method].security).toEqual([{ tenantCredential: [] }]);
       expect(Object.keys(path[method].responses)).toEqual(expect.arrayContaining(["502", "504"]));
     }
+    // A HEAD answer has no body to hold a problem document: its responses promise none.
+    for (const response of Object.values<{ content?: unknown }>(path.head.responses)) expect(response.content).toBeUndefined();
     expect(doc.components.schemas.Tenant.properties).toHaveProperty("gateway");
     expect(doc.components.schemas.Tenant.properties).toHaveProperty("billing");
   });

@@ -58,10 +58,11 @@ describe("GET /openapi.json", () => {
     });
   });
 
-  it("leaves only health, the document itself and portal links (the link's token is the credential) public, and names a server", () => {
+  it("leaves only health, the document itself, the console's page and portal links (the link's token is the credential) public, and names a server", () => {
     const operations = operationsOf(doc);
     const publicOnes = operations.filter((operation) => planeOf(operation) === "public").map((operation) => operation.operationId).sort();
-    expect(publicOnes).toEqual(["health.get", "openapi.get", "portal.open"]);
+    expect(publicOnes).toEqual(["console.get", "health.get", "openapi.get", "portal.open"]);
+    expect(Object.keys(doc.paths["/console"].get.responses["200"].content)).toEqual(["text/html"]);
     expect(doc.servers?.[0]?.url).toMatch(/^https?:\/\//);
   });
 });
