@@ -37,7 +37,8 @@ export async function emitHourlyUsage(db: Database, now: Date): Promise<number> 
       data: {
         tenantId: row.tenant_id,
         hour,
-        usage: usageCountsOf(row),
+        // The contract's `usage` object, whose `start` is the hour's.
+        usage: { start: hour, ...usageCountsOf(row) },
       },
     };
   });

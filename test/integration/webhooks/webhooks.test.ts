@@ -357,7 +357,7 @@ describe("webhook events from the outbox (rollback, crash, usage.hourly, quota.e
     await triggerScheduled();
     await sleep(2000);
     expect(mine()).toHaveLength(1);
-    expect(mine()[0]!.json.data).toMatchObject({ tenantId: tenant.id, hour: hour.toISOString(), usage: { requests: 12, writeOps: 3, bytesIn: 150 } });
+    expect(mine()[0]!.json.data).toMatchObject({ tenantId: tenant.id, hour: hour.toISOString(), usage: { start: hour.toISOString(), requests: 12, writeOps: 3, bytesIn: 150 } });
   });
 
   it("sends quota.exhausted on a tenant's first quota refusal of the day only", async () => {
