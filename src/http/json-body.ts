@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { jsonProblem } from "../lib/storable-text.ts";
 import { ApiError } from "./problem.ts";
-import { readUtf8Body } from "./utf8-body.ts";
+import { decodeUtf8Body } from "./utf8-body.ts";
 
 /** No body on any route may exceed this, before any plan limit is considered. */
 export const PLATFORM_MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -29,8 +29,13 @@ export function jsonBody(except: (path: string) => boolean = () => false): Middl
         limit: PLATFORM_MAX_BODY_BYTES,
       });
     }
-    const { text, bytes } = await readUtf8Body(c);
-    if (text.length === 0) return next();
+    // Bytes first: the size and the media type are judged before the text is (a 413 or 415 stays one).
+    const body = await c.req.arrayBuffer();
+    const bytes = body.byteLength;
+    if (bytes === 0) {
+      decodeUtf8Body(c, body);
+      return next();
+    }
     c.set("requestBytes", bytes);
     if (bytes > PLATFORM_MAX_BODY_BYTES) {
       throw new ApiError("payload_too_large", `Request body is over the platform limit of ${PLATFORM_MAX_BODY_BYTES} bytes.`, {
@@ -40,6 +45,7 @@ export function jsonBody(except: (path: string) => boolean = () => false): Middl
     if (!isJsonContentType(c.req.header("Content-Type"))) {
       throw new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
     }
+    const text = decodeUtf8Body(c, body);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

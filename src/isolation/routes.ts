@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../http/problem.ts";
-import { readUtf8Body } from "../http/utf8-body.ts";
+import { decodeUtf8Body } from "../http/utf8-body.ts";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
 import { effectiveLimits, type Isolation, type LimitOverrides, type PlanId } from "../core/plans.ts";
@@ -94,8 +94,9 @@ export const isolationRoutes = createRouter()
     if (Number(c.req.header("Content-Length") ?? 0) > MAX_IMPORT_BYTES) {
       throw new ApiError("payload_too_large", `Imports are at most ${MAX_IMPORT_BYTES} bytes.`, { limit: MAX_IMPORT_BYTES });
     }
-    const { text: body, bytes } = await readUtf8Body(c);
-    if (bytes > MAX_IMPORT_BYTES) throw new ApiError("payload_too_large", `Imports are at most ${MAX_IMPORT_BYTES} bytes.`, { limit: MAX_IMPORT_BYTES });
+    const bytes = await c.req.arrayBuffer();
+    if (bytes.byteLength > MAX_IMPORT_BYTES) throw new ApiError("payload_too_large", `Imports are at most ${MAX_IMPORT_BYTES} bytes.`, { limit: MAX_IMPORT_BYTES });
+    const body = decodeUtf8Body(c, bytes);
     const { db } = c.get("services");
     const row = await findTenantRow(db, id);
     if (!row) throw new ApiError("not_found", "No such tenant.");

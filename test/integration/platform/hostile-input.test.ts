@@ -112,6 +112,9 @@ describe("hostile input to every route in /openapi.json", () => {
       expect(response.body).toMatchObject({ code: "invalid_request", errors: [{ path: "", message: "Invalid UTF-8" }] });
     }
     expect((await tenant.call("GET", "/v1/maps/utf8/k")).status).toBe(404);
+    // Bytes that are no JSON at all are judged by their media type first, as before: 415, not 400.
+    const png = await tenant.call("PUT", "/v1/maps/utf8/k", { rawBody: bytes([0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe]), headers: { "Content-Type": "image/png" } });
+    expect(png.status, png.text).toBe(415);
     // Well-formed UTF-8 is taken as before: characters of every width, and a leading BOM dropped.
     const stored = await tenant.call("PUT", "/v1/maps/utf8/k", { rawBody: bytes([0xef, 0xbb, 0xbf], '{"v":"é€😀"}'), headers: json });
     expect(stored.status, stored.text).toBe(200);
