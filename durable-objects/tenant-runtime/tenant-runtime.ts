@@ -252,6 +252,14 @@ export class TenantRuntime extends DurableObject<Env> {
     return this.leases.held(tenantId) + this.seats.queued(tenantId) + (this.realtimeWrites.get(tenantId) ?? 0);
   }
 
+  /**
+   * Closes the realtime sockets a credential opened (`key:<keyId>`, as actorOf names it; a ticket's
+   * socket carries the actor of the credential that asked for the ticket): the key was revoked.
+   */
+  async disconnectActor(tenantId: string, actor: string): Promise<void> {
+    this.hub.disconnect(tenantId, 1008, "credential revoked", actor);
+  }
+
   /** Tells the tenant's realtime clients to reconnect (its runtime moved). */
   async reconnectClients(tenantId: string): Promise<void> {
     this.hub.disconnect(tenantId, 1012, "tenant moved; reconnect");

@@ -4,6 +4,11 @@ import { problems } from "../http/schemas/problem.ts";
 import { errorMessage, logEvent } from "../lib/log.ts";
 import { invalidateCredential } from "../cache/invalidate.ts";
 import { TenantIdParam } from "../core/tenant.ts";
+import { actorOf } from "../core/tenant-context.ts";
+import { contextFromRow } from "../core/context-from-row.ts";
+import { withTimeout } from "../lib/with-timeout.ts";
+import { findTenantRow } from "../tenants/repository.ts";
+import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
 import { ApiKeyListSchema, CreatedKeySchema, CreateKeyBody, KeyPathParams } from "./api-schemas.ts";
 import { createKey, listKeys, revokeKey } from "./repository.ts";
 
@@ -60,8 +65,24 @@ export const keyRoutes = createRouter()
     const { id, keyId } = c.req.valid("param");
     const services = c.get("services");
     const { hash } = await revokeKey(services.db, id, keyId);
-    await invalidateCredential(services.redis, hash).catch((error: unknown) =>
-      logEvent("warn", "revoked key's cached credential not invalidated", { tenantId: id, keyId, error: errorMessage(error) }),
-    );
+    await Promise.all([
+      invalidateCredential(services.redis, hash).catch((error: unknown) =>
+        logEvent("warn", "revoked key's cached credential not invalidated", { tenantId: id, keyId, error: errorMessage(error) }),
+      ),
+      closeRealtimeSockets(c.env, services.db, id, keyId),
+    ]);
     return c.body(null, 204);
   });
+
+const RUNTIME_PUSH_TIMEOUT_MS = 2000;
+
+/** The realtime connections the key opened are closed with it (1008): a revoked key writes nothing more. */
+async function closeRealtimeSockets(env: Env, db: Parameters<typeof findTenantRow>[0], tenantId: string, keyId: string): Promise<void> {
+  try {
+    const row = await findTenantRow(db, tenantId);
+    if (!row) return;
+    await withTimeout(runtimeFor(env, contextFromRow(row)).disconnectActor(tenantId, actorOf({ kind: "api_key", keyId, scopes: [] })), RUNTIME_PUSH_TIMEOUT_MS, "runtime disconnect");
+  } catch (error) {
+    logEvent("warn", "revoked key's realtime connections not closed", { tenantId, keyId, error: errorMessage(error) });
+  }
+}

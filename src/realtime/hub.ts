@@ -118,9 +118,10 @@ export class RealtimeHub {
     return delivered;
   }
 
-  /** Asks every socket of the tenant to reconnect (isolation change, purge). */
-  disconnect(tenantId: string, code: number, reason: string): void {
+  /** Closes every socket of the tenant (isolation change, purge), or only those `actor` opened (a revoked key). */
+  disconnect(tenantId: string, code: number, reason: string, actor?: string): void {
     for (const ws of this.ctx.getWebSockets(tenantTag(tenantId))) {
+      if (actor !== undefined && (ws.deserializeAttachment() as SocketState | null)?.actor !== actor) continue;
       this.closed(ws);
       try {
         ws.close(code, reason);

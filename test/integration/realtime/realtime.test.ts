@@ -183,6 +183,26 @@ describe("POST /v1/realtime/tickets and GET /v1/realtime: access", () => {
     expect(audit.body.data[0].details.namedTenant).toBe(b.id);
   });
 
+  it("closes the connections a revoked key opened, its tickets' too, within a second, and no others", async () => {
+    const t = await activeTenant();
+    const made = await admin("POST", `/v1/tenants/${t.id}/keys`, { body: { name: "to revoke" } });
+    const doomedKey = made.body.key as string;
+    const byKey = await client({ token: doomedKey });
+    const ticket = (await call("POST", "/v1/realtime/tickets", { token: doomedKey })).body.ticket as string;
+    const byTicket = await client({ ticket });
+    const bystander = await client({ token: t.key });
+    for (const c of [byKey, byTicket, bystander]) expect(await c.request({ op: "subscribe", map: "m" })).toMatchObject({ ok: true });
+    const closedWith = (c: RealtimeClient) => new Promise<number>((resolve) => c.ws.once("close", (code) => resolve(code)));
+    const closings = [closedWith(byKey), closedWith(byTicket)];
+
+    const revokedAt = Date.now();
+    expect((await admin("DELETE", `/v1/tenants/${t.id}/keys/${made.body.id}`)).status).toBe(204);
+    expect(await Promise.all(closings)).toEqual([1008, 1008]);
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+    // The tenant's other key keeps its connection, and writes still reach it.
+    expect(await bystander.request({ op: "set", map: "m", key: "after", value: 1 })).toMatchObject({ ok: true });
+  });
+
   it("refuses an upgrade over maxConnections with 429 connection_limit", async () => {
     const t = await activeTenant({ overrides: { maxConnections: 2 } });
     await client({ token: t.key });
