@@ -69,7 +69,7 @@ const stack = await startLocalStack({
 
 console.log(`
 Tenantry is ready.
-  Base URL:     ${stack.baseUrl}/v1
+  Base URL:     ${stack.baseUrl}   (every path of the API starts with /v1)
   Admin token:  ${stack.adminToken}
   OpenAPI:      ${stack.baseUrl}/openapi.json
   Gateway:      ${stack.baseUrl}/gw/… → ${passedVars.GATEWAY_ORIGIN ?? "each tenant's gateway.origin (GATEWAY_ORIGIN unset)"}
@@ -92,6 +92,12 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
+// `kill <pid of npm run dev>`: npm passes SIGTERM to the shell it runs this under, and the shell
+// dies without passing it on. This process is then adopted by another parent: it stops too.
+const parentAtStart = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentAtStart) void shutdown("parent exit");
+}, 1000).unref();
 
 function watchWorker(): void {
   const worker = stack.worker;
