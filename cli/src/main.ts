@@ -365,7 +365,7 @@ maps
     }),
   );
 
-program.addHelpText("after", `\nExit codes: 0 ok, 1 invalid input, 2 authentication, 3 not found, 4 conflict, 5 unavailable or rate limited.\nConfig file: ${configPath()}\n`);
+program.addHelpText("after", `\nExit codes: 0 ok, 1 invalid input, 2 refused (401, 403: credential, scope, suspended tenant, plan), 3 not found, 4 conflict, 5 unavailable or rate limited.\nConfig file: ${configPath()}\n`);
 
 try {
   await program.parseAsync(process.argv);
