@@ -4809,7 +4809,7 @@ export interface operations {
     "usage.get": {
         parameters: {
             query?: {
-                /** @description Inclusive; default: 24 h before `to`. */
+                /** @description Inclusive, taken back to the start of its bucket (usage is kept by the minute); default: 24 h before `to`. */
                 from?: string;
                 granularity?: "minute" | "hour" | "day";
                 /** @description Exclusive; default: now. */

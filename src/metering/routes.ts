@@ -27,7 +27,7 @@ const UsageSchema = z
   .openapi("Usage");
 
 const UsageQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive; default: 24 h before `to`." }),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Inclusive, taken back to the start of its bucket (usage is kept by the minute); default: 24 h before `to`." }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Exclusive; default: now." }),
   granularity: z.enum(["minute", "hour", "day"]).default("hour"),
 });
@@ -72,11 +72,14 @@ export const meteringRoutes = createRouter()
     const { id } = c.req.valid("param");
     const query = c.req.valid("query");
     const to = query.to ? new Date(query.to) : new Date();
-    const from = query.from ? new Date(query.from) : new Date(to.getTime() - STEP_MS.day);
-    if (from >= to) {
+    const asked = query.from ? new Date(query.from) : new Date(to.getTime() - STEP_MS.day);
+    if (asked >= to) {
       throw new ApiError("invalid_request", "`from` must be before `to`.", { errors: [{ path: "query.from", message: "Must be before `to`" }] });
     }
-    if ((to.getTime() - from.getTime()) / STEP_MS[query.granularity] > MAX_POINTS) {
+    // Usage is kept by the minute: `from` goes back to the start of its bucket, whose counts are whole.
+    const step = STEP_MS[query.granularity];
+    const from = new Date(Math.floor(asked.getTime() / step) * step);
+    if ((to.getTime() - from.getTime()) / step > MAX_POINTS) {
       throw new ApiError("invalid_request", `At most ${MAX_POINTS} buckets per query: narrow the range or coarsen the granularity.`, {
         errors: [{ path: "query.granularity", message: `Range is over ${MAX_POINTS} buckets` }],
       });

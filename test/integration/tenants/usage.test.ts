@@ -113,7 +113,24 @@ describe("GET /v1/tenants/{id}/usage", () => {
     expect(response.body.totals.requests).toBe(1);
     const hourly = await admin("GET", `/v1/tenants/${t.id}/usage?granularity=hour`);
     expect(hourly.body.series.length).toBeGreaterThanOrEqual(24);
+    expect(hourly.body.totals.requests).toBe(1);
   });
+
+  it("takes a `from` inside a bucket back to the bucket's start, so its counts are whole", async () => {
+    const t = await activeTenant();
+    // Request, flush and query within one minute: not in a minute's last 10 seconds.
+    if (Date.now() % 60_000 > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - (Date.now() % 60_000) + 100));
+    const minuteStart = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    await t.call("GET", "/v1/me");
+    await admin("POST", `/v1/tenants/${t.id}/usage/flush`);
+    // A `from` after the request, in the same minute: the request's minute is in the series, with its count.
+    const from = new Date(Date.now() + 1);
+    expect(from.getTime() - minuteStart.getTime()).toBeLessThan(60_000);
+    const response = await admin("GET", `/v1/tenants/${t.id}/usage?granularity=minute&from=${from.toISOString()}&to=${new Date(minuteStart.getTime() + 60_000).toISOString()}`);
+    expect(response.body.series).toHaveLength(1);
+    expect(response.body.series[0]).toMatchObject({ start: minuteStart.toISOString(), requests: 1 });
+    expect(response.body.totals).toMatchObject({ start: minuteStart.toISOString(), requests: 1 });
+  }, 90_000);
 
   it.each([
     ["granularity=week", "query.granularity"],
