@@ -203,6 +203,22 @@ describe("POST /v1/realtime/tickets and GET /v1/realtime: access", () => {
     expect(await bystander.request({ op: "set", map: "m", key: "after", value: 1 })).toMatchObject({ ok: true });
   });
 
+  it("closes every connection of a deleted tenant within a second, idle ones too", async () => {
+    const t = await activeTenant();
+    const idle = await client({ token: t.key });
+    const busy = await client({ token: t.key });
+    expect(await busy.request({ op: "subscribe", map: "m" })).toMatchObject({ ok: true });
+    const closedWith = (c: RealtimeClient) => new Promise<number>((resolve) => c.ws.once("close", (code) => resolve(code)));
+    const closings = [closedWith(idle), closedWith(busy)];
+    expect((await admin("DELETE", `/v1/tenants/${t.id}`)).status).toBe(202);
+    // The close frame (1008) reaches both at once: each socket is closing or closed within the second.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect([idle.ws.readyState, busy.ws.readyState].every((state) => state >= 2)).toBe(true);
+    // workerd ends the TCP connection of a socket that never sent a frame some 10 s later, and only
+    // then does a client's close event fire.
+    expect(await Promise.all(closings)).toEqual([1008, 1008]);
+  }, 30_000);
+
   it("refuses an upgrade over maxConnections with 429 connection_limit", async () => {
     const t = await activeTenant({ overrides: { maxConnections: 2 } });
     await client({ token: t.key });
