@@ -78,6 +78,9 @@ export async function importNdjson(db: Database, scope: TenantDataScope, limits:
     let batch: ImportedRecord[] = [];
     let imported = 0;
     let declaredEnd: { line: number; records: number } | undefined;
+    /** The body began with an export's `tenant` line: it must end with the export's `end` line too. */
+    let isExport = false;
+    let lastLine = 0;
     const flush = async () => {
       if (batch.length === 0) return;
       await tx.insert(mapRecords).values(
@@ -100,8 +103,10 @@ export async function importNdjson(db: Database, scope: TenantDataScope, limits:
       const line = index + 1;
       if (declaredEnd) throw lineError(line, "Nothing may follow the `end` line.");
       const parsed = parseLine(text, line, limits);
+      lastLine = line;
       if (parsed === "tenant") {
         if (imported > 0 || batch.length > 0) throw lineError(line, "The `tenant` line comes first.");
+        isExport = true;
         continue;
       }
       if ("end" in parsed) {
@@ -116,6 +121,9 @@ export async function importNdjson(db: Database, scope: TenantDataScope, limits:
       if (batch.length >= BATCH) await flush();
     }
     await flush();
+    if (isExport && !declaredEnd) {
+      throw lineError(lastLine, "The export stops before its `end` line: it was cut off, and nothing was imported.");
+    }
     if (declaredEnd && declaredEnd.records !== imported) {
       throw lineError(declaredEnd.line, `The export says ${declaredEnd.records} records; ${imported} came before it.`);
     }

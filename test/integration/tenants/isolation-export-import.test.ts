@@ -303,6 +303,8 @@ describe("GET /v1/tenants/{id}/export and POST /v1/tenants/{id}/import", () => {
     ['{"type":"record","map":"m","key":"a","value":1,"version":1}\n{"type":"record","map":"m","key":"a","value":2,"version":1}', "line 2"],
     ['{"type":"record","map":"m","key":"a","value":1,"version":1}\n{"type":"end","records":5}', "line 2"],
     ['{"type":"mystery"}', "line 1"],
+    // An export cut off before its `end` line (a `tenant` line says it is one): refused, not half imported.
+    ['{"type":"tenant","tenant":{}}\n{"type":"record","map":"m","key":"a","value":1,"version":1}\n', "line 2"],
     ['{"type":"record","map":"m","key":"a","value":1,"version":1}\n{"type":"record","map":"m","key":"..","value":1,"version":1}', "line 2"],
   ])("rejects malformed NDJSON and names the line: %s", async (body, where) => {
     const t = await activeTenant({ plan: "pro" });
