@@ -541,7 +541,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Load an export (NDJSON) into an empty tenant; a bad line is named in the error */
+        /**
+         * Load an export (NDJSON) into an empty tenant; a bad line is named in the error
+         * @description All or nothing, in one transaction. `record` lines alone are accepted too; a body that begins with an export's `tenant` line must end with its `end` line (an export cut off is refused), whose `records` must match.
+         */
         post: operations["tenants.import"];
         delete?: never;
         options?: never;

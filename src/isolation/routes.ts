@@ -58,6 +58,9 @@ const importRoute = createRoute({
   operationId: "tenants.import",
   tags: ["isolation"],
   summary: "Load an export (NDJSON) into an empty tenant; a bad line is named in the error",
+  description:
+    "All or nothing, in one transaction. `record` lines alone are accepted too; a body that begins with an export's `tenant` " +
+    "line must end with its `end` line (an export cut off is refused), whose `records` must match.",
   security: ADMIN_SECURITY,
   request: { params: TenantIdParam },
   responses: {
