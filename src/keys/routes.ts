@@ -1,14 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ADMIN_SECURITY, createRouter } from "../http/router.ts";
 import { problems } from "../http/schemas/problem.ts";
-import { errorMessage, logEvent } from "../lib/log.ts";
-import { invalidateCredential } from "../cache/invalidate.ts";
 import { TenantIdParam } from "../core/tenant.ts";
-import { actorOf } from "../core/tenant-context.ts";
-import { contextFromRow } from "../core/context-from-row.ts";
-import { withTimeout } from "../lib/with-timeout.ts";
-import { findTenantRow } from "../tenants/repository.ts";
-import { runtimeFor } from "../../durable-objects/tenant-runtime/stub.ts";
+import { publishKeyRevocation } from "../tenants/publish-change.ts";
 import { ApiKeyListSchema, CreatedKeySchema, CreateKeyBody, KeyPathParams } from "./api-schemas.ts";
 import { createKey, listKeys, revokeKey } from "./repository.ts";
 
@@ -65,24 +59,6 @@ export const keyRoutes = createRouter()
     const { id, keyId } = c.req.valid("param");
     const services = c.get("services");
     const { hash } = await revokeKey(services.db, id, keyId);
-    await Promise.all([
-      invalidateCredential(services.redis, hash).catch((error: unknown) =>
-        logEvent("warn", "revoked key's cached credential not invalidated", { tenantId: id, keyId, error: errorMessage(error) }),
-      ),
-      closeRealtimeSockets(c.env, services.db, id, keyId),
-    ]);
+    await publishKeyRevocation(c.env, services, id, keyId, hash);
     return c.body(null, 204);
   });
-
-const RUNTIME_PUSH_TIMEOUT_MS = 2000;
-
-/** The realtime connections the key opened are closed with it (1008): a revoked key writes nothing more. */
-async function closeRealtimeSockets(env: Env, db: Parameters<typeof findTenantRow>[0], tenantId: string, keyId: string): Promise<void> {
-  try {
-    const row = await findTenantRow(db, tenantId);
-    if (!row) return;
-    await withTimeout(runtimeFor(env, contextFromRow(row)).disconnectActor(tenantId, actorOf({ kind: "api_key", keyId, scopes: [] })), RUNTIME_PUSH_TIMEOUT_MS, "runtime disconnect");
-  } catch (error) {
-    logEvent("warn", "revoked key's realtime connections not closed", { tenantId, keyId, error: errorMessage(error) });
-  }
-}
