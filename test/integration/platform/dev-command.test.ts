@@ -34,8 +34,13 @@ function processesOf(folder: string): string {
 }
 
 afterAll(async () => {
-  if (dev?.pid !== undefined && groupAlive(dev.pid)) process.kill(-dev.pid, "SIGKILL");
-  // Only when the test failed: what the stack left behind goes too.
+  // Only when the test failed: the stack is asked to stop as Ctrl-C would (its own clean-up), then
+  // whatever is left is killed.
+  if (dev?.pid !== undefined && groupAlive(dev.pid)) {
+    process.kill(-dev.pid, "SIGTERM");
+    for (let waited = 0; groupAlive(dev.pid) && waited < STOP_MS; waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
+    if (groupAlive(dev.pid)) process.kill(-dev.pid, "SIGKILL");
+  }
   for (const line of stateDir ? processesOf(stateDir).split("\n") : []) {
     const pid = Number(line.split(" ")[0]);
     if (pid > 0) process.kill(pid, "SIGKILL");
